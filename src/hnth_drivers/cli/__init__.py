@@ -1,0 +1,38 @@
+"""The ``hnth`` command line (typer + rich).
+
+Each command group lives in its own module here and registers itself on import; this
+module only builds the top-level app. Heavy libraries are imported inside commands, so
+``hnth --help`` stays fast. Exit codes: 0 ok, 1 a check failed, 2 bad usage or input,
+3 a device or policy error.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from .. import __version__
+from .app import app, sim_app
+
+__all__ = ["app", "main", "sim_app"]
+
+# Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
+from . import core  # noqa: F401
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hnth-drivers {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Drivers, simulators and tools for the national video-conference network (HNTH)."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

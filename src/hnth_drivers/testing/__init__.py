@@ -1,0 +1,22 @@
+"""The conformance kit: test classes every driver of a contract passes (napalm style).
+
+A driver's test module is a small subclass that provides a ``driver`` fixture yielding a
+connected driver (against a simulator, a recording or real hardware)::
+
+    import pytest_asyncio
+    from hnth_drivers.testing import McuConformance
+
+    class TestCodian(McuConformance):
+        @pytest_asyncio.fixture
+        async def driver(self, codian_sim):
+            async with CodianMcu(...) as mcu:
+                yield mcu
+
+Capabilities a driver does not declare are skipped, and listed in the capability matrix
+that ``hnth_drivers.testing.plugin`` prints at the end of the run
+(``pytest_plugins = ["hnth_drivers.testing.plugin"]``).
+"""
+
+from .conformance import CameraConformance, CodecConformance, McuConformance, check_signatures
+
+__all__ = ["CameraConformance", "CodecConformance", "McuConformance", "check_signatures"]

@@ -1,0 +1,312 @@
+"""Base test classes of the conformance kit. Needs pytest and pytest-asyncio."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pytest
+
+from ..driver import Driver
+from ..errors import DeviceError, HnthError, NotSupported
+from ..mcu.base import Mcu
+from ..model import (
+    CallStats,
+    CameraPosition,
+    Capability,
+    Capacity,
+    Conference,
+    DeviceHealth,
+    Endpoint,
+    Layout,
+    Participant,
+)
+from ..vcs.base import Camera, Codec
+from . import plugin
+
+__all__ = ["CameraConformance", "CodecConformance", "McuConformance", "check_signatures"]
+
+
+def _contract_methods(contract: type[Driver]) -> dict[str, Callable[..., Any]]:
+    methods: dict[str, Callable[..., Any]] = {}
+    for klass in reversed(contract.__mro__):
+        if not (isinstance(klass, type) and issubclass(klass, Driver)):
+            continue
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and inspect.isfunction(value):
+                methods[name] = value
+    return methods
+
+
+def check_signatures(driver_class: type[Driver], contract: type[Driver]) -> list[str]:
+    """Differences between a driver's public methods and the contract's (empty if none)."""
+    problems = []
+    for name, expected in _contract_methods(contract).items():
+        actual = getattr(driver_class, name, None)
+        if actual is None:
+            problems.append(f"{name}: missing")
+            continue
+        if inspect.iscoroutinefunction(expected) != inspect.iscoroutinefunction(actual):
+            problems.append(f"{name}: async-ness differs from the contract")
+        want, got = inspect.signature(expected), inspect.signature(actual)
+        want_params = [(p.name, p.kind, p.default) for p in want.parameters.values()]
+        got_params = [(p.name, p.kind, p.default) for p in got.parameters.values()]
+        if want_params != got_params:
+            problems.append(f"{name}: signature {got} differs from the contract's {want}")
+    return problems
+
+
+def _overrides(driver: Driver, contract: type[Driver], method: str) -> bool:
+    return getattr(type(driver), method) is not getattr(contract, method)
+
+
+class _Conformance:
+    contract: ClassVar[type[Driver]]
+    #: capability → contract methods that serve it (a declared capability must override them)
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]]
+
+    def need(self, driver: Driver, capability: Capability) -> None:
+        """Skip (and record in the matrix) when the driver does not declare ``capability``."""
+        plugin.record(type(driver), capability, capability in driver.capabilities)
+        if capability not in driver.capabilities:
+            pytest.skip(f"{type(driver).__name__} does not support {capability.value}")
+
+    def test_signature_parity(self, driver: Driver) -> None:
+        assert isinstance(driver, self.contract)
+        assert check_signatures(type(driver), self.contract) == []
+
+    def test_declares_a_valid_name_and_capabilities(self, driver: Driver) -> None:
+        assert driver.name, "a driver sets its registry name"
+        assert driver.capabilities <= set(self.capability_methods)
+        assert driver.device and isinstance(driver.device, str)
+
+    def test_declared_capabilities_are_implemented(self, driver: Driver) -> None:
+        for capability, methods in self.capability_methods.items():
+            plugin.record(type(driver), capability, capability in driver.capabilities)
+            for method in methods:
+                implemented = _overrides(driver, self.contract, method)
+                if capability in driver.capabilities:
+                    assert implemented, f"{capability.value} declared but {method} not overridden"
+
+    async def test_undeclared_capabilities_raise_not_supported(self, driver: Driver) -> None:
+        for capability, methods in self.capability_methods.items():
+            if capability in driver.capabilities:
+                continue
+            for method in methods:
+                if not _overrides(driver, self.contract, method):
+                    continue
+                pytest.fail(f"{method} is implemented but {capability.value} is not declared")
+
+
+class McuConformance(_Conformance):
+    """Every Mcu driver passes these. Provide ``driver``; override ``endpoints`` if needed."""
+
+    contract = Mcu
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
+        Capability.CONFERENCES: ("conferences",),
+        Capability.CREATE_CONFERENCE: ("create_conference", "destroy_conference"),
+        Capability.PARTICIPANTS: ("participants",),
+        Capability.ADD_PARTICIPANT: ("add_participant",),
+        Capability.REMOVE_PARTICIPANT: ("remove_participant",),
+        Capability.CONNECT_PARTICIPANT: ("connect_participant", "disconnect_participant"),
+        Capability.SET_LAYOUT: ("set_layout", "layout"),
+        Capability.TARGETED_LAYOUT: (),
+        Capability.FULL_SCREEN: ("show_full_screen",),
+        Capability.MUTE: ("mute",),
+        Capability.STATS: ("stats",),
+        Capability.HEALTH: ("health",),
+        Capability.CAPACITY: ("capacity",),
+    }
+
+    @pytest.fixture
+    def endpoints(self) -> list[Endpoint]:
+        """Endpoints the device under test can dial (the simulators accept any)."""
+        return [Endpoint(f"kit-site-{i}", f"10.99.0.{i + 1}") for i in range(3)]
+
+    async def _scratch(self, driver: Mcu) -> str:
+        self.need(driver, Capability.CREATE_CONFERENCE)
+        name = f"kit-{uuid.uuid4().hex[:8]}"
+        conf = await driver.create_conference(name)
+        assert isinstance(conf, Conference) and conf.name == name
+        return name
+
+    async def test_conferences(self, driver: Mcu) -> None:
+        self.need(driver, Capability.CONFERENCES)
+        confs = await driver.conferences()
+        assert all(isinstance(c, Conference) for c in confs)
+
+    async def test_create_and_destroy_conference(self, driver: Mcu) -> None:
+        name = await self._scratch(driver)
+        if driver.supports(Capability.CONFERENCES):
+            assert name in {c.name for c in await driver.conferences()}
+        await driver.destroy_conference(name)
+        if driver.supports(Capability.CONFERENCES):
+            assert name not in {c.name for c in await driver.conferences()}
+
+    async def test_unknown_conference_is_a_device_error(self, driver: Mcu) -> None:
+        self.need(driver, Capability.PARTICIPANTS)
+        with pytest.raises(DeviceError):
+            await driver.participants(f"no-such-{uuid.uuid4().hex[:8]}")
+
+    async def test_add_list_remove_participants(self, driver: Mcu,
+                                                endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.ADD_PARTICIPANT)
+        try:
+            for ep in endpoints:
+                added = await driver.add_participant(name, ep)
+                assert isinstance(added, Participant) and added.conference == name
+            if driver.supports(Capability.PARTICIPANTS):
+                listed = await driver.participants(name)
+                assert {p.name for p in listed} >= {ep.site for ep in endpoints}
+            if driver.supports(Capability.REMOVE_PARTICIPANT):
+                await driver.remove_participant(name, endpoints[0].site)
+                if driver.supports(Capability.PARTICIPANTS):
+                    left = {p.name for p in await driver.participants(name)}
+                    assert endpoints[0].site not in left
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_full_screen_and_layout_read_back(self, driver: Mcu,
+                                                   endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.FULL_SCREEN)
+        try:
+            for ep in endpoints[:2]:
+                await driver.add_participant(name, ep)
+            await driver.show_full_screen(name, endpoints[1].site)
+            if driver.supports(Capability.SET_LAYOUT):
+                seen = await driver.layout(name)
+                assert isinstance(seen, Layout)
+                assert seen.participants() == (endpoints[1].site,)
+                grid = Layout.grid_of([ep.site for ep in endpoints[:2]], 2)
+                await driver.set_layout(name, grid)
+                assert (await driver.layout(name)).participants() == grid.participants()
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_mute(self, driver: Mcu, endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.MUTE)
+        try:
+            await driver.add_participant(name, endpoints[0])
+            await driver.mute(name, endpoints[0].site, True)
+            if driver.supports(Capability.PARTICIPANTS):
+                (p,) = [p for p in await driver.participants(name) if p.name == endpoints[0].site]
+                assert p.muted
+            await driver.mute(name, endpoints[0].site, False)
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_stats(self, driver: Mcu, endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.STATS)
+        try:
+            await driver.add_participant(name, endpoints[0])
+            stats = await driver.stats(name)
+            assert all(isinstance(s, CallStats) for s in stats)
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_health(self, driver: Mcu) -> None:
+        self.need(driver, Capability.HEALTH)
+        health = await driver.health()
+        assert isinstance(health, DeviceHealth) and health.reachable
+
+    async def test_capacity(self, driver: Mcu) -> None:
+        self.need(driver, Capability.CAPACITY)
+        cap = await driver.capacity()
+        assert isinstance(cap, Capacity) and cap.ports_used <= cap.ports_total
+
+
+class CodecConformance(_Conformance):
+    """Every Codec driver passes these."""
+
+    contract = Codec
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
+        Capability.DIAL: ("dial",),
+        Capability.HANG_UP: ("hang_up",),
+        Capability.CALLS: ("calls",),
+        Capability.MUTE_MICROPHONES: ("mute_microphones", "microphones_muted"),
+        Capability.CODEC_LAYOUT: ("set_layout",),
+        Capability.CAMERA_CONTROL: ("camera",),
+        Capability.HEALTH: ("health",),
+    }
+
+    @pytest.fixture
+    def dial_number(self) -> str:
+        """A number the device under test can call."""
+        return "5551234"
+
+    async def test_mute_microphones_round_trip(self, driver: Codec) -> None:
+        self.need(driver, Capability.MUTE_MICROPHONES)
+        await driver.mute_microphones(True)
+        assert await driver.microphones_muted() is True
+        await driver.mute_microphones(False)
+        assert await driver.microphones_muted() is False
+
+    async def test_dial_then_hang_up(self, driver: Codec, dial_number: str) -> None:
+        self.need(driver, Capability.DIAL)
+        call = await driver.dial(dial_number)
+        assert call.number.endswith(dial_number) or dial_number in call.number
+        if driver.supports(Capability.CALLS):
+            assert call.call_id in {c.call_id for c in await driver.calls()}
+        self.need(driver, Capability.HANG_UP)
+        await driver.hang_up()
+        if driver.supports(Capability.CALLS):
+            assert [c for c in await driver.calls() if c.call_id == call.call_id
+                    and c.state.value in ("connected", "connecting", "dialling")] == []
+
+    async def test_camera_through_codec(self, driver: Codec) -> None:
+        self.need(driver, Capability.CAMERA_CONTROL)
+        assert isinstance(driver.camera(1), Camera)
+
+    async def test_health(self, driver: Codec) -> None:
+        self.need(driver, Capability.HEALTH)
+        assert (await driver.health()).reachable
+
+
+class CameraConformance(_Conformance):
+    """Every Camera driver passes these."""
+
+    contract = Camera
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
+        Capability.PRESETS: ("recall_preset", "store_preset"),
+        Capability.MOVE: ("move", "stop"),
+        Capability.ZOOM: ("zoom", "zoom_to"),
+        Capability.POSITION: ("position",),
+        Capability.ABSOLUTE_POSITION: ("move_to", "home"),
+        Capability.POWER: ("power", "is_powered"),
+    }
+
+    async def test_power_round_trip(self, driver: Camera) -> None:
+        self.need(driver, Capability.POWER)
+        await driver.power(True)
+        assert await driver.is_powered() is True
+
+    async def test_store_and_recall_preset_returns_to_position(self, driver: Camera) -> None:
+        self.need(driver, Capability.PRESETS)
+        self.need(driver, Capability.ABSOLUTE_POSITION)
+        self.need(driver, Capability.POSITION)
+        here = CameraPosition(pan=100, tilt=50, zoom=0)
+        await driver.move_to(here)
+        await driver.store_preset(2)
+        await driver.home()
+        await driver.recall_preset(2)
+        got = await driver.position()
+        assert (got.pan, got.tilt) == (here.pan, here.tilt)
+
+    async def test_out_of_range_preset_is_refused(self, driver: Camera) -> None:
+        self.need(driver, Capability.PRESETS)
+        with pytest.raises(HnthError):
+            await driver.recall_preset(10_000)
+
+    async def test_undeclared_calls_raise_not_supported(self, driver: Camera) -> None:
+        for capability, methods in self.capability_methods.items():
+            if capability in driver.capabilities or not methods:
+                continue
+            with pytest.raises(NotSupported):
+                await getattr(driver, methods[0])(*([] if methods[0] in ("stop", "home",
+                                                    "position", "is_powered") else [1]))

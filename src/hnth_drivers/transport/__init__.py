@@ -1,0 +1,1 @@
+"""Policy-checked transport factories. Drivers obtain every connection through these."""

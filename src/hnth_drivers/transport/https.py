@@ -1,0 +1,165 @@
+"""HTTPS clients that the security policy allows: httpx with a verified peer.
+
+The peer is verified against a CA file, or by the SHA-256 fingerprint of its certificate
+(pinning), checked right after the TLS handshake and before any request byte is sent.
+TLS below the policy's minimum (never below 1.2) is refused. Plain ``http://`` needs a
+waiver naming the device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import ssl
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpcore
+import httpx
+
+from ..errors import ConfigError, PolicyViolation
+from ..security.policy import SecurityPolicy, WaiverKind
+
+__all__ = ["TlsTrust", "https_client", "normalize_pin", "ssl_context"]
+
+_PIN_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def normalize_pin(pin: str) -> str:
+    """Lower-case hex without separators; ConfigError if it is not a SHA-256."""
+    value = pin.strip().lower().removeprefix("sha256:").replace(":", "")
+    if not _PIN_RE.match(value):
+        raise ConfigError("invalid certificate pin", operation="TlsTrust",
+                          expected="64 hex digits (SHA-256), colons allowed", got=repr(pin))
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class TlsTrust:
+    """How to verify the server: a CA bundle, or a pinned certificate fingerprint."""
+
+    ca_file: Path | None = None
+    pin_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.ca_file is None) == (self.pin_sha256 is None):
+            raise ConfigError("give exactly one of a CA file or a certificate pin",
+                              operation="TlsTrust", expected="ca_file or pin_sha256")
+        if self.ca_file is not None and not Path(self.ca_file).is_file():
+            raise ConfigError("CA file not found", operation="TlsTrust",
+                              got=str(self.ca_file))
+        if self.pin_sha256 is not None:
+            object.__setattr__(self, "pin_sha256", normalize_pin(self.pin_sha256))
+
+
+def ssl_context(policy: SecurityPolicy, trust: TlsTrust) -> ssl.SSLContext:
+    """A client context: TLS ≥ the policy's minimum, verified peer."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = policy.min_tls
+    if trust.ca_file is not None:
+        ctx.load_verify_locations(cafile=str(trust.ca_file))
+        # PROTOCOL_TLS_CLIENT: CERT_REQUIRED and hostname checking are on by default.
+    else:
+        # Pinning: the chain is not checked by OpenSSL; instead _PinningStream compares the
+        # peer certificate's SHA-256 with the pin after the handshake and before any
+        # request is sent, and closes the connection on a mismatch.
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class _PinningStream(httpcore.AsyncNetworkStream):
+    def __init__(self, inner: httpcore.AsyncNetworkStream, pin: str, device: str) -> None:
+        self._inner, self._pin, self._device = inner, pin, device
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        ssl_object = stream.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        seen = hashlib.sha256(der).hexdigest() if der else "no certificate"
+        if seen != self._pin:
+            await stream.aclose()
+            raise PolicyViolation("server certificate does not match the pin",
+                                  device=self._device, operation="TLS handshake",
+                                  expected=f"sha256 {self._pin}", got=f"sha256 {seen}")
+        return _PinningStream(stream, self._pin, self._device)
+
+
+class _PinningBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, pin: str, device: str) -> None:
+        self._inner, self._pin, self._device = inner, pin, device
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _PinningStream(stream, self._pin, self._device)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise PolicyViolation("unix sockets are not HTTPS", device=self._device,
+                              operation="connect")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def https_client(
+    base_url: str,
+    *,
+    policy: SecurityPolicy,
+    trust: TlsTrust | None,
+    timeout: float = 10.0,
+    device: str | None = None,
+    max_connections: int = 20,
+    headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` for ``base_url`` that the policy allows.
+
+    Every request has ``timeout`` seconds for each phase; waiting for a pool slot is not
+    bounded separately (callers bound their own concurrency, see GOTCHAS.md).
+    """
+    url = httpx.URL(base_url)
+    label = device or f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+    limits = httpx.Limits(max_connections=max_connections,
+                          max_keepalive_connections=max_connections)
+    tmo = httpx.Timeout(timeout, pool=None)
+    if url.scheme == "http":
+        policy.require_waiver(label, WaiverKind.HTTP, "open HTTP client")
+        return httpx.AsyncClient(base_url=base_url, timeout=tmo, limits=limits,
+                                 headers=headers, trust_env=False)
+    if url.scheme != "https":
+        raise PolicyViolation("only HTTPS is allowed", device=label, operation="open HTTP client",
+                              expected="https://", got=f"{url.scheme}://")
+    if trust is None:
+        raise PolicyViolation("HTTPS needs a CA file or a certificate pin to verify the server",
+                              device=label, operation="open HTTPS client",
+                              expected="TlsTrust(ca_file=...) or TlsTrust(pin_sha256=...)",
+                              got="no trust anchor")
+    ctx = ssl_context(policy, trust)
+    transport = httpx.AsyncHTTPTransport(verify=ctx, limits=limits, trust_env=False)
+    if trust.pin_sha256 is not None:
+        pool = transport._pool  # httpx keeps its httpcore pool here; no public hook exists
+        pool._network_backend = _PinningBackend(pool._network_backend, trust.pin_sha256, label)
+    return httpx.AsyncClient(base_url=base_url, timeout=tmo, transport=transport,
+                             headers=headers, trust_env=False)

@@ -1,0 +1,142 @@
+"""SSH clients that the security policy allows (paramiko), and the refusal of telnet.
+
+Host keys are checked against a known-hosts file (OpenSSH format, ``[host]:port`` for
+ports other than 22) with ``RejectPolicy``: an unknown key and a changed key are both
+refused with :class:`PolicyViolation`. No agent, no hunting for keys in ``~/.ssh``;
+SHA-1, CBC and DSA algorithms are disabled. paramiko is blocking: call
+:func:`ssh_connect` from a worker thread (``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paramiko
+
+from ..errors import AuthError, ConfigError, ConnectError, PolicyViolation, TimeoutError
+from ..security.policy import SecurityPolicy, WaiverKind
+from ..security.secrets import Secret
+
+__all__ = ["SshTarget", "open_telnet", "ssh_connect"]
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Where and how to log in. Give a password or a private key file (or both)."""
+
+    host: str
+    username: str
+    known_hosts: Path
+    port: int = 22
+    password: Secret | None = field(default=None, repr=False)
+    key_file: Path | None = None
+    key_passphrase: Secret | None = field(default=None, repr=False)
+    connect_timeout: float = 10.0
+    keepalive_s: int = 15
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError("invalid SSH port", operation="SshTarget",
+                              expected="1..65535", got=str(self.port))
+        if self.password is None and self.key_file is None:
+            raise ConfigError("SSH needs a password or a key file", operation="SshTarget",
+                              device=self.label)
+        if self.connect_timeout <= 0:
+            raise ConfigError("connect timeout must be positive", operation="SshTarget",
+                              got=str(self.connect_timeout))
+
+    @property
+    def label(self) -> str:
+        """``host:port`` for messages."""
+        return f"{self.host}:{self.port}"
+
+
+def _known_hosts_entry(target: SshTarget) -> str:
+    return target.host if target.port == 22 else f"[{target.host}]:{target.port}"
+
+
+def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient:
+    """Connect and authenticate (blocking). Typed errors for every failure."""
+    label = target.label
+    if target.port in (23, 24):
+        raise PolicyViolation("telnet ports are not SSH", device=label, operation="ssh connect",
+                              expected="an SSH port", got=str(target.port))
+    if not Path(target.known_hosts).is_file():
+        raise PolicyViolation("SSH needs a known-hosts file to verify the server",
+                              device=label, operation="ssh connect",
+                              expected="an existing known_hosts file",
+                              got=str(target.known_hosts))
+    client = paramiko.SSHClient()
+    try:
+        client.load_host_keys(str(target.known_hosts))
+    except (OSError, paramiko.SSHException) as exc:
+        raise PolicyViolation("unreadable known-hosts file", device=label,
+                              operation="ssh connect", got=type(exc).__name__) from None
+    if client.get_host_keys().lookup(_known_hosts_entry(target)) is None:
+        raise PolicyViolation("unknown SSH host key: the host is not in the known-hosts file",
+                              device=label, operation="ssh connect",
+                              expected=f"an entry for {_known_hosts_entry(target)}",
+                              got="none")
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    try:
+        client.connect(
+            target.host, port=target.port, username=target.username,
+            password=target.password.reveal() if target.password else None,
+            key_filename=str(target.key_file) if target.key_file else None,
+            passphrase=target.key_passphrase.reveal() if target.key_passphrase else None,
+            timeout=target.connect_timeout, banner_timeout=target.connect_timeout,
+            auth_timeout=target.connect_timeout, channel_timeout=target.connect_timeout,
+            allow_agent=False, look_for_keys=False,
+            disabled_algorithms=policy.ssh_disabled_algorithms,
+        )
+    except paramiko.BadHostKeyException:
+        client.close()
+        raise PolicyViolation("SSH host key changed: possible impersonation", device=label,
+                              operation="ssh connect", expected="the known host key",
+                              got="a different key") from None
+    except paramiko.AuthenticationException:
+        client.close()
+        raise AuthError("SSH authentication failed", device=label, operation="ssh connect",
+                        expected=f"valid credentials for {target.username!r}") from None
+    except (builtins.TimeoutError, socket.timeout):
+        client.close()
+        raise TimeoutError("SSH connect timed out", device=label, operation="ssh connect",
+                           expected=f"an answer within {target.connect_timeout} s") from None
+    except paramiko.SSHException as exc:
+        client.close()
+        text = str(exc)
+        if "not found in known_hosts" in text:
+            raise PolicyViolation("unknown SSH host key", device=label,
+                                  operation="ssh connect") from None
+        raise ConnectError("SSH negotiation failed", device=label, operation="ssh connect",
+                           got=text[:200]) from None
+    except OSError as exc:
+        client.close()
+        raise ConnectError("cannot reach the SSH server", device=label,
+                           operation="ssh connect", got=exc.strerror or type(exc).__name__
+                           ) from None
+    transport = client.get_transport()
+    if transport is not None:
+        transport.set_keepalive(target.keepalive_s)
+    return client
+
+
+async def open_telnet(
+    policy: SecurityPolicy, host: str, port: int, *, device: str | None = None,
+    timeout: float = 10.0,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A plaintext TCP stream for a legacy telnet CLI: refused unless a waiver names it."""
+    label = device or f"{host}:{port}"
+    policy.require_waiver(label, WaiverKind.TELNET, "open telnet")
+    try:
+        return await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except builtins.TimeoutError:
+        raise TimeoutError("telnet connect timed out", device=label,
+                           operation="open telnet") from None
+    except OSError as exc:
+        raise ConnectError("cannot reach the device", device=label, operation="open telnet",
+                           got=exc.strerror or type(exc).__name__) from None
