@@ -63,15 +63,18 @@ def _print_table(topo: object, result: object, elapsed: float) -> None:
     from ..cascade.topology import Topology
 
     assert isinstance(topo, Topology) and isinstance(result, Plan)
-    table = Table(title=f"Cascade plan for {topo.name}", box=box.SIMPLE_HEAD)
-    for col in ("MCU", "operator", "driver", "parent", "depth", "sites", "links",
-                "ports", "load"):
+    table = Table(title=f"Cascade plan for {topo.name}", box=box.SIMPLE_HEAD,
+                  padding=(0, 1, 0, 0), pad_edge=False)
+    widest = max(len(m.id) for m in result.mcus)
+    for col in ("MCU", "operator", "parent", "depth", "sites", "links", "ports", "load"):
         numeric = col in ("depth", "sites", "links", "ports", "load")
         table.add_column(col, justify="right" if numeric else "left",
-                         no_wrap=col != "operator")
+                         no_wrap=True, min_width=widest if col in ("MCU", "parent")
+                         else len(col) if numeric else 8,
+                         max_width=12 if col == "operator" else None)
     for m in result.mcus:
         spec = topo.mcu(m.id)
-        table.add_row(m.id, spec.operator, spec.driver, m.parent or "-", str(m.depth),
+        table.add_row(m.id, spec.operator, m.parent or "-", str(m.depth),
                       str(m.sites), str(m.children + (m.parent is not None)),
                       f"{m.ports_used}/{m.capacity}", f"{m.utilization:.0%}")
     console.print(table)
