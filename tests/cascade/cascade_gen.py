@@ -107,7 +107,7 @@ def _solve(topology: Topology, depth: int, fixed_used: int | None) -> float | No
     for m in range(k):
         load: dict[int, float] = {z[c, m]: 1 for c, (elig, _n) in enumerate(classes.items())
                                   if m in elig}
-        for (child, q), var in p.items():
+        for (_child, q), var in p.items():
             if q == m:
                 load[var] = load.get(var, 0) + 1
         if m != master:
