@@ -42,6 +42,9 @@ def test_every_constraint_holds_or_the_input_is_explained(
         path = result.path(site.id)
         assert path[-1] == topo.master.id
         assert len(path) - 1 <= max_depth
+    for m in result.mcus:
+        assert m.ports_used <= m.capacity
+        assert set(result.children_of(m.id)) == {c.id for c in result.mcus if c.parent == m.id}
 
 
 @settings(max_examples=150, deadline=None, derandomize=True,

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cascade_gen import topologies
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnth_drivers.cascade.profiles import profile
-from hnth_drivers.cascade.topology import TopologyError, load_topology
+from hnth_drivers.cascade.topology import Topology, TopologyError, load_topology
 from hnth_drivers.cascade.topology_files import CSV_COLUMNS, dumps, loads
 
 FORMATS = ("toml", "json", "csv")
@@ -180,3 +183,10 @@ def test_unknown_toml_field_is_named() -> None:
         loads(text, "toml", source="t.toml")
     assert info.value.field == "sites[2].colour"
     assert info.value.line == line_of(text, "colour")
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(topologies(), st.sampled_from(FORMATS))
+def test_any_topology_round_trips(topo: Topology, fmt: str) -> None:
+    again = loads(dumps(topo, fmt), fmt, default_name=topo.name)
+    assert again.sites == topo.sites and again.mcus == topo.mcus

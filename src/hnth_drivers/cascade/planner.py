@@ -126,6 +126,10 @@ class Plan:
             hops.append(up)
         return tuple(hops)
 
+    def children_of(self, mcu: str) -> tuple[str, ...]:
+        """The slave MCUs cascaded directly under ``mcu``."""
+        return tuple(k.slave for k in self.links if k.master == mcu)
+
     def sites_of(self, mcu: str) -> tuple[str, ...]:
         """The sites an MCU serves."""
         return tuple(a.site for a in self.sites if a.mcu == mcu)
