@@ -6,8 +6,8 @@ import json
 import os
 import select
 import signal
-import subprocess
 import ssl
+import subprocess
 import sys
 import xmlrpc.client
 from collections.abc import Iterator
