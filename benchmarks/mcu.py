@@ -7,6 +7,11 @@ answers with exactly the same (pre-recorded) reply bytes, as many POSTs as the d
 made. The ratio is what XML-RPC encoding and safe parsing, the simulator's model and the
 driver's checks cost on top of moving the bytes. Goal: ratio <= 1.5.
 
+It also builds a vn-2021-sized network in the model alone (1 master, 63 provincial and
+705 district MCUs, 10,599 commune sites, each MCU cascaded to its parent) and reports the
+build time, memory, and the cost of ``view_of`` from the chair through 3 hops against
+the floor of one participant lookup.
+
 Run: ``python benchmarks/mcu.py [--sites 500] [--rounds 30] [--page-size 100]``
 """
 
@@ -18,18 +23,19 @@ import ssl
 import statistics
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from hnth_drivers.mcu.codian import CodianMcu
-from hnth_drivers.model import Endpoint
+from hnth_drivers.model import Endpoint, ParticipantKind
 from hnth_drivers.security.secrets import Secret
 from hnth_drivers.transport.https import TlsTrust
 from hnth_sim.mcu.codian_server import CodianServer
 from hnth_sim.mcu.http import HttpRequest, HttpResponse, HttpsServer
-from hnth_sim.mcu.model import McuModel, Network
+from hnth_sim.mcu.model import ManualClock, McuModel, Network, cascade_address
 from hnth_sim.mcu.tls import server_context
 
 PASSWORD = "bench-password"
@@ -113,6 +119,60 @@ async def main(sites: int, rounds: int, page_size: int) -> None:
               f"ratio {ours / floor:.2f}x (goal <= 1.5x)")
 
 
+def national(provinces: int = 63, districts: int = 705, communes: int = 10_599) -> None:
+    """Build a whole country in the model; time view_of through the hierarchy."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    net = Network(clock=ManualClock(), seed=2021)
+    master = net.add_mcu("master", ports=provinces + 10)
+    master.create_conference("national")
+    master.add_participant("national", Endpoint("chair", "10.0.0.1"))
+    link = ParticipantKind.CASCADE
+    for p in range(provinces):
+        prov = net.add_mcu(f"p{p}", ports=40)
+        prov.create_conference("c")
+        prov.add_participant("c", Endpoint(f"p{p}-hall", f"10.{p}.0.1"))
+        prov.add_participant("c", cascade_address("master", "national"), name="up", kind=link)
+    for d in range(districts):
+        p = d % provinces
+        dist = net.add_mcu(f"d{d}", ports=40)
+        dist.create_conference("c")
+        dist.add_participant("c", Endpoint(f"d{d}-hall", f"10.{p}.{d // provinces}.1"))
+        dist.add_participant("c", cascade_address(f"p{p}", "c"), name="up", kind=link)
+    for c in range(communes):
+        net.mcu(f"d{c % districts}").add_participant(
+            "c", Endpoint(f"c{c}", f"10.200.{c // 250}.{c % 250 + 1}"))
+    built = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the chair asks for commune c42: its district, province and the master switch to it
+    d = 42 % districts
+    p = d % provinces
+    net.mcu(f"d{d}").show_full_screen("c", "c42", target="up")
+    net.mcu(f"p{p}").show_full_screen("c", f"d{d}", target="up")
+    master.show_full_screen("national", f"p{p}", target="chair")
+    assert master.view_of("national", "chair") == ("c42",)
+    rounds = 2000
+    start = time.perf_counter()
+    for _ in range(rounds):
+        master.view_of("national", "chair")
+    view = (time.perf_counter() - start) / rounds
+    start = time.perf_counter()
+    for _ in range(rounds):
+        master.participant("national", "chair")
+    floor = (time.perf_counter() - start) / rounds
+    start = time.perf_counter()
+    heard = master.audio_of("national", "chair")
+    audio = time.perf_counter() - start
+    sites = sum(len(conf.participants) for mcu in net for conf in mcu.conferences())
+    print(f"National network (model only): {len(net)} MCUs, {sites} participants; built in "
+          f"{built:.2f} s, peak {peak / 2**20:.1f} MiB")
+    print(f"  view_of(chair) through 3 hops: {view * 1e6:.1f} us; floor (one participant "
+          f"lookup) {floor * 1e6:.2f} us; ratio {view / floor:.1f}x")
+    print(f"  audio_of(chair) over the whole country: {audio * 1000:.1f} ms, "
+          f"{len(heard)} sites heard")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=500)
@@ -120,3 +180,4 @@ if __name__ == "__main__":
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
     asyncio.run(main(args.sites, args.rounds, args.page_size))
+    national()
