@@ -170,9 +170,23 @@ class CodianMcu(Mcu):
         body = xmlrpc.encode_call(method, [{"authenticationUser": self._user,
                                             "authenticationPassword": self._password.reveal(),
                                             **params}])
+        limit = self.options.max_response_bytes
         try:
-            response = await self._client.post(self._path, content=body,
-                                               headers={"Content-Type": "text/xml"})
+            async with self._client.stream("POST", self._path, content=body,
+                                           headers={"Content-Type": "text/xml"}) as response:
+                status = response.status_code
+                chunks: list[bytes] = []
+                size = 0
+                if status == 200:
+                    # read at most limit + 1 bytes: a huge reply is refused, never buffered
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > limit:
+                            raise ProtocolError("reply too large", device=self._device,
+                                                operation=method,
+                                                expected=f"at most {limit} bytes",
+                                                got=f"more than {limit} bytes")
+                        chunks.append(chunk)
         except httpx.TimeoutException as exc:
             raise _Transient(TimeoutError("no answer in time", device=self._device,
                                           operation=method,
@@ -185,15 +199,14 @@ class CodianMcu(Mcu):
                                       "for this host", got="verification failed") from exc
             raise _Transient(ConnectError("connection failed", device=self._device,
                                           operation=method, got=type(exc).__name__)) from exc
-        if response.status_code >= 500:
+        if status >= 500:
             raise _Transient(ConnectError("server error", device=self._device,
-                                          operation=method, got=f"HTTP {response.status_code}"))
-        if response.status_code != 200:
+                                          operation=method, got=f"HTTP {status}"))
+        if status != 200:
             raise ProtocolError("unexpected HTTP status", device=self._device, operation=method,
-                                expected="HTTP 200", got=f"HTTP {response.status_code}")
+                                expected="HTTP 200", got=f"HTTP {status}")
         try:
-            value = xmlrpc.decode_response(response.content,
-                                           max_bytes=self.options.max_response_bytes)
+            value = xmlrpc.decode_response(b"".join(chunks), max_bytes=limit)
         except ProtocolError as exc:
             raise ProtocolError(exc.message, device=self._device, operation=method,
                                 expected=exc.expected, got=exc.got) from exc
