@@ -20,6 +20,7 @@ are never repeated, since the first may have taken effect.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import math
 import ssl
 from dataclasses import dataclass
@@ -157,11 +158,25 @@ class CodianMcu(Mcu):
         attempts = 2 if self.options.retry_reads and method in READ_METHODS else 1
         for attempt in range(attempts):
             try:
-                return await self._once(method, params)
+                return await self._deadline(method, params)
             except _Transient as transient:
                 if attempt + 1 == attempts:
                     raise transient.error from transient
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _deadline(self, method: str, params: dict[str, Any]) -> Any:
+        # httpx bounds each phase; this bounds the whole exchange (a server dripping one
+        # byte at a time must not hold a call open forever)
+        limit = self.options.timeout_s * 2
+        try:
+            async with asyncio.timeout(limit):
+                return await self._once(method, params)
+        except HnthError:
+            raise
+        except builtins.TimeoutError as exc:
+            raise _Transient(TimeoutError("exchange took too long", device=self._device,
+                                          operation=method, expected=f"at most {limit} s",
+                                          got="deadline passed")) from exc
 
     async def _once(self, method: str, params: dict[str, Any]) -> Any:
         if self._client is None:
