@@ -31,7 +31,7 @@ from hnth_drivers.security.secrets import Secret
 from hnth_drivers.transport.https import TlsTrust
 from hnth_sim.mcu.codian_server import CodianServer
 from hnth_sim.mcu.model import Network, Refusal, cascade_address
-from hnth_sim.mcu.tls import ensure_tls
+from hnth_sim.mcu.tls import ensure_tls, server_context
 
 from .conftest import PASSWORD, make_driver
 
@@ -232,3 +232,32 @@ async def test_oversized_reply_is_refused(server: CodianServer, network: Network
     async with small:
         with pytest.raises(ProtocolError, match="too large"):
             await small.participants("c")
+
+
+async def test_a_dripping_server_cannot_hold_a_call(server: CodianServer) -> None:
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(200):
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.05)    # always within the per-read timeout
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    slow = await asyncio.start_server(drip, "127.0.0.1", 0,
+                                      ssl=server_context(server.tls))
+    port = slow.sockets[0].getsockname()[1]
+    mcu = CodianMcu(f"https://127.0.0.1:{port}/RPC2", password=Secret(PASSWORD),
+                    trust=TlsTrust(ca_file=server.ca_file),
+                    options=CodianOptions(timeout_s=0.3))
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            await mcu.open()
+    finally:
+        slow.close()
+    assert time.monotonic() - started < 3.0
