@@ -178,6 +178,10 @@ class HttpsServer:
                     return
         except (ConnectionError, ssl.SSLError):
             return
+        except asyncio.CancelledError:
+            # close() cancelled this connection's task; it is the task's top level and
+            # nothing awaits it, so end quietly (asyncio's streams would log the cancel)
+            return
         finally:
             self._clients.discard(writer)
             if task is not None:
