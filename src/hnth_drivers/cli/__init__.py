@@ -37,3 +37,4 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
+from . import mcu  # noqa: E402,F401

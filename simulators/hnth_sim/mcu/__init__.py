@@ -1,0 +1,1 @@
+"""Simulated MCUs: the wire-neutral model (:mod:`.model`) and its protocol front ends."""
