@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 import pytest_asyncio
@@ -14,6 +15,7 @@ from hnth_drivers.model import (
     Capability,
     Capacity,
     Conference,
+    ConnectionState,
     DeviceHealth,
     Endpoint,
     Layout,
@@ -54,7 +56,20 @@ class MemoryMcu(Mcu):
     async def conferences(self) -> list[Conference]:
         return [Conference(n, participant_count=len(p)) for n, p in self.confs.items()]
 
+    def _part(self, conference: str, name: str) -> Participant:
+        conf = self._conf(conference)
+        if name not in conf:
+            raise DeviceError("no such participant", code=5, device=self.device,
+                              operation="lookup", got=name)
+        return conf[name]
+
+    def _set_state(self, conference: str, name: str, state: ConnectionState) -> None:
+        self._conf(conference)[name] = replace(self._part(conference, name), state=state)
+
     async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
+        if name in self.confs:
+            raise DeviceError("duplicate conference name", code=2, device=self.device,
+                              operation="create_conference", got=name)
         self.confs[name] = {}
         return Conference(name)
 
@@ -74,30 +89,31 @@ class MemoryMcu(Mcu):
         return p
 
     async def remove_participant(self, conference: str, participant: str) -> None:
+        self._part(conference, participant)
         del self._conf(conference)[participant]
 
     async def connect_participant(self, conference: str, participant: str) -> None:
-        self._conf(conference)[participant]
+        self._set_state(conference, participant, ConnectionState.CONNECTED)
 
     async def disconnect_participant(self, conference: str, participant: str) -> None:
-        self._conf(conference)[participant]
+        self._set_state(conference, participant, ConnectionState.DISCONNECTED)
 
     async def set_layout(self, conference: str, layout: Layout, *,
                          target: str | None = None) -> None:
         self.layouts[(conference, target)] = layout
 
     async def layout(self, conference: str, *, target: str | None = None) -> Layout:
-        return self.layouts.get((conference, target), Layout.loudest())
+        self._conf(conference)
+        default = self.layouts.get((conference, None), Layout.loudest())
+        return self.layouts.get((conference, target), default)
 
     async def show_full_screen(self, conference: str, participant: str, *,
                                target: str | None = None) -> None:
         await self.set_layout(conference, Layout.full_screen(participant), target=target)
 
     async def mute(self, conference: str, participant: str, on: bool) -> None:
-        from dataclasses import replace
-
-        conf = self._conf(conference)
-        conf[participant] = replace(conf[participant], muted=on)
+        self._conf(conference)[participant] = replace(self._part(conference, participant),
+                                                      muted=on)
 
     async def stats(self, conference: str) -> list[CallStats]:
         return [CallStats(p) for p in self._conf(conference)]
