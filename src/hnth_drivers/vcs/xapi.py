@@ -80,6 +80,7 @@ _RESULT_RE = re.compile(r"^\*r (\w+) \(status=(\w+)\):?\s*$")
 _STATUS_RE = re.compile(r"^\*s (.+?): ?(.*)$")
 _FIELD_RE = re.compile(r"^\s+([\w.]+): ?(.*)$")
 _CALL_RE = re.compile(r"^Call (\d+) (\w+)$")
+_GHOST_RE = re.compile(r"^Call (\d+) \(ghost=True\)$")
 
 
 def _unquote(value: str) -> str:
@@ -257,8 +258,11 @@ class XapiSession(DialectSession):
     def _events(self, block: tuple[str, ...]) -> None:
         for path, value in parse_status_lines(block):
             match = _CALL_RE.match(path)
+            ghost = _GHOST_RE.match(path)
             if match and match.group(2) == "Status" and value in CALL_STATES:
                 self._emit(CallEvent(match.group(1), CALL_STATES[value], raw=f"{path}: {value}"))
+            elif ghost:                # the call is gone (xAPI marks removed nodes as ghosts)
+                self._emit(CallEvent(ghost.group(1), CallState.DISCONNECTED, raw=path))
             else:
                 self._emit(Notice(f"{path}: {value}"))
         for line in block:
