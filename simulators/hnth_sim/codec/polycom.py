@@ -99,7 +99,7 @@ class PolycomShell:
         for c in calls:
             lines.append(f"callinfo:{c.call_id}:site-{c.number}:{c.number}:{c.speed_kbps}:"
                          f"{_INFO_STATE.get(c.state, 'disconnected')}:notmuted:outgoing:"
-                         f"{c.protocol}{ACK}")
+                         f"videocall{ACK}")
         lines.append(f"callinfo end{ACK}")
         return "".join(lines)
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import DeviceError, ProtocolError
+from ..errors import DeviceError, HnthError, ProtocolError
 from ..model import Call, CallState, CameraPosition, SignalProtocol
 from .cli_dialect import CallEvent, Dialect, DialectSession, Notice, printable
 
@@ -171,6 +171,13 @@ def _dial(session: XapiSession, fields: dict[str, str]) -> Call:
     return Call(call_id, str(session._args["number"]), CallState.DIALLING, protocol)
 
 
+def _typed(session: XapiSession, exc: HnthError) -> HnthError:
+    """A reply the model refuses (e.g. a 300-character number) is the device's fault."""
+    if isinstance(exc, ProtocolError | DeviceError):
+        return exc
+    return session._protocol_error("reply does not fit the model", exc.message)
+
+
 StatusParser = Callable[["XapiSession", tuple[str, ...]], Any]
 ResultParser = Callable[["XapiSession", dict[str, str]], Any]
 
@@ -274,8 +281,8 @@ class XapiSession(DialectSession):
             block, self._candidate = self._candidate, None
             try:
                 value = STATUS_PARSERS[self._pending](self, block)
-            except (ProtocolError, DeviceError) as exc:
-                self._fail(exc)
+            except HnthError as exc:
+                self._fail(_typed(self, exc))
                 return
             self._finish(value, block)
 
@@ -308,7 +315,7 @@ class XapiSession(DialectSession):
         parser = RESULT_PARSERS.get(operation)
         try:
             value = parser(self, fields) if parser else None
-        except (ProtocolError, DeviceError) as exc:
-            self._fail(exc)
+        except HnthError as exc:
+            self._fail(_typed(self, exc))
             return
         self._finish(value, block)
