@@ -161,7 +161,7 @@ class CodecSimulator:
     def start(self) -> Self:
         """Listen and accept in a background thread."""
         sock = socket.create_server(self._bind)
-        sock.settimeout(0.2)
+        sock.settimeout(0.05)
         self._sock = sock
         self._spawn(self._accept_loop, "codec-sim-accept")
         return self
@@ -212,7 +212,7 @@ class CodecSimulator:
         try:
             transport.start_server(server=server)
             while not self._stop.is_set() and transport.is_active():
-                channel = transport.accept(timeout=0.5)
+                channel = transport.accept(timeout=0.05)
                 if channel is not None:
                     self._spawn(self._serve_channel, "codec-sim-chan", channel, server)
         except (paramiko.SSHException, OSError, EOFError) as exc:
@@ -254,7 +254,7 @@ class CodecSimulator:
                     ) -> None:
         with lock:
             self._send(channel, shell.banner)
-        channel.settimeout(0.2)
+        channel.settimeout(0.05)
         buffer = ""
         while not self._stop.is_set() and not channel.closed:
             try:
