@@ -244,6 +244,7 @@ class CodecSimulator:
                 channel.send_exit_status(0)
             else:
                 self._shell_loop(channel, shell, lock)
+                channel.send_exit_status(0)
         except (OSError, EOFError, paramiko.SSHException) as exc:
             log.debug("channel ended: %s", exc)
         finally:
@@ -285,15 +286,24 @@ class CodecSimulator:
                 before = "".join(shell.event(c, c.state) or "" for c in self.model.calls())
             out = shell.handle(line)
             if out and self.faults.take("garbage_line"):
-                lines = out.splitlines(keepends=True)
-                at = next((i + 1 for i, text in enumerate(lines) if text.startswith("*")), 1)
-                out = "".join(lines[:at]) + GARBAGE + "".join(lines[at:])
+                out = self._with_garbage(out)
             out = before + out
             if out and self.faults.take("disconnect_mid_reply"):
                 self._send(channel, out[: len(out) // 2])
                 channel.get_transport().close()
                 return
             self._send(channel, out)
+
+    @staticmethod
+    def _with_garbage(out: str) -> str:
+        """Put a garbage line inside the reply: after Poly's echo, or after xAPI's ``*r``."""
+        if "\n\r" in out:
+            at = out.index("\n\r") + 2
+        else:
+            star = out.find("\n*")
+            first = out.find("\n", star + 1 if star >= 0 else 0)
+            at = first + 1 if first >= 0 else len(out)
+        return out[:at] + GARBAGE + out[at:]
 
     @staticmethod
     def _send(channel: paramiko.Channel, text: str) -> None:

@@ -124,6 +124,9 @@ class PolycomSession(DialectSession):
         text = line.strip()
         if terminator == ECHO_END or not text:
             return                     # our own command echoed back, or a blank line
+        if terminator != ACK_END:      # a bare CR or LF: neither echo nor acknowledgement
+            self._emit(Notice(text))
+            return
         if not printable(text):
             if self._pending is not None:
                 self._fail(self._protocol_error("unprintable line", text))
