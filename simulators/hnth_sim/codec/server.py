@@ -202,6 +202,8 @@ class CodecSimulator:
                 conn.close()
                 continue
             self.connections += 1
+            # Small replies must not wait for the client's delayed ACK (Nagle: ~40 ms).
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._spawn(self._serve_connection, "codec-sim-conn", conn)
 
     def _serve_connection(self, conn: socket.socket) -> None:

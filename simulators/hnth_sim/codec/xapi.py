@@ -21,6 +21,8 @@ _LAYOUTS = ("auto", "custom", "equal", "overlay", "prominent", "single")
 _PAN = {"left": -1, "right": 1, "stop": 0}
 _TILT = {"down": -1, "up": 1, "stop": 0}
 _ZOOM = {"out": -1, "in": 1, "stop": 0}
+# Result names that are not the command path run together (PROTOCOLS.md §3).
+_RESULT_NAMES = {"call disconnect": "DisconnectCall"}
 
 
 class _Refused(Exception):
@@ -117,7 +119,7 @@ class XapiShell:
                 for m in _ARG_RE.finditer(text)}
         key = " ".join(w.lower() for w in path)
         handler = self._COMMANDS.get(key)
-        name = "".join(w[:1].upper() + w[1:] for w in path) or "Result"
+        name = _RESULT_NAMES.get(key) or "".join(w[:1].upper() + w[1:] for w in path)
         if handler is None:
             return f"*r Result (status=Error):{NL}    Reason: Unknown command{NL}** end{NL}"
         try:
