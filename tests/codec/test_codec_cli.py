@@ -20,14 +20,15 @@ HNTH = [sys.executable, "-c", "from hnth_drivers.cli import main; main()"]
 
 
 @pytest.fixture(params=["xapi", "polycom"])
-def cli_sim(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+def cli_sim(request: pytest.FixtureRequest, tmp_path: Path, keys: dict[str, Path]
+            ) -> Iterator[tuple[str, str, Path]]:
     """A ``hnth sim codec`` process: (dialect, HOST:PORT, known_hosts)."""
     key = tmp_path / "keys" / "host_ed25519"
     env = dict(os.environ, HNTH_SIM_PASSWORD=SIM_PASSWORD)
     proc = subprocess.Popen(
         [*HNTH, "sim", "codec", "--dialect",
          str(request.param), "--listen", "127.0.0.1:0", "--host-key", str(key),
-         "--connect-delay-ms", "20"],
+         "--connect-delay-ms", "20", "--authorized-keys", f"{keys['client']}.pub"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
@@ -80,6 +81,7 @@ def test_cli_dial_status_mute_preset_hangup(cli_sim: tuple[str, str, Path],
     assert SIM_PASSWORD not in audit.read_text()
 
 
+@pytest.mark.parametrize("cli_sim", ["xapi"], indirect=True)
 def test_cli_wrong_password_exits_3_without_traceback(cli_sim: tuple[str, str, Path],
                                                       tmp_path: Path) -> None:
     dialect, address, known = cli_sim
@@ -90,3 +92,23 @@ def test_cli_wrong_password_exits_3_without_traceback(cli_sim: tuple[str, str, P
     assert "authentication failed" in done.stderr and "Traceback" not in done.stderr
     assert "wrong-one" not in done.stderr
     assert "error: AuthError" in (tmp_path / "audit.jsonl").read_text()
+
+
+@pytest.mark.parametrize("cli_sim", ["polycom"], indirect=True)
+def test_cli_status_with_a_key_file(cli_sim: tuple[str, str, Path],
+                                    keys: dict[str, Path]) -> None:
+    dialect, address, known = cli_sim
+    done = hnth("codec", "status", "--ssh", address, "--dialect", dialect, "--known-hosts",
+                str(known), "--identity", str(keys["client"]), "--json", password="")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["calls"] == []
+
+
+@pytest.mark.parametrize("cli_sim", ["xapi"], indirect=True)
+def test_cli_unknown_host_is_refused(cli_sim: tuple[str, str, Path], tmp_path: Path) -> None:
+    dialect, address, _ = cli_sim
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    done = hnth("codec", "status", "--ssh", address, "--dialect", dialect, "--known-hosts",
+                str(empty))
+    assert done.returncode == 3 and "unknown SSH host key" in done.stderr

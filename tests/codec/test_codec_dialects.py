@@ -283,3 +283,11 @@ def test_arbitrary_lines_raise_only_typed_errors(
                 break
     except HnthError:
         pass
+
+
+def test_drivers_are_registered_by_entry_point() -> None:
+    from hnth_drivers.registry import get_driver
+    from hnth_drivers.vcs.ssh_codec import PolycomCodec, XapiCodec
+
+    assert get_driver("vcs", "xapi") is XapiCodec
+    assert get_driver("vcs", "polycom") is PolycomCodec
