@@ -224,7 +224,12 @@ class McuConformance(_Conformance):
 
 
 class CodecConformance(_Conformance):
-    """Every Codec driver passes these."""
+    """Every Codec driver passes these.
+
+    Provide an open ``driver`` fixture; override ``dial_number`` (a number the device can
+    call) and ``layout_family`` (one it knows) where the defaults do not fit. The tests
+    leave no call up.
+    """
 
     contract = Codec
     capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {

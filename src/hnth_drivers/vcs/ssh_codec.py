@@ -160,7 +160,7 @@ class SshCodec(Codec):
             raise ConnectError("not connected", device=self.device, operation=operation)
         data = session.send(operation, **args)
         try:
-            await asyncio.to_thread(channel.sendall, data)
+            await asyncio.to_thread(self._send, channel, data, operation)
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self.options.command_timeout_s
             while True:
@@ -187,6 +187,13 @@ class SshCodec(Codec):
     def _timeout(self, operation: str) -> TimeoutError:
         return TimeoutError("no complete reply", device=self.device, operation=operation,
                             expected=f"the reply within {self.options.command_timeout_s} s")
+
+    def _send(self, channel: paramiko.Channel, data: bytes, operation: str) -> None:
+        try:
+            channel.sendall(data)
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise ConnectError("connection lost while sending", device=self.device,
+                               operation=operation, got=type(exc).__name__) from None
 
     def _recv(self, channel: paramiko.Channel, timeout: float, operation: str) -> bytes:
         channel.settimeout(timeout)
