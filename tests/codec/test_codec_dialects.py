@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -291,3 +293,52 @@ def test_drivers_are_registered_by_entry_point() -> None:
 
     assert get_driver("vcs", "xapi") is XapiCodec
     assert get_driver("vcs", "polycom") is PolycomCodec
+
+
+POLY_TRANSCRIPT = (b"dial manual 384 5551234 h323\n\rdialing manual\r\n"
+                   b"cs: call[44] chan[0] dialstr[5551234] state[RINGING]\r\n"
+                   b"active: call[44] speed[384]\r\n")
+XAPI_TRANSCRIPT = b"*s Call 3 Status: Connecting\r\n** end\r\n" + DIAL_REPLY
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=len(POLY_TRANSCRIPT)), max_size=8),
+       st.sampled_from(["polycom", "xapi"]))
+def test_any_split_of_the_stream_gives_the_same_items(cuts: list[int], which: str) -> None:
+    def run(chunks: list[bytes]) -> list[object]:
+        session: DialectSession
+        if which == "polycom":
+            session = PolycomSession()
+            session.send("dial", speed=384, number="5551234", protocol="h323")
+        else:
+            session = XapiSession()
+            session.send("dial", number="543210", protocol="h323")
+        items: list[object] = []
+        for chunk in chunks:
+            session.receive_data(chunk)
+            items += drain(session)
+        return items
+
+    data = POLY_TRANSCRIPT if which == "polycom" else XAPI_TRANSCRIPT
+    points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    chunks = [data[a:b] for a, b in itertools.pairwise(points)]
+    assert run(chunks) == run([data])
+    assert any(isinstance(i, Reply) for i in run(chunks))
+
+
+def test_unknown_operation_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        XapiSession().send("set_layout_family")
+    with pytest.raises(ConfigError):
+        PolycomSession().send("layout", family="equal", target="local")
+
+
+def test_a_character_split_across_reads_is_decoded_whole() -> None:
+    s = XapiSession()
+    s.send("calls")
+    data = '*s Call 3 RemoteNumber: "Hà Nội"\r\n*s Call 3 Status: Connected\r\n** end\r\nOK\r\n'
+    raw = data.encode()
+    cut = raw.index("à".encode()) + 1            # inside the two bytes of "à"
+    s.receive_data(raw[:cut])
+    s.receive_data(raw[cut:])
+    assert [r.value for r in replies(drain(s))] == [[Call("3", "Hà Nội", CallState.CONNECTED)]]

@@ -10,6 +10,7 @@ a reply is complete). Neither touches a socket: the driver pushes received bytes
 
 from __future__ import annotations
 
+import codecs
 import enum
 import re
 from collections.abc import Mapping
@@ -129,6 +130,8 @@ class DialectSession:
         self.dialect = dialect
         self.device = device
         self._buffer = ""
+        # Incremental: a character split across two reads is decoded whole.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pending: str | None = None
         self._args: dict[str, object] = {}
         self._out: list[Reply | CallEvent | Notice | Exception] = []
@@ -151,7 +154,7 @@ class DialectSession:
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes read from the channel (any split is fine)."""
-        self._buffer += data.decode("utf-8", errors="replace")
+        self._buffer += self._decoder.decode(data)
         while True:
             split = self._split()
             if split is None:
