@@ -10,6 +10,7 @@ closes them all.
 
 from __future__ import annotations
 
+import codecs
 import hmac
 import logging
 import os
@@ -259,6 +260,7 @@ class CodecSimulator:
             self._send(channel, shell.banner)
         channel.settimeout(0.05)
         buffer = ""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while not self._stop.is_set() and not channel.closed:
             try:
                 data = channel.recv(4096)
@@ -266,7 +268,7 @@ class CodecSimulator:
                 continue
             if not data:
                 return
-            buffer += data.decode("utf-8", errors="replace")
+            buffer += decoder.decode(data)
             while True:
                 cut = min((i for i in (buffer.find("\r"), buffer.find("\n")) if i >= 0),
                           default=-1)
