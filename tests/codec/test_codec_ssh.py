@@ -212,3 +212,15 @@ async def test_interleaved_events_do_not_corrupt_replies(codec: SshCodec,
         assert await codec.camera(1).position() == CameraPosition(0, 0, 0)
     await codec.hang_up()
     assert len(codec.events()) >= 9
+
+
+async def test_wait_for_call_reads_events(codec: SshCodec) -> None:
+    call = await codec.dial("5551234")
+    await codec.wait_for_call(call.call_id, CallState.CONNECTED, timeout=3.0)
+    assert [c.state for c in await codec.calls()] == [CallState.CONNECTED]
+    await codec.wait_for_call(call.call_id, CallState.CONNECTED, timeout=0.1)  # already there
+    with pytest.raises(TimeoutError):
+        await codec.wait_for_call("999", CallState.CONNECTED, timeout=0.2)
+    assert codec.connected
+    await codec.hang_up(call.call_id)
+    await codec.wait_for_call(call.call_id, CallState.DISCONNECTED, timeout=0.0)

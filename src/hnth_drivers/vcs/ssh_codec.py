@@ -31,7 +31,7 @@ from ..errors import (
     PolicyViolation,
     TimeoutError,
 )
-from ..model import Call, Capability, DeviceHealth, SignalProtocol
+from ..model import Call, CallState, Capability, DeviceHealth, SignalProtocol
 from ..security.policy import STRICT, SecurityPolicy
 from ..transport.ssh import SshTarget, ssh_connect
 from .base import Camera, Codec, RoomPresets
@@ -209,6 +209,45 @@ class SshCodec(Codec):
                                operation=operation, expected="the rest of the reply",
                                got="end of stream")
         return data
+
+    async def wait_for_call(self, call_id: str, state: CallState, timeout: float) -> None:
+        """Return once the codec reports call ``call_id`` in ``state`` (read from its events,
+        not polled); :class:`TimeoutError` after ``timeout`` seconds (the session stays up).
+        """
+        listed = {c.call_id: c.state for c in await self.calls()}
+        if listed.get(call_id, CallState.DISCONNECTED) is state:
+            return                      # a call that is not listed is disconnected
+        async with self._lock:
+            session, channel = self._session, self._channel
+            if session is None or channel is None:
+                raise ConnectError("not connected", device=self.device,
+                                   operation="wait_for_call")
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while True:
+                item = session.next_event()
+                if isinstance(item, CallEvent):
+                    self._events.append(item)
+                    if item.call_id == call_id and item.state is state:
+                        return
+                    continue
+                if isinstance(item, Reply | Notice):
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError("the call did not reach the state", device=self.device,
+                                       operation="wait_for_call",
+                                       expected=f"call {call_id} {state.value} within "
+                                       f"{timeout} s")
+                try:
+                    chunk = await asyncio.to_thread(self._recv, channel, remaining,
+                                                    "wait_for_call")
+                except TimeoutError:
+                    continue            # no command was pending: the session is in step
+                except BaseException:
+                    self._drop()
+                    raise
+                session.receive_data(chunk)
 
     def events(self) -> list[CallEvent]:
         """Call-state events seen so far (oldest first, bounded)."""
