@@ -224,3 +224,16 @@ async def test_wait_for_call_reads_events(codec: SshCodec) -> None:
     assert codec.connected
     await codec.hang_up(call.call_id)
     await codec.wait_for_call(call.call_id, CallState.DISCONNECTED, timeout=0.0)
+
+
+async def test_open_twice_and_close_twice(sim: CodecSimulator, known_hosts: Path) -> None:
+    codec = driver_for(sim, known_hosts)
+    await codec.close()                       # before open: nothing to do
+    await codec.open()
+    await codec.open()                        # already open: same connection
+    assert sim.connections == 1
+    await codec.close()
+    await codec.close()
+    assert not codec.connected
+    with pytest.raises(ConnectError):
+        await codec.calls()

@@ -98,7 +98,8 @@ class SshCodec(Codec):
         """Connect, log in, open the shell and run the dialect's setup commands."""
         async with self._lock:
             self._wanted_open = True
-            await self._connect()
+            if not self.connected:
+                await self._connect()
 
     async def close(self) -> None:
         """Close the shell and the SSH connection (idempotent)."""
