@@ -33,12 +33,12 @@ def write_known_hosts(path: Path, host: str, port: int, pub_file: Path) -> Path:
     return path
 
 
-def make_sim(dialect: str, keys: dict[str, Path], **kw: object) -> CodecSimulator:
+def make_sim(dialect: str, keys: dict[str, Path]) -> CodecSimulator:
     client = paramiko.Ed25519Key.from_private_key_file(str(keys["client"]))
     return CodecSimulator(
         dialect, host_key=paramiko.Ed25519Key.from_private_key_file(str(keys["host"])),
         users={"admin": PASSWORD}, authorized_keys={"keyuser": [client]},
-        model=CodecModel(connect_delay_s=0.02), **kw,  # type: ignore[arg-type]
+        model=CodecModel(connect_delay_s=0.02),
     )
 
 
@@ -60,12 +60,12 @@ def known_hosts(sim: CodecSimulator, keys: dict[str, Path], tmp_path: Path) -> P
                              Path(f"{keys['host']}.pub"))
 
 
-def target_for(sim: CodecSimulator, known_hosts: Path, **kw: object) -> SshTarget:
+def target_for(sim: CodecSimulator, known_hosts: Path, *, username: str = "admin",
+               password: Secret | None = Secret(PASSWORD), key_file: Path | None = None
+               ) -> SshTarget:
     host, port = sim.address
-    args: dict[str, object] = {"password": Secret(PASSWORD), "connect_timeout": 5.0}
-    args.update(kw)
-    return SshTarget(host, str(args.pop("username", "admin")), known_hosts, port,
-                     **args)  # type: ignore[arg-type]
+    return SshTarget(host, username, known_hosts, port, password=password, key_file=key_file,
+                     connect_timeout=5.0)
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_xapi_reply_split_byte_by_byte_and_trailing_ok() -> None:
 
 def test_xapi_templates_match_the_documented_syntax() -> None:
     s = XapiSession()
-    vectors = [
+    vectors: list[tuple[tuple[str], dict[str, object], bytes]] = [
         (("hang_up",), {"call": "17"}, b"xCommand Call Disconnect CallId:17\n"),
         (("hang_up_all",), {}, b"xCommand Call DisconnectAll\n"),
         (("mute",), {}, b"xCommand Audio Microphones Mute\n"),
@@ -273,7 +273,8 @@ endings = st.sampled_from(["\r\n", "\n\r", "\n", "\r"])
 @settings(max_examples=150, deadline=None)
 @given(lines, ops, endings, st.sampled_from([XapiSession, PolycomSession]))
 def test_arbitrary_lines_raise_only_typed_errors(
-    text: list[str], op: str | None, ending: str, kind: type[DialectSession],
+    text: list[str], op: str | None, ending: str,
+    kind: type[XapiSession] | type[PolycomSession],
 ) -> None:
     session = kind()
     if op is not None:

@@ -22,13 +22,15 @@ from hnth_drivers.security.secrets import Secret
 from hnth_drivers.vcs.ssh_codec import SshCodec, SshCodecOptions
 from hnth_sim.codec import CodecSimulator
 
-from .conftest import DRIVERS, target_for, write_known_hosts
+from .conftest import DRIVERS, PASSWORD, target_for, write_known_hosts
 
 
-def driver_for(sim: CodecSimulator, known_hosts: Path, timeout: float = 3.0,
-               **kw: object) -> SshCodec:
-    return DRIVERS[sim.dialect](target_for(sim, known_hosts, **kw),
-                                options=SshCodecOptions(command_timeout_s=timeout))
+def driver_for(sim: CodecSimulator, known_hosts: Path, timeout: float = 3.0, *,
+               username: str = "admin", password: Secret | None = Secret(PASSWORD),
+               key_file: Path | None = None) -> SshCodec:
+    target = target_for(sim, known_hosts, username=username, password=password,
+                        key_file=key_file)
+    return DRIVERS[sim.dialect](target, options=SshCodecOptions(command_timeout_s=timeout))
 
 
 async def wait_for_state(codec: SshCodec, call_id: str, state: CallState) -> None:
