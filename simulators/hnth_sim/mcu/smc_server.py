@@ -9,8 +9,13 @@ operations on the model, and typed SOAP faults (``AuthenticationFault``,
 with a DTD, entities or external references is refused before it is expanded.
 Injected faults of the model apply per operation; ``faults.down`` drops connections.
 
-Mount :meth:`SmcService.handle` on an :class:`~hnth_sim.mcu.http.HttpsServer`, or use
-:func:`serve_smc` for a ready server.
+Mount :meth:`SmcService.handle` on a shared :class:`~hnth_sim.mcu.http.HttpsServer`, or
+use :class:`SmcServer`, which owns one and serves every MCU of a network::
+
+    async with SmcServer(net, user="admin", password=pw, tls_dir=d,
+                         default_mcu="mcu-hn") as server:
+        server.url()            # https://127.0.0.1:PORT/         (WSDL: ...?wsdl)
+        server.url("mcu-hp")    # https://127.0.0.1:PORT/mcu/mcu-hp/
 """
 
 from __future__ import annotations
@@ -19,13 +24,18 @@ import asyncio
 import base64
 import binascii
 import hmac
+import os
 import secrets
 import time
-import xml.etree.ElementTree as ET  # noqa: S405 - only Element types; parsing is defused
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from types import TracebackType
+from typing import Self
 
+from hnth_drivers.errors import ConfigError
 from hnth_drivers.mcu.smc_protocol import (
     SESSION_COOKIE,
     AuthFaultReason,
@@ -33,14 +43,14 @@ from hnth_drivers.mcu.smc_protocol import (
     encrypt_password,
     wsdl_bytes,
 )
-from hnth_drivers.security.secrets import Secret
 
 from .http import DropConnection, HttpRequest, HttpResponse, HttpsServer
-from .model import McuModel, Refusal, SimError
+from .model import McuModel, Network, Refusal, SimError
 from .smc_ops import OPERATIONS, SmcState
 from .smc_soap import BadRequest, element, envelope, fault, parse_request, serialize, text_of
+from .tls import ensure_tls, server_context
 
-__all__ = ["SmcService", "serve_smc"]
+__all__ = ["SmcServer", "SmcService"]
 
 _SESSION_OPS = {"LoginRequest", "Authenticate", "KeepAlive", "Logout"}
 
@@ -62,10 +72,13 @@ class _AuthFault(Exception):
 class SmcService:
     """SOAP conference service of one simulated MCU (see the module docstring)."""
 
-    def __init__(self, mcu: McuModel, *, user: str, password: Secret,
+    def __init__(self, mcu: McuModel, *, user: str, password: str,
                  session_ttl_s: float = 300.0, max_body: int = 256 * 1024,
                  max_sessions: int = 256, path: str = "/",
                  now: Callable[[], float] = time.monotonic) -> None:
+        if not password:
+            raise ConfigError("the simulator needs a password", operation="SmcService",
+                              expected="a non-empty password")
         self.mcu = mcu
         self.user = user
         self._password = password
@@ -183,7 +196,7 @@ class SmcService:
             proof = base64.b64decode(text_of(body, "encryptPassword") or "", validate=True)
         except (binascii.Error, ValueError):
             proof = b""
-        expected = encrypt_password(self._password.reveal(), challenge)
+        expected = encrypt_password(self._password, challenge)
         user_ok = hmac.compare_digest(session.user.encode(), self.user.encode())
         if not (hmac.compare_digest(proof, expected) and user_ok):
             self._sessions.pop(session_id or "", None)
@@ -214,9 +227,80 @@ def _cookie(header: str) -> str | None:
     return morsel.value if morsel is not None else None
 
 
-async def serve_smc(service: SmcService, server: HttpsServer, host: str = "127.0.0.1",
-                    port: int = 0) -> tuple[str, int]:
-    """Mount ``service`` on ``server`` and start listening; returns the bound address."""
-    server.mount(service.handle)
-    return await server.start(host, port)
 
+class SmcServer:
+    """SMC services for the MCUs of ``network`` on one HTTPS socket (certs in ``tls_dir``).
+
+    ``default_mcu`` answers at ``/``; any MCU of the network at ``/mcu/<id>/``.
+    """
+
+    def __init__(self, network: Network, *, user: str, password: str,
+                 tls_dir: str | os.PathLike[str], default_mcu: str | None = None,
+                 session_ttl_s: float = 300.0, max_body: int = 256 * 1024,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        if not password:
+            raise ConfigError("the simulator needs a password", operation="SmcServer",
+                              expected="a non-empty password")
+        self.network = network
+        self.default_mcu = default_mcu
+        self._user, self._password = user, password
+        self.session_ttl_s, self.max_body = session_ttl_s, max_body
+        self._now = now
+        self._services: dict[str, SmcService] = {}
+        self.tls = ensure_tls(Path(tls_dir))
+        # the HTTP layer allows a larger body so that the SOAP fault names the limit
+        self.http = HttpsServer(server_context(self.tls), max_body=max_body * 4)
+        self.http.mount(self.handle)
+
+    def service(self, mcu_id: str | None = None) -> SmcService:
+        """The SOAP service of ``mcu_id`` (default: the default MCU), made on first use."""
+        key = mcu_id if mcu_id is not None else self.default_mcu
+        if key is None:
+            raise ConfigError("no MCU named and no default MCU", operation="SmcServer.service")
+        found = self._services.get(key)
+        if found is None:
+            path = "/" if mcu_id is None else f"/mcu/{mcu_id}/"
+            found = SmcService(self.network.mcu(key), path=path, now=self._now,
+                               user=self._user, password=self._password,
+                               session_ttl_s=self.session_ttl_s, max_body=self.max_body)
+            self._services[key] = found
+        return found
+
+    async def handle(self, request: HttpRequest) -> HttpResponse | None:
+        """Route a request to the MCU its path names (None: not an SMC path)."""
+        path = request.path.split("?", 1)[0]
+        if path == "/" and self.default_mcu is not None:
+            return await self.service().handle(request)
+        parts = path.split("/")
+        if len(parts) == 4 and parts[1] == "mcu" and parts[3] == "" and \
+                self.network.find(parts[2]) is not None:
+            return await self.service(parts[2]).handle(request)
+        return None
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate clients trust."""
+        return self.tls.ca_cert
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
+        """Listen; returns the bound address."""
+        return await self.http.start(host, port)
+
+    async def close(self) -> None:
+        """Stop listening and drop clients."""
+        await self.http.close()
+
+    def url(self, mcu_id: str | None = None) -> str:
+        """The service URL of ``mcu_id`` (default: the default MCU at ``/``)."""
+        if self.http.address is None:
+            raise ConfigError("server not started", operation="SmcServer.url")
+        host, port = self.http.address
+        return f"https://{host}:{port}{'/' if mcu_id is None else f'/mcu/{mcu_id}/'}"
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.close()
