@@ -89,7 +89,7 @@ class SmcService:
         self._now = now
         self._sessions: dict[str, _Session] = {}
         self.state = SmcState(mcu)
-        #: operations answered, by name (tests read it: "nothing was fetched or run")
+        #: requests that reached an operation, by name (faults included)
         self.calls: dict[str, int] = {}
 
     # ---- test hooks -------------------------------------------------------------------
@@ -159,6 +159,7 @@ class SmcService:
     def _answer(self, operation: str, body: ET.Element, session_id: str | None
                 ) -> HttpResponse:
         headers: dict[str, str] = {}
+        self.calls[operation] = self.calls.get(operation, 0) + 1
         env, reply = envelope(operation)
         if operation == "LoginRequest":
             session_id = self._login(body, reply)
@@ -170,7 +171,6 @@ class SmcService:
             if operation == "Logout":
                 self._sessions.pop(session_id or "", None)
             elif operation != "KeepAlive":
-                self.calls[operation] = self.calls.get(operation, 0) + 1
                 OPERATIONS[operation](self.state, body, reply)
             session.last_seen = self._now()
         return HttpResponse(200, serialize(env), "text/xml; charset=utf-8", headers)
