@@ -134,10 +134,11 @@ async def test_faults_are_device_errors_with_the_wire_code(smc: SmcMcu) -> None:
 
 
 async def test_a_second_mcu_by_path(smc_server: SmcServer, network: Network) -> None:
-    from .conftest import PASSWORD
     from hnth_drivers.mcu.smc import SmcMcu as Driver
     from hnth_drivers.security.secrets import Secret
     from hnth_drivers.transport.https import TlsTrust
+
+    from .conftest import PASSWORD
 
     network.add_mcu("mcu-hp", ports=4)
     async with Driver(smc_server.url("mcu-hp"), password=Secret(PASSWORD),

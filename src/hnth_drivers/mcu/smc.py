@@ -60,7 +60,13 @@ from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, https_client
 from .base import Mcu
-from .smc_client import HOSTILE_XML, SafeTransport, is_cert_failure, service_proxy
+from .smc_client import (
+    HOSTILE_XML,
+    ReplyTooLarge,
+    SafeTransport,
+    is_cert_failure,
+    service_proxy,
+)
 from .smc_protocol import (
     CLIENT_TYPE,
     NAMESPACE,
@@ -228,6 +234,9 @@ class SmcMcu(Mcu):
                 return await getattr(self._service, operation)(**params)
         except Fault as fault:
             raise self._fault(operation, fault) from None
+        except ReplyTooLarge as exc:
+            raise ReplyTooLarge(exc.message, **where, expected=exc.expected,
+                                got=exc.got) from None
         except HOSTILE_XML as exc:
             raise ProtocolError("refused or invalid SOAP reply", **where,
                                 expected="a plain SOAP envelope (no DTD, entities or "
