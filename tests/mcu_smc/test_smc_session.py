@@ -138,3 +138,13 @@ async def test_pinned_certificate(smc_server: SmcServer) -> None:
 async def test_not_open_is_a_connect_error(smc_server: SmcServer) -> None:
     with pytest.raises(ConnectError):
         await make_driver(smc_server).conferences()
+
+
+async def test_concurrent_callers_share_one_fresh_login(smc_server: SmcServer,
+                                                        smc: SmcMcu) -> None:
+    service = smc_server.service()
+    await smc.create_conference("c")
+    service.expire_sessions()
+    results = await asyncio.gather(*(smc.conferences() for _ in range(5)))
+    assert all([c.name for c in r] == ["c"] for r in results)
+    assert service.calls["LoginRequest"] == 2 and service.session_count == 1
