@@ -196,16 +196,18 @@ class SmcSession:
             else None
         conf = detail.find(f"{{{NAMESPACE}}}ConferenceFault") if detail is not None else None
         if auth is not None:
-            reason = auth.findtext(f"{{{NAMESPACE}}}reason") or ""
+            reason = (auth.findtext(f"{{{NAMESPACE}}}reason") or "")[:60]
             if reason in (AuthFaultReason.SESSION_EXPIRED, AuthFaultReason.NOT_LOGGED_IN):
                 return _SessionLost(reason)
             return AuthError("credentials refused", device=self._device, operation=operation,
                              got=reason or str(fault.message)[:80])
         if conf is not None:
-            code_text = conf.findtext(f"{{{NAMESPACE}}}errorCode") or ""
-            code: int | str = int(code_text) if code_text.lstrip("-").isdigit() else code_text
-            return DeviceError(conf.findtext(f"{{{NAMESPACE}}}description") or "refused",
+            code_text = (conf.findtext(f"{{{NAMESPACE}}}errorCode") or "").strip()[:40]
+            # bounded before int(): a hostile reply must not trip int()'s digit limit
+            code: int | str = int(code_text) if code_text.lstrip("-").isdigit() and \
+                len(code_text) <= 10 else code_text
+            return DeviceError((conf.findtext(f"{{{NAMESPACE}}}description") or "refused")[:200],
                                code=code, device=self._device, operation=operation,
-                               got=conf.findtext(f"{{{NAMESPACE}}}reason"))
-        return DeviceError(str(fault.message)[:200] or "SOAP fault", code=str(fault.code),
+                               got=(conf.findtext(f"{{{NAMESPACE}}}reason") or "")[:60])
+        return DeviceError(str(fault.message)[:200] or "SOAP fault", code=str(fault.code)[:60],
                            device=self._device, operation=operation)
