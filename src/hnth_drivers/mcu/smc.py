@@ -24,11 +24,12 @@ reports no port usage).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import httpx
 
-from ..errors import DeviceError
+from ..errors import ConfigError, DeviceError
 from ..model import (
     CallStats,
     Capability,
@@ -150,12 +151,18 @@ class SmcMcu(Mcu):
         self._uris[(conference, name)] = uri
         self._names[(conference, uri)] = name
 
-    def _participant(self, conference: str, status: Any) -> Participant:
+    def _participant(self, conference: str, status: Any, site: str | None = None
+                     ) -> Participant:
         self._remember(conference, status.name, status.uri)
-        return Participant(conference=conference, name=status.name, address=status.uri,
-                           protocol=SignalProtocol(status.type),
-                           kind=ParticipantKind(status.kind),
-                           state=ConnectionState(status.status), muted=bool(status.isMute))
+        kind = ParticipantKind(status.kind)
+        fields = {"conference": conference, "name": status.name, "address": status.uri,
+                  "protocol": SignalProtocol(status.type), "kind": kind,
+                  "state": ConnectionState(status.status), "muted": bool(status.isMute)}
+        if kind is ParticipantKind.SITE:
+            # the wire has no site id: like codian, a site participant's site is its name
+            with contextlib.suppress(ConfigError):   # a name that is not a valid site id
+                return Participant(**fields, site=site or status.name)
+        return Participant(**fields)
 
     async def _layout_from(self, conference: str, status: Any) -> Layout:
         pics = [SubPicture(p.index, PaneKind(p.type),
@@ -207,7 +214,7 @@ class SmcMcu(Mcu):
         info = {"name": name or endpoint.site, "uri": endpoint.address,
                 "type": endpoint.protocol.value, "kind": kind.value}
         status = await self._on_conf(conference, "addSiteToConfEx", siteInfo=info)
-        return self._participant(conference, status)
+        return self._participant(conference, status, endpoint.site)
 
     async def remove_participant(self, conference: str, participant: str) -> None:
         """``delSiteFromConfEx``."""
