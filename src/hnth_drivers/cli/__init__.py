@@ -45,6 +45,7 @@ def main() -> None:
 _COMMAND_MODULES = (
     "codec",
     "mcu",
+    "mcu_smc",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
