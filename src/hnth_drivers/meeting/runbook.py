@@ -350,7 +350,7 @@ class Runner:
                 warn_at = sched.warn_at
                 if rec.warned_at is None and warn_at is not None and now > warn_at:
                     rec.warned_at = now
-                    left = int((sched.deadline - now).total_seconds() // 60)
+                    left = round((sched.deadline - now).total_seconds() / 60)
                     self._event(state, rec.name, "warning",
                                 f"not done, deadline {_hhmm(sched.deadline)} in {left} min "
                                 f"({sched.step.owner}: {sched.step.rule})")
