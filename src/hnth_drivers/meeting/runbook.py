@@ -193,6 +193,10 @@ class Runner:
     async def run(self, *, resume: bool = False) -> RunState:
         """Start a run (``resume=False``, no state may exist) or continue one."""
         with RunLock(self.state_path):
+            # Under the lock nobody else writes: a temporary file left now is a dead
+            # writer's, never a live one's.
+            for stale in self.state_path.parent.glob(f".{self.state_path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
             if resume:
                 state = load_state(self.state_path)
                 self.runbook.check_state(state, str(self.state_path))
