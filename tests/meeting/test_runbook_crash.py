@@ -106,8 +106,11 @@ def test_repeated_random_kills_never_corrupt_or_repeat(tmp_path: Path) -> None:
     calibration.mkdir()
     write_meeting(calibration)
     began = time.monotonic()
-    assert finish(_run_spec(calibration, spec, "run")) == "done"
-    whole_run = time.monotonic() - began
+    proc = _run_spec(calibration, spec, "run")
+    wait_for(calibration / "state.json", proc)
+    startup = time.monotonic() - began
+    assert finish(proc) == "done"
+    stepping = time.monotonic() - began - startup
 
     work = tmp_path / "work"
     work.mkdir()
@@ -117,7 +120,7 @@ def test_repeated_random_kills_never_corrupt_or_repeat(tmp_path: Path) -> None:
     for _ in range(60):
         proc = _run_spec(work, spec, mode)
         try:
-            out, err = proc.communicate(timeout=rng.uniform(0.3, 0.9) * whole_run)
+            out, err = proc.communicate(timeout=startup + rng.uniform(0.02, 0.15) * stepping)
             assert proc.returncode == 0, err
             break
         except subprocess.TimeoutExpired:
