@@ -120,7 +120,7 @@ def test_repeated_random_kills_never_corrupt_or_repeat(tmp_path: Path) -> None:
     for _ in range(60):
         proc = _run_spec(work, spec, mode)
         try:
-            out, err = proc.communicate(timeout=startup + rng.uniform(0.02, 0.15) * stepping)
+            _out, err = proc.communicate(timeout=startup + rng.uniform(0.02, 0.15) * stepping)
             assert proc.returncode == 0, err
             break
         except subprocess.TimeoutExpired:

@@ -205,7 +205,7 @@ def test_unknown_action_named_by_meeting_file() -> None:
 
 def test_override_unknown_step() -> None:
     text = meeting_text(kind="ad-hoc", tail='\n[steps.rehearse]\naction = "manual"\n')
-    with pytest.raises(ConfigError, match="steps.rehearse: no such step in the ad-hoc"):
+    with pytest.raises(ConfigError, match=r"steps\.rehearse: no such step in the ad-hoc"):
         Runbook(parse_meeting(text))
 
 

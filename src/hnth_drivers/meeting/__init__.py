@@ -4,3 +4,8 @@
 the registry that step actions and checks are resolved from, ``state`` the crash-safe
 run state, ``runbook`` the runner, ``clock`` the real and the fake clocks.
 """
+
+import logging
+
+# The library logs; the application decides where logs go (no "last resort" on stderr).
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -147,13 +147,15 @@ class Runner:
     operator for manual steps (default: nobody, so a manual step makes the run WAIT).
     ``on_event`` sees every event as it is recorded; ``audit`` receives step results.
     ``work_dir`` (default: the state file's directory) is where actions keep files.
+    With ``wait=False`` the run stops (WAITING) at a step that may not start yet instead
+    of sleeping until it may: a scheduler then calls ``resume`` later.
     """
 
     def __init__(self, runbook: Runbook, state_path: Path, *, clock: Clock | None = None,
                  confirm: Confirmer | None = None,
                  on_event: Callable[[RunEvent], None] | None = None,
                  audit: AuditLog | None = None, actor: str = "runbook",
-                 work_dir: Path | None = None) -> None:
+                 work_dir: Path | None = None, wait: bool = True) -> None:
         self.runbook = runbook
         self.state_path = state_path
         self.clock: Clock = clock or SystemClock()
@@ -162,6 +164,7 @@ class Runner:
         self.audit = audit
         self.actor = actor
         self.work_dir = work_dir or state_path.parent
+        self.wait = wait
 
     # --- persistence and events -------------------------------------------------------
 
@@ -213,6 +216,7 @@ class Runner:
                         f"{'resumed' if resume else 'started'} (session {state.sessions})")
             self._save(state)
             watcher = asyncio.ensure_future(self._watch(state))
+            stopped = True
             try:
                 for sched in self.runbook.schedule:
                     if state.steps[sched.step.name].status is StepStatus.DONE:
@@ -222,14 +226,18 @@ class Runner:
                 else:
                     state.status = RunStatus.DONE
                     self._event(state, "", "session", "procedure complete")
+                stopped = False
             finally:
-                watcher.cancel()
+                if stopped and state.status is RunStatus.RUNNING:
+                    state.status = RunStatus.STOPPED
+                    self._event(state, "", "session", "stopped before the procedure ended")
+                watcher.cancel()  # it only touches the state between its awaits
+                self._save(state)
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-            self._save(state)
             return state
 
-    def _context(self, sched: Scheduled, rec: StepRecord, attempt: int) -> StepContext:
+    def _context(self, sched: Scheduled, attempt: int) -> StepContext:
         return StepContext(self.runbook.meeting, sched.step, self.clock, self.work_dir,
                            attempt, self.confirm or no_operator)
 
@@ -244,7 +252,7 @@ class Runner:
             if not action.idempotent:
                 assert check is not None  # Runbook refuses this combination
                 try:
-                    proven = await check.run(self._context(sched, rec, rec.attempts))
+                    proven = await check.run(self._context(sched, rec.attempts))
                 except Exception as exc:
                     return self._fail(state, rec, f"{how}; its check {check.name!r} could not "
                                       f"tell whether it is done: {_describe(exc)}")
@@ -262,6 +270,10 @@ class Runner:
         if sched.not_before is not None and self.clock.now() < sched.not_before:
             self._event(state, step.name, "waiting",
                         f"may start at {sched.not_before.isoformat()}")
+            if not self.wait:
+                state.status = RunStatus.WAITING
+                self._save(state)
+                return False
             self._save(state)
             await self.clock.sleep_until(sched.not_before)
 
@@ -274,7 +286,7 @@ class Runner:
         self._save(state)  # from here a crash leaves the step recorded as in progress
 
         try:
-            outcome = await action.run(self._context(sched, rec, rec.attempts))
+            outcome = await action.run(self._context(sched, rec.attempts))
         except OperatorNeeded as exc:
             rec.status = StepStatus.WAITING
             state.status = RunStatus.WAITING
@@ -288,7 +300,7 @@ class Runner:
             return self._fail(state, rec, f"action {action.name!r} failed: {_describe(exc)}")
         if check is not None:
             try:
-                proven = await check.run(self._context(sched, rec, rec.attempts))
+                proven = await check.run(self._context(sched, rec.attempts))
             except Exception as exc:
                 return self._fail(state, rec, f"check {check.name!r} failed: {_describe(exc)}")
             if not proven:

@@ -55,8 +55,9 @@ class StepStatus(enum.StrEnum):
 class RunStatus(enum.StrEnum):
     """Where the whole run stands."""
 
-    RUNNING = "running"
-    WAITING = "waiting"
+    RUNNING = "running"  # or crashed, if no runner holds the lock (RunLock.held_elsewhere)
+    WAITING = "waiting"  # for an operator, or (``wait=False``) for a step's start time
+    STOPPED = "stopped"  # interrupted (Ctrl-C, cancelled); resume continues
     FAILED = "failed"
     DONE = "done"
 
@@ -294,6 +295,20 @@ class RunLock:
                               expected="one runner per meeting") from None
         self._fd = fd
         return self
+
+    def held_elsewhere(self) -> bool:
+        """Whether a live runner holds the lock now (probes without keeping it)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
