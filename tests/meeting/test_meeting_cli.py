@@ -49,6 +49,8 @@ def test_plan_table_and_json(tmp_path: Path, cli: CliRunner) -> None:
     assert steps["system_ready"]["deadline"] == "2026-11-30T07:30:00+07:00"
     assert steps["serve_meeting"]["switch_limit_s"] == 30.0
     assert data["problems"] == []
+    assert data["script"][1] == {"at": "2026-11-30T09:05:00+07:00", "show": "p-haiphong",
+                                 "note": ""}
 
 
 def test_plan_bad_file(tmp_path: Path, cli: CliRunner) -> None:

@@ -66,7 +66,9 @@ def plan(file: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
                 "not_before": s.not_before.isoformat() if s.not_before else None,
                 "deadline": s.deadline.isoformat() if s.deadline else None,
                 "warn_at": s.warn_at.isoformat() if s.warn_at else None,
-                "switch_limit_s": s.step.switch_limit_s} for s in book.schedule]},
+                "switch_limit_s": s.step.switch_limit_s} for s in book.schedule],
+            "script": [{"at": (meeting.start + i.at).isoformat(), "show": i.show,
+                        "note": i.note} for i in meeting.script]},
             ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{meeting.title} — {meeting.kind} meeting {meeting.id}")
@@ -77,6 +79,14 @@ def plan(file: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
         table.add_row(s.step.name, s.step.owner, how, _local(s.not_before, tz),
                       _local(s.deadline, tz), s.step.rule)
     console.print(table)
+    if meeting.script:
+        script = Table(title="The chair's script")
+        for col in ("at", "show", "site", "note"):
+            script.add_column(col)
+        for item in meeting.script:
+            script.add_row(_local(meeting.start + item.at, tz), item.show,
+                           meeting.site(item.show).name, item.note)
+        console.print(script)
     console.print(f"{len(meeting.sites)} sites, {len(meeting.units)} units, "
                   f"{len(meeting.script)} script items; times in UTC{_offset(tz)}")
     for p in book.problems():
