@@ -195,6 +195,7 @@ class Runner:
 
     async def run(self, *, resume: bool = False) -> RunState:
         """Start a run (``resume=False``, no state may exist) or continue one."""
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
         with RunLock(self.state_path):
             # Under the lock nobody else writes: a temporary file left now is a dead
             # writer's, never a live one's.
@@ -257,10 +258,12 @@ class Runner:
                     return self._fail(state, rec, f"{how}; its check {check.name!r} could not "
                                       f"tell whether it is done: {_describe(exc)}")
                 if proven:
+                    # The true finish time is unknown (before the crash): the record keeps
+                    # the time it was proven, which can only judge the deadline harsher.
                     rec.recovered = True
-                    self._finish(state, sched, rec, StepOutcome(
-                        summary=f"{how}; check {check.name!r} shows it done: not run again"))
-                    self._event(state, step.name, "recovered", rec.summary)
+                    text = f"{how}; check {check.name!r} shows it done: not run again"
+                    self._event(state, step.name, "recovered", text)
+                    self._finish(state, sched, rec, StepOutcome(summary=text))
                     return True
                 self._event(state, step.name, "rerun",
                             f"{how}; check {check.name!r} shows it not done: running it again")
