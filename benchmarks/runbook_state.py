@@ -17,13 +17,14 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 from hnth_drivers.meeting import runbook as runbook_module
 from hnth_drivers.meeting.actions import StepContext, StepOutcome, StepRegistry
 from hnth_drivers.meeting.clock import FakeClock
 from hnth_drivers.meeting.definition import parse_meeting
 from hnth_drivers.meeting.runbook import Runbook, Runner
-from hnth_drivers.meeting.state import save_state, write_atomic
+from hnth_drivers.meeting.state import RunState, save_state, write_atomic
 
 MEETING = """
 [meeting]
@@ -65,14 +66,14 @@ def main() -> None:
     saves = 0
     sizes: list[int] = []
 
-    def counting_save(path: Path, state: object) -> None:
+    def counting_save(path: Path, state: RunState) -> None:
         nonlocal saves
         saves += 1
-        save_state(path, state)  # type: ignore[arg-type]
+        save_state(path, state)
         sizes.append(path.stat().st_size)
 
-    runbook_module.save_state = counting_save  # type: ignore[assignment]
-    with tempfile.TemporaryDirectory(dir=args.dir) as d:
+    with mock.patch.object(runbook_module, "save_state", counting_save), \
+            tempfile.TemporaryDirectory(dir=args.dir) as d:
         work = Path(d)
         run_times = []
         for i in range(args.runs):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,8 +46,8 @@ def test_durations() -> None:
     assert format_duration(dt.timedelta(minutes=75)) == "+1h15m"
 
 
-def _replace(old: str, new: str, **kw: object) -> str:
-    text = meeting_text(**kw)  # type: ignore[arg-type]
+def _replace(old: str, new: str, **kw: Any) -> str:
+    text = meeting_text(**kw)
     assert old in text
     return text.replace(old, new, 1)
 
@@ -107,11 +109,12 @@ def test_missing_file(tmp_path: Path) -> None:
      r"steps\[0\].started_at: invalid \(expected a time with a UTC offset"),
     (lambda d: d["steps"]["a"].update(attempts=-1), r"steps\[0\].attempts: invalid"),
 ])
-def test_bad_state_file(tmp_path: Path, mutate: object, message: str) -> None:
+def test_bad_state_file(tmp_path: Path, mutate: Callable[[dict[str, Any]], None],
+                        message: str) -> None:
     data = {"format": "hnth-meeting-state/1", "meeting_id": "m", "meeting_sha256": "0" * 64,
             "kind": "planned", "status": "running",
             "steps": {"a": {"name": "a", "status": "done", "attempts": 1}}, "events": []}
-    mutate(data)  # type: ignore[operator]
+    mutate(data)
     path = tmp_path / "s.json"
     path.write_text(json.dumps(data))
     with pytest.raises(ConfigError, match=message) as info:

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hnth_drivers.errors import ConfigError
 from hnth_drivers.meeting.actions import StepContext, StepOutcome, StepRegistry
 from hnth_drivers.meeting.clock import FakeClock
-from hnth_drivers.meeting.definition import parse_meeting
+from hnth_drivers.meeting.definition import Meeting, parse_meeting
 from hnth_drivers.meeting.runbook import Runbook, Runner
 from hnth_drivers.meeting.state import (
     DeadlineStatus,
+    RunState,
     RunStatus,
     StepStatus,
     judge_deadline,
     load_state,
 )
-from hnth_drivers.meeting.steps import AD_HOC, PLANNED, SWITCH_LIMIT_S, Anchor
+from hnth_drivers.meeting.steps import AD_HOC, PLANNED, SWITCH_LIMIT_S, Anchor, Step
 
 from .conftest import END, REQUEST, START, TimedSteps, meeting_text
 
@@ -27,15 +29,14 @@ MIN = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 
 
-def runner(tmp_path: Path, timed: TimedSteps, **kw: object) -> Runner:
-    meeting = parse_meeting(meeting_text(**kw))  # type: ignore[arg-type]
+def runner(tmp_path: Path, timed: TimedSteps, **kw: Any) -> Runner:
+    meeting = parse_meeting(meeting_text(**kw))
     return Runner(Runbook(meeting, registry=timed.registry()), tmp_path / "state.json",
                   clock=timed.clock)
 
 
-def events(state: object, step: str, kind: str) -> list[str]:
-    return [e.message for e in state.events  # type: ignore[attr-defined]
-            if e.step == step and e.kind == kind]
+def events(state: RunState, step: str, kind: str) -> list[str]:
+    return [e.message for e in state.events if e.step == step and e.kind == kind]
 
 
 def test_step_sets_planned_and_ad_hoc() -> None:
@@ -49,10 +50,12 @@ def test_step_sets_planned_and_ad_hoc() -> None:
         ready = proc.step("system_ready").deadline
         assert ready is not None and (ready.anchor, ready.delta) == (Anchor.START, -30 * MIN)
         assert proc.step("serve_meeting").switch_limit_s == SWITCH_LIMIT_S == 30.0
-        assert proc.step("quality_evaluation").not_before.anchor is Anchor.END  # type: ignore[union-attr]
+        evaluation = proc.step("quality_evaluation").not_before
+        assert evaluation is not None and evaluation.anchor is Anchor.END
     cascade = PLANNED.step("cascade_slave_mcus").deadline
     assert cascade is not None and cascade.delta == -2 * HOUR
-    assert PLANNED.step("rehearse").deadline.delta == -2 * HOUR  # type: ignore[union-attr]
+    rehearse = PLANNED.step("rehearse").deadline
+    assert rehearse is not None and rehearse.delta == -2 * HOUR
     adhoc_cascade = AD_HOC.step("cascade_slave_mcus").deadline
     assert adhoc_cascade is not None and adhoc_cascade.delta == -30 * MIN
 
@@ -171,8 +174,8 @@ async def test_manual_step_waits_for_operator_then_resumes(tmp_path: Path,
 
     asked: list[str] = []
 
-    async def operator(step: object, _meeting: object) -> str:
-        asked.append(step.name)  # type: ignore[attr-defined]
+    async def operator(step: Step, _meeting: Meeting) -> str:
+        asked.append(step.name)
         return "duty officer"
 
     state = await Runner(book, path, clock=clock, confirm=operator).run(resume=True)
@@ -180,6 +183,10 @@ async def test_manual_step_waits_for_operator_then_resumes(tmp_path: Path,
     assert asked == list(PLANNED.names[1:])
     assert state.steps["rehearse"].detail["confirmed_by"] == "duty officer"
     assert len(outbox.splitlines()) == 2  # notify not repeated
+
+
+async def _never(ctx: StepContext) -> bool:
+    return False
 
 
 def test_non_idempotent_action_needs_a_check() -> None:
@@ -190,7 +197,7 @@ def test_non_idempotent_action_needs_a_check() -> None:
 
     reg.add_action("manual", once, idempotent=False)
     reg.add_action("notify.outbox", once, idempotent=True)
-    reg.add_check("notify.outbox", lambda ctx: None)  # type: ignore[arg-type,return-value]
+    reg.add_check("notify.outbox", _never)
     with pytest.raises(ConfigError, match="'agree_connection_plan': action 'manual' is not "
                        "idempotent and the step has no check"):
         Runbook(parse_meeting(meeting_text()), registry=reg)
