@@ -232,3 +232,37 @@ def test_plan_problems_for_late_planned_request() -> None:
     assert any(p.startswith("cascade_slave_mcus: deadline") for p in problems)
     assert Runbook(parse_meeting(meeting_text(kind="ad-hoc", request=START - HOUR))
                    ).problems() == []
+
+
+async def test_non_idempotent_step_that_waited_is_not_repeated(tmp_path: Path,
+                                                               clock: FakeClock) -> None:
+    """An action that did its effect and then needed an operator is proven by its check."""
+    effects: list[str] = []
+    reg = StepRegistry()
+
+    async def instant(ctx: StepContext) -> StepOutcome:
+        return StepOutcome()
+
+    async def book_room(ctx: StepContext) -> StepOutcome:
+        effects.append(ctx.step.name)
+        await ctx.confirm(ctx.step, ctx.meeting)  # nobody: OperatorNeeded
+        return StepOutcome()
+
+    async def booked(ctx: StepContext) -> bool:
+        return ctx.step.name in effects
+
+    reg.add_action("manual", instant, idempotent=True)
+    reg.add_action("notify.outbox", instant, idempotent=True)
+    reg.add_action("room.book", book_room, idempotent=False)
+    reg.add_check("room.book", booked)
+    reg.add_check("notify.outbox", booked)
+    text = meeting_text(tail='\n[steps.agree_connection_plan]\naction = "room.book"\n'
+                             'check = "room.book"\n')
+    book = Runbook(parse_meeting(text), registry=reg)
+    effects.append("notify_units")
+    state = await Runner(book, tmp_path / "s.json", clock=clock).run()
+    assert state.steps["agree_connection_plan"].status is StepStatus.WAITING
+    state = await Runner(book, tmp_path / "s.json", clock=clock).run(resume=True)
+    assert state.status is RunStatus.DONE
+    assert effects.count("agree_connection_plan") == 1
+    assert state.steps["agree_connection_plan"].recovered

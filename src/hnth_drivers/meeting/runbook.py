@@ -14,7 +14,8 @@ Resuming after a crash (``resume=True``) continues from the state file:
   action is run again only if its check shows the step *not* done, and is recorded DONE
   ("recovered") without running if the check shows it done (*at most once*, and exactly
   once as far as the check can tell). A check that fails stops the run rather than guess.
-* A WAITING step (an operator's confirmation was needed) is asked again.
+* A WAITING step (an action needed an operator) follows the same rule: idempotent
+  actions (``manual`` is one) simply ask again.
 
 So no step is lost (every step ends DONE or the run stops at it) and none is repeated
 except idempotent actions, whose repetition is harmless by definition.
@@ -247,9 +248,10 @@ class Runner:
         rec = state.steps[step.name]
         action = self.runbook.actions[step.name]
         check = self.runbook.checks[step.name]
-        if rec.status in (StepStatus.STARTED, StepStatus.FAILED):
-            how = "was in progress when the run stopped" if rec.status is StepStatus.STARTED \
-                else "failed"
+        if rec.status in (StepStatus.STARTED, StepStatus.FAILED, StepStatus.WAITING):
+            how = {StepStatus.STARTED: "was in progress when the run stopped",
+                   StepStatus.FAILED: "failed",
+                   StepStatus.WAITING: "waited for an operator"}[rec.status]
             if not action.idempotent:
                 assert check is not None  # Runbook refuses this combination
                 try:
