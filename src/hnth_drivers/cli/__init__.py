@@ -46,6 +46,7 @@ _COMMAND_MODULES = (
     "codec",
     "mcu",
     "mcu_smc",
+    "meeting",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
