@@ -120,8 +120,14 @@ def load_profiles(path: str | os.PathLike[str]) -> dict[str, CameraProfile]:
     if not isinstance(data, dict):
         raise ConfigError("camera profiles must be a JSON object", device=str(path),
                           operation="load profiles", got=type(data).__name__)
-    return {name: CameraProfile.from_mapping(name, spec if isinstance(spec, dict) else {})
-            for name, spec in data.items()}
+    profiles = {}
+    for name, spec in data.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"camera profile {name!r} must be a JSON object",
+                              device=str(path), operation="load profiles",
+                              got=type(spec).__name__)
+        profiles[name] = CameraProfile.from_mapping(name, spec)
+    return profiles
 
 
 def profile(name: str) -> CameraProfile:
