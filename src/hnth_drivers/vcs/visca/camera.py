@@ -38,6 +38,7 @@ from .commands import (
     PanTiltDrive,
     PanTiltHome,
     PanTiltPositionInquiry,
+    PanTiltRelative,
     Power,
     PowerInquiry,
     Zoom,
@@ -300,6 +301,17 @@ class ViscaCamera(Camera, abc.ABC):
         tilt_speed = max(p.tilt_speed[0], min(pan_speed, p.tilt_speed[1]))
         await self._run(PanTiltAbsolute(position.pan, position.tilt, pan_speed, tilt_speed))
         await self._run(ZoomDirect(position.zoom))
+
+    async def move_by(self, pan: int, tilt: int, *, speed: int | None = None) -> None:
+        """Move pan/tilt by a signed offset from where the camera is; returns on completion.
+
+        Not idempotent: over serial it is never retransmitted after a lost reply.
+        """
+        p = self.profile
+        pan_speed = p.pan_speed[1] if speed is None else speed
+        p.check("move_by", "speed", pan_speed, p.pan_speed)
+        tilt_speed = max(p.tilt_speed[0], min(pan_speed, p.tilt_speed[1]))
+        await self._run(PanTiltRelative(pan, tilt, pan_speed, tilt_speed))
 
     async def zoom(self, direction: ZoomDirection, *, speed: int | None = None) -> None:
         """Start zooming in (TELE) or out (WIDE), or stop; ``speed`` within the model's."""
