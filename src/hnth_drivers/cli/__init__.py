@@ -36,3 +36,6 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from . import camera  # noqa: E402,F401
