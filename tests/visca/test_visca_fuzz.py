@@ -175,3 +175,22 @@ def test_ip_messages_round_trip(kind: PayloadType, sequence: int, payload: bytes
     message = decode_ip(encode_ip(kind, sequence, payload))
     assert (message.payload_type, message.sequence, message.payload) == (kind, sequence,
                                                                           payload)
+
+
+@settings(max_examples=300, deadline=None)
+@given(roles, st.binary(max_size=120), st.lists(st.integers(1, 20), max_size=30))
+def test_events_do_not_depend_on_how_the_bytes_are_split(
+        role: Role, stream: bytes, cuts: list[int]) -> None:
+    whole = ViscaCodec(role)
+    whole.receive_data(stream)
+    bytewise = ViscaCodec(role)
+    for i in range(len(stream)):
+        bytewise.receive_data(stream[i:i + 1])
+    chunked = ViscaCodec(role)
+    pos = 0
+    for cut in cuts:
+        chunked.receive_data(stream[pos:pos + cut])
+        pos += cut
+    chunked.receive_data(stream[pos:])
+    assert _drain(whole) == _drain(bytewise) == _drain(chunked)
+    assert whole.pending == bytewise.pending == chunked.pending

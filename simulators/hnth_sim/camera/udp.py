@@ -37,6 +37,7 @@ __all__ = ["MAX_CONTROLLERS", "UdpCamera"]
 
 log = logging.getLogger(__name__)
 MAX_CONTROLLERS = 5
+_HEADER = struct.Struct(">HHI")
 Address = tuple[str, int]
 
 
@@ -53,6 +54,8 @@ class UdpCamera(asyncio.DatagramProtocol):
         self.host, self.port = host, port
         self._transport: asyncio.DatagramTransport | None = None
         self._peers: dict[Address, _Peer] = {}
+        # One datagram holds one whole message, so one codec serves every datagram.
+        self._codec = ViscaCodec(Role.DEVICE)
         #: every datagram received, as (sequence, payload type) — for tests
         self.received: list[tuple[int, int]] = []
 
@@ -75,15 +78,15 @@ class UdpCamera(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: Address) -> None:
         if self.device.faults.lose_request():
             return
-        header = data[:8].ljust(8, b"\0")
-        raw_type, _, sequence = struct.unpack(">HHI", header)
-        self.received.append((sequence, raw_type))
         try:
             message = decode_ip(data, device="camera simulator")
         except ProtocolError as exc:
             log.info("%s", exc)
+            raw_type, _, sequence = _HEADER.unpack(data[:8].ljust(8, b"\0"))
+            self.received.append((sequence, raw_type))
             self._control(TYPE_ERROR, sequence, addr)
             return
+        self.received.append((message.sequence, int(message.payload_type)))
         peer = self._peers.get(addr)
         if peer is None:
             if len(self._peers) >= MAX_CONTROLLERS:
@@ -104,21 +107,26 @@ class UdpCamera(asyncio.DatagramProtocol):
             self._control(TYPE_ERROR, message.sequence, addr)
 
     def _visca(self, payload: bytes, sink: Sink) -> None:
-        codec = ViscaCodec(Role.DEVICE)
+        codec = self._codec
         codec.receive_data(payload)
         events = []
         while not isinstance(event := codec.next_event(), NeedData):
             events.append(event)
         requests = [e for e in events if isinstance(e, Request)]
-        if len(requests) != 1 or requests[0].destination != 1 or codec.pending:
+        if codec.pending:
+            codec.receive_data(b"\xff")  # an unterminated message: drop it, keep no state
+            codec.events()
+            self.device.syntax_error(sink)
+            return
+        if len(requests) != 1 or requests[0].destination != 1:
             # Over IP the address is fixed at 1: no broadcast, no address set.
-            if any(isinstance(e, UnknownMessage | Request) for e in events) or codec.pending:
+            if any(isinstance(e, UnknownMessage | Request) for e in events):
                 self.device.syntax_error(sink)
             return
         self.device.handle(requests[0].command, sink)
 
     def _sink(self, sequence: int, addr: Address) -> Sink:
-        codec = ViscaCodec(Role.DEVICE)
+        codec = self._codec
 
         def send(reply: Reply, garbage: bytes) -> None:
             if self._transport is None:

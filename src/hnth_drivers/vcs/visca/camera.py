@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import builtins
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -86,62 +87,81 @@ class ViscaRefused(Exception):
 
 
 class Exchange:
-    """One command in flight: resolved by its ACK, then by its completion or an error."""
+    """One command in flight: acknowledged by its ACK, finished by its completion (or
+    inquiry reply) or an error. The transport delivers replies; the driver waits."""
 
     def __init__(self, command: Command) -> None:
-        loop = asyncio.get_running_loop()
         self.command = command
-        self.acked: asyncio.Future[int] = loop.create_future()
-        self.done: asyncio.Future[bytes] = loop.create_future()
         self.socket: int | None = None
         #: sent again after a lost reply (over IP: with the same sequence number)
         self.retransmitted = False
+        self.acked = False
+        self.finished = False
+        self._result = b""
+        self._error: BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._wake_on_ack = False
 
     def deliver(self, reply: Reply) -> None:
         """Apply one reply addressed to this exchange."""
         match reply:
             case Ack(socket=s):
                 self.socket = s
-                _settle(self.acked, s)
-            case Completion(socket=s):
-                _settle(self.acked, s)  # the ACK may have been lost on the way
-                _settle(self.done, b"")
+                self._ack()
+            case Completion() | IfClearEcho():
+                self.finish()
             case InquiryReply(payload=payload):
-                _settle(self.acked, 0)
-                _settle(self.done, payload)
+                self.finish(payload)
             case AddressSetReply(next_address=n):
-                _settle(self.acked, 0)
-                _settle(self.done, bytes((n,)))
-            case IfClearEcho():
-                _settle(self.acked, 0)
-                _settle(self.done, b"")
+                self.finish(bytes((n,)))
             case ErrorReply(kind=kind):
                 self.fail(ViscaRefused(kind))
 
-    def finish(self) -> None:
-        """The command is known to be executed although its replies were lost."""
-        _settle(self.acked, 0)
-        _settle(self.done, b"")
+    def finish(self, result: bytes = b"") -> None:
+        """Done: completion came (an ACK lost on the way is implied)."""
+        if not self.finished:
+            self.acked = self.finished = True
+            self._result = result
+            self._wake()
 
     def fail(self, exc: BaseException) -> None:
         """End the exchange with an error."""
-        for fut in (self.acked, self.done):
-            if not fut.done():
-                fut.set_exception(exc)
-        # Both futures may carry the same exception; mark it retrieved on the one the
-        # caller may never await so that asyncio does not log it.
-        if self.done.done() and not self.done.cancelled():
-            self.done.exception()
+        if not self.finished:
+            self.acked = self.finished = True
+            self._error = exc
+            self._wake()
 
-    @property
-    def finished(self) -> bool:
-        """Whether completion (or an error) has arrived."""
-        return self.done.done()
+    def outcome(self) -> bytes:
+        """The result of a finished exchange, or its error raised."""
+        if self._error is not None:
+            raise self._error
+        return self._result
 
+    def _ack(self) -> None:
+        if not self.acked:
+            self.acked = True
+            if self._wake_on_ack:
+                self._wake()
 
-def _settle(fut: asyncio.Future[int] | asyncio.Future[bytes], value: int | bytes) -> None:
-    if not fut.done():
-        fut.set_result(value)  # type: ignore[arg-type]  # each caller passes the future's type
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait(self, timeout: float, *, ack_only: bool = False) -> bool:
+        """Whether the exchange finishes (``ack_only``: is acknowledged) within
+        ``timeout`` seconds. The task is woken once, by the reply that settles it."""
+        if self.finished or (ack_only and self.acked):
+            return True
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._wake_on_ack = ack_only
+        try:
+            async with asyncio.timeout(timeout):
+                await self._waiter
+        except builtins.TimeoutError:
+            pass
+        finally:
+            self._waiter = None
+        return self.finished or (ack_only and self.acked)
 
 
 class ViscaCamera(Camera, abc.ABC):
@@ -175,40 +195,39 @@ class ViscaCamera(Camera, abc.ABC):
         Raises ViscaRefused for an error reply, TimeoutError when a deadline passes.
         """
 
-    async def _await_ack(self, exchange: Exchange,
-                         resend: Callable[[], Awaitable[bool]]) -> None:
+    async def _await_ack(self, exchange: Exchange, resend: Callable[[], Awaitable[bool]],
+                         *, until_done: bool = False) -> None:
         """Wait for the ACK (or an inquiry's reply, or an error). On a lost reply
         ``resend()`` retransmits the frame (over IP with the same sequence number) and
-        returns False when that is not safe."""
+        returns False when that is not safe.
+
+        ``until_done`` waits for the completion instead, and looks at the ACK only when
+        the ACK deadline passes: a quick command then wakes the caller once, not twice.
+        """
         opts = self.options
         for attempt in range(opts.retries + 1):
-            try:
-                await asyncio.wait_for(asyncio.shield(exchange.acked), opts.ack_timeout)
+            if await exchange.wait(opts.ack_timeout, ack_only=not until_done) or exchange.acked:
                 return
-            except asyncio.TimeoutError:
-                if attempt == opts.retries or not await resend():
-                    raise TimeoutError(
-                        "no reply from the camera", device=self.device,
-                        operation=exchange.command.label,
-                        expected=f"ACK or reply within {opts.ack_timeout:g} s"
-                                 f" ({attempt + 1} transmission(s))", got="nothing",
-                    ) from None
-                self.retransmissions += 1
-                log.info("%s: %s: no reply, retransmitted", self.device,
-                         exchange.command.label)
+            if attempt == opts.retries or not await resend():
+                raise TimeoutError(
+                    "no reply from the camera", device=self.device,
+                    operation=exchange.command.label,
+                    expected=f"ACK or reply within {opts.ack_timeout:g} s"
+                             f" ({attempt + 1} transmission(s))", got="nothing",
+                )
+            self.retransmissions += 1
+            log.info("%s: %s: no reply, retransmitted", self.device, exchange.command.label)
 
     async def _await_done(self, exchange: Exchange) -> bytes:
-        """Wait for completion (or the inquiry reply) after the ACK."""
-        try:
-            return await asyncio.wait_for(asyncio.shield(exchange.done),
-                                          self.options.completion_timeout)
-        except asyncio.TimeoutError:
+        """Wait for completion (or the inquiry reply) after the ACK; its result or error."""
+        if not await exchange.wait(self.options.completion_timeout):
             raise TimeoutError(
                 "the camera acknowledged but never completed", device=self.device,
                 operation=exchange.command.label,
                 expected=f"completion within {self.options.completion_timeout:g} s",
                 got="ACK only",
-            ) from None
+            )
+        return exchange.outcome()
 
     # -- commands with retries and typed errors --------------------------------------------
     async def _run(self, command: Command) -> bytes:

@@ -221,23 +221,29 @@ class ViscaCodec:
     # -- receiving -------------------------------------------------------------------------
     def receive_data(self, data: bytes) -> None:
         """Add received bytes; complete frames become events."""
-        for byte in data:
-            self._buffer.append(byte)
-            if byte == TERMINATOR:
-                frame = bytes(self._buffer)
-                self._buffer.clear()
-                if self._discarding:
-                    self._discarding = False
-                    self._events.append(Garbage(frame, "end of an over-long frame"))
-                else:
-                    self._frame(frame)
-            elif len(self._buffer) >= MAX_FRAME:
+        buf = bytes(self._buffer) + data if self._buffer else bytes(data)
+        events, start, size = self._events, 0, len(buf)
+        while start < size:
+            # Only the first MAX_FRAME bytes may hold this frame's terminator.
+            end = buf.find(TERMINATOR, start, start + MAX_FRAME)
+            if end < 0:
+                if size - start < MAX_FRAME:
+                    break
                 # Report what we have and resynchronise on the next terminator.
                 reason = ("more of an over-long frame" if self._discarding
                           else f"no terminator within {MAX_FRAME} bytes")
-                self._events.append(Garbage(bytes(self._buffer), reason))
-                self._buffer.clear()
+                events.append(Garbage(buf[start:start + MAX_FRAME], reason))
+                start += MAX_FRAME
                 self._discarding = True
+                continue
+            frame = buf[start:end + 1]
+            start = end + 1
+            if self._discarding:
+                self._discarding = False
+                events.append(Garbage(frame, "end of an over-long frame"))
+            else:
+                self._frame(frame)
+        self._buffer = bytearray(buf[start:])
 
     def next_event(self) -> Event | NeedData:
         """The next event, or :data:`NEED_DATA`."""

@@ -84,6 +84,7 @@ class ViscaIpCamera(ViscaCamera):
         self._transport: asyncio.DatagramTransport | None = None
         self._sequence = SequenceCounter()
         self._in_flight: dict[int, Exchange] = {}
+        self._codec = ViscaCodec(Role.CONTROLLER, 1)  # the address is fixed at 1 over IP
         #: replies dropped because their sequence number matched nothing in flight
         self.ignored_replies = 0
 
@@ -159,7 +160,7 @@ class ViscaIpCamera(ViscaCamera):
                                         got=message.payload.hex(" ")))
 
     def _visca_reply(self, exchange: Exchange, payload: bytes) -> None:
-        codec = ViscaCodec(Role.CONTROLLER, 1)  # one datagram holds one whole message
+        codec = self._codec  # one datagram holds one whole message: no state carries over
         codec.receive_data(payload)
         if codec.pending:
             codec.receive_data(b"\xff")  # report the unterminated rest as garbage
@@ -188,7 +189,7 @@ class ViscaIpCamera(ViscaCamera):
         else:
             sequence = self._sequence.next()
             kind = PayloadType.INQUIRY if isinstance(command, Inquiry) else PayloadType.COMMAND
-            payload = ViscaCodec(Role.CONTROLLER, 1).send(command)
+            payload = self._codec.send(command)
         datagram = encode_ip(kind, sequence, payload)
         exchange = Exchange(command)
         self._in_flight[sequence] = exchange
@@ -202,7 +203,7 @@ class ViscaIpCamera(ViscaCamera):
 
         try:
             transport.sendto(datagram)
-            await self._await_ack(exchange, resend)
+            await self._await_ack(exchange, resend, until_done=True)
             return await self._await_done(exchange)
         finally:
             if self._in_flight.get(sequence) is exchange:

@@ -50,6 +50,9 @@ class PayloadType(enum.IntEnum):
     CONTROL_REPLY = 0x0201
 
 
+_PAYLOAD_TYPES = {int(t): t for t in PayloadType}  # a dict lookup: this is the hot path
+
+
 @dataclass(frozen=True, slots=True)
 class IpMessage:
     """One datagram: payload type, sequence number and the payload bytes."""
@@ -87,12 +90,11 @@ def decode_ip(datagram: bytes, *, device: str | None = None) -> IpMessage:
                             operation="visca-ip decode", expected=f">= {HEADER_SIZE + 1} bytes",
                             got=datagram.hex(" ") or "nothing")
     raw_type, length, sequence = _HEADER.unpack_from(datagram)
-    try:
-        payload_type = PayloadType(raw_type)
-    except ValueError:
+    payload_type = _PAYLOAD_TYPES.get(raw_type)
+    if payload_type is None:
         raise ProtocolError("unknown payload type", device=device, operation="visca-ip decode",
                             expected="01 00, 01 10, 01 11, 01 20, 02 00 or 02 01",
-                            got=f"{raw_type:04x}") from None
+                            got=f"{raw_type:04x}")
     payload = datagram[HEADER_SIZE:]
     if not 1 <= length <= MAX_PAYLOAD or length != len(payload):
         raise ProtocolError("payload length field does not match", device=device,
