@@ -57,6 +57,22 @@ class EchoClient(asyncio.DatagramProtocol):
             self.waiter.set_result(data)
 
 
+class CannedCamera(asyncio.DatagramProtocol):
+    """Answers every VISCA-over-IP message with a fixed ACK and completion (RESET with
+    its reply): the driver's cost without a simulator's work behind it."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        sequence = data[4:8]
+        if data[:2] == b"\x02\x00":
+            self.transport.sendto(b"\x02\x01\x00\x01" + sequence + b"\x01", addr)
+            return
+        self.transport.sendto(b"\x01\x11\x00\x03" + sequence + b"\x90\x41\xff", addr)
+        self.transport.sendto(b"\x01\x11\x00\x03" + sequence + b"\x90\x51\xff", addr)
+
+
 async def _timed(rounds: int, once: Callable[[], Awaitable[object]]) -> list[float]:
     for _ in range(min(50, rounds)):  # warm up
         await once()
@@ -99,6 +115,22 @@ async def ip_recall(rounds: int, audit_dir: Path) -> list[float]:
             audit=AuditLog(audit_dir / "audit.jsonl", durable=False))
         async with ViscaIpCamera(host, port, policy=policy) as cam:
             return await _timed(rounds, lambda: cam.recall_preset(1))
+
+
+async def canned_recall(rounds: int, audit_dir: Path) -> list[float]:
+    """The IP driver's recall against :class:`CannedCamera`."""
+    loop = asyncio.get_running_loop()
+    server, _ = await loop.create_datagram_endpoint(CannedCamera,
+                                                    local_addr=("127.0.0.1", 0))
+    host, port = server.get_extra_info("sockname")[:2]
+    policy = SecurityPolicy(
+        waivers=(Waiver(f"{host}:{port}", WaiverKind.VISCA_IP, "benchmark"),),
+        audit=AuditLog(audit_dir / "canned.jsonl", durable=False))
+    try:
+        async with ViscaIpCamera(host, port, policy=policy) as cam:
+            return await _timed(rounds, lambda: cam.recall_preset(1))
+    finally:
+        server.close()
 
 
 async def serial_recall(rounds: int) -> list[float]:
@@ -148,6 +180,7 @@ def main() -> int:
         echo = asyncio.run(udp_echo(args.rounds))
         echo2 = asyncio.run(udp_echo(args.rounds, copies=2))
         recall = asyncio.run(ip_recall(args.rounds, Path(tmp)))
+        canned = asyncio.run(canned_recall(args.rounds, Path(tmp)))
     serial = asyncio.run(serial_recall(max(50, args.rounds // 10)))
     ratio = statistics.median(recall) / statistics.median(echo)
     shape = statistics.median(recall) / statistics.median(echo2)
@@ -157,6 +190,9 @@ def main() -> int:
     print(f"  ratio to the floor:             {ratio:.2f}x (goal <= {GOAL:.1f}x: "
           f"{'met' if ratio <= GOAL else 'missed'})")
     print(f"  ratio to the two-reply echo:    {shape:.2f}x")
+    print(f"driver alone (canned replies):    {_ms(canned)}")
+    print(f"  ratio to the floor:             "
+          f"{statistics.median(canned) / statistics.median(echo):.2f}x")
     print(f"preset recall over serial (pty):  {_ms(serial)}  (paced to one command per "
           "video frame, 16.7 ms)")
     print(f"decoder, replies (controller):    {decoder_throughput(300_000):,.0f} frames/s")
