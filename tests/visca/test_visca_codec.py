@@ -197,3 +197,8 @@ def test_error_kinds_have_vector_names() -> None:
     names = {v["means"]["error"] for v in REPLY_VECTORS if v["means"]["kind"] == "error"}
     assert names == {k.text for k in ErrorKind}
     assert ErrorReply(ErrorKind.BUFFER_FULL).socket == 0
+
+
+def test_device_send_refuses_what_is_not_a_reply() -> None:
+    with pytest.raises(ConfigError, match="not a VISCA reply"):
+        ViscaCodec(Role.DEVICE).send(Request(1, Power(True)))  # type: ignore[arg-type]

@@ -69,7 +69,7 @@ async def test_out_of_range_is_refused_before_anything_is_sent(
                  camera.move(MoveDirection.UP, tilt_speed=0x18), camera.zoom_to(0x4001)):
         with pytest.raises(ConfigError, match="sony-evi-d70"):
             await call
-    assert sim.device.executed == before
+    assert list(sim.device.executed) == before
     await camera.recall_preset(5)
     assert _recalls(sim, 5) == 1
 
@@ -223,7 +223,7 @@ async def test_visca_ip_is_refused_without_a_waiver(sim: CameraSimulator,
     no_audit = SecurityPolicy(waivers=(Waiver(f"{host}:{port}", WaiverKind.VISCA_IP, "x"),))
     with pytest.raises(PolicyViolation, match="audit"):
         await ViscaIpCamera(host, port, policy=no_audit).open()
-    assert sim.udp is not None and sim.udp.received == []
+    assert sim.udp is not None and not sim.udp.received
 
 
 async def test_the_waiver_use_is_audited(sim: CameraSimulator, ip_camera: ViscaIpCamera,
@@ -260,3 +260,10 @@ async def test_closed_driver_refuses_commands_and_closes_twice(
 async def test_missing_serial_port_is_a_connect_error(tmp_path: Path) -> None:
     with pytest.raises(ConnectError):
         await ViscaSerialCamera(str(tmp_path / "no-such-tty")).open()
+
+
+def test_drivers_are_registered_as_entry_points() -> None:
+    from hnth_drivers.registry import get_driver
+
+    assert get_driver("camera", "visca-serial") is ViscaSerialCamera
+    assert get_driver("camera", "visca-ip") is ViscaIpCamera

@@ -129,7 +129,7 @@ async def test_serial_ignores_frames_for_other_cameras(sim: CameraSimulator,
                                                        line: PtyLine) -> None:
     other = next(hexbytes(v["bytes"]) for v in vectors()["commands"] if v.get("address") == 3)
     assert await line.ask(other + BY_NAME["inquiry_power"]) == answer("inquiry_power", power="on")
-    assert sim.device.executed == []
+    assert not sim.device.executed
 
 
 async def test_ip_replies_are_the_vector_bytes(
@@ -160,7 +160,7 @@ async def test_ip_refuses_broadcast_and_address_set(
 
     transport.sendto(encode_ip(PayloadType.COMMAND, 1, BY_NAME["address_set"]))
     assert (await udp.next())[8:] == reply("error", 0, "syntax")
-    assert sim.device.executed == []
+    assert not sim.device.executed
 
 
 def test_motion_takes_time_in_proportion_to_distance_and_speed() -> None:

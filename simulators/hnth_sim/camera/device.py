@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -49,7 +50,7 @@ from hnth_drivers.vcs.visca.commands import (
 
 from .model import CameraModel
 
-__all__ = ["CameraDevice", "Faults", "Sink"]
+__all__ = ["HISTORY", "CameraDevice", "Faults", "Sink"]
 
 Sink = Callable[[Reply, bytes], None]
 """Sends one reply; the bytes are garbage to put on the line before it (usually none)."""
@@ -60,6 +61,7 @@ _TILT = {MoveDirection.UP: 1, MoveDirection.DOWN: -1, MoveDirection.UP_LEFT: 1,
          MoveDirection.UP_RIGHT: 1, MoveDirection.DOWN_LEFT: -1, MoveDirection.DOWN_RIGHT: -1}
 _ZOOM = {ZoomDirection.TELE: 1, ZoomDirection.WIDE: -1, ZoomDirection.STOP: 0}
 _STANDARD_ZOOM_SPEED = 3
+HISTORY = 10_000  # a simulator may run for days: keep a bounded record
 
 
 @dataclass
@@ -115,8 +117,8 @@ class CameraDevice:
         self.model = model or CameraModel()
         self.faults = faults or Faults()
         self.address = 1
-        #: every command executed, in order (for tests and the CLI's log)
-        self.executed: list[Command] = []
+        #: the commands executed, latest last (the most recent ``HISTORY`` of them)
+        self.executed: deque[Command] = deque(maxlen=HISTORY)
         self._jobs: dict[int, _Job] = {}
 
     @staticmethod

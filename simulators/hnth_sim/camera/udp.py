@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+from collections import deque
 from dataclasses import dataclass
 
 from hnth_drivers.errors import ProtocolError
@@ -31,7 +32,7 @@ from hnth_drivers.vcs.visca.overip import (
     encode_ip,
 )
 
-from .device import CameraDevice, Sink
+from .device import HISTORY, CameraDevice, Sink
 
 __all__ = ["MAX_CONTROLLERS", "UdpCamera"]
 
@@ -56,8 +57,8 @@ class UdpCamera(asyncio.DatagramProtocol):
         self._peers: dict[Address, _Peer] = {}
         # One datagram holds one whole message, so one codec serves every datagram.
         self._codec = ViscaCodec(Role.DEVICE)
-        #: every datagram received, as (sequence, payload type) — for tests
-        self.received: list[tuple[int, int]] = []
+        #: the datagrams received, as (sequence, payload type), the most recent last
+        self.received: deque[tuple[int, int]] = deque(maxlen=HISTORY)
 
     async def start(self) -> tuple[str, int]:
         """Bind and serve; returns the bound (host, port)."""

@@ -211,6 +211,11 @@ class ViscaCodec:
                 body = bytes((BROADCAST, 0x30, n))
             case IfClearEcho():
                 body = b"\x88\x01\x00\x01"
+            case _:
+                raise ConfigError("not a VISCA reply", operation="visca send",
+                                  expected="Ack, Completion, ErrorReply, InquiryReply, "
+                                           "AddressSetReply or IfClearEcho",
+                                  got=type(reply).__name__)
         frame = body + b"\xff"
         if len(frame) > MAX_FRAME or TERMINATOR in frame[:-1]:
             raise ConfigError("reply does not fit a VISCA frame", operation="visca send",

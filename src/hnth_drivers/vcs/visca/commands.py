@@ -38,6 +38,9 @@ __all__ = [
     "ZoomDirect",
     "ZoomPositionInquiry",
     "decode_message",
+    "from_nibbles",
+    "nibbles",
+    "signed16",
 ]
 
 PAN_SPEED_MAX = 0x18
