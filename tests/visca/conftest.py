@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import importlib.util
+from collections.abc import AsyncIterator, Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,22 @@ def camera(request: pytest.FixtureRequest) -> ViscaCamera:
     """Each driver in turn."""
     cam: ViscaCamera = request.getfixturevalue(f"{request.param}_camera")
     return cam
+
+
+@cache
+def _root_require_tool() -> Callable[[str], str]:
+    # The suite's tests/conftest.py is not importable by name from here (every conftest
+    # module is called "conftest"), so load its require_tool from the file.
+    spec = importlib.util.spec_from_file_location("hnth_tests_root_conftest",
+                                                  Path(__file__).parents[1] / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    require: Callable[[str], str] = module.require_tool
+    return require
+
+
+@pytest.fixture
+def socat() -> str:
+    """The socat program (skipped locally without it; a failure in CI)."""
+    return _root_require_tool()("socat")

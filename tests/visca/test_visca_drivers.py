@@ -267,3 +267,21 @@ def test_drivers_are_registered_as_entry_points() -> None:
 
     assert get_driver("camera", "visca-serial") is ViscaSerialCamera
     assert get_driver("camera", "visca-ip") is ViscaIpCamera
+
+
+async def test_delayed_replies_within_the_deadline_are_taken(
+        sim: CameraSimulator, camera: ViscaCamera) -> None:
+    sim.faults.delay_s = 0.1  # under the 0.3 s ACK deadline
+    await camera.recall_preset(1)
+    assert await camera.is_powered() is True
+    assert camera.retransmissions == 0
+
+
+def test_injected_loss_is_deterministic_under_a_seed() -> None:
+    from hnth_sim.camera import Faults
+
+    first, second = Faults(loss=0.5, seed=11), Faults(loss=0.5, seed=11)
+    pattern = [first.lose_reply() for _ in range(200)]
+    assert pattern == [second.lose_reply() for _ in range(200)]
+    assert 60 < sum(pattern) < 140
+    assert not any(Faults(seed=11).lose_reply() for _ in range(50))

@@ -3,6 +3,9 @@
 The driver opens the terminal's slave side (``path``, or the symlink ``link``) with
 pyserial; the simulator reads and writes the master side from the event loop. The slave
 stays open here too, so the master never reads EIO while the driver reconnects.
+
+With ``attach=PATH`` the camera serves an existing terminal instead (one end of a
+``socat`` pty pair, or a real serial port wired to a controller), set raw.
 """
 
 from __future__ import annotations
@@ -33,11 +36,14 @@ BROADCAST = 8
 
 
 class PtyCamera:
-    """Serve ``device`` on a new pseudo-terminal; ``link`` names a symlink to it."""
+    """Serve ``device`` on a new pseudo-terminal (``link`` names a symlink to it), or on
+    the existing terminal ``attach``."""
 
-    def __init__(self, device: CameraDevice, link: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, device: CameraDevice, link: str | os.PathLike[str] | None = None,
+                 *, attach: str | os.PathLike[str] | None = None) -> None:
         self.device = device
         self.link = Path(link) if link is not None else None
+        self.attach = os.fspath(attach) if attach is not None else None
         self._master = self._slave = -1
         self.path = ""
         self._codec = ViscaCodec(Role.DEVICE)
@@ -46,6 +52,12 @@ class PtyCamera:
 
     async def start(self) -> str:
         """Open the terminal and serve it; returns the path a driver opens."""
+        if self.attach is not None:
+            self._master = os.open(self.attach, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+            tty.setraw(self._master)
+            self.path = self.attach
+            asyncio.get_running_loop().add_reader(self._master, self._readable)
+            return self.path
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # at once, or our own writes echo back to us
         os.set_blocking(self._master, False)
@@ -63,7 +75,8 @@ class PtyCamera:
         if self._master >= 0:
             asyncio.get_running_loop().remove_reader(self._master)
             os.close(self._master)
-            os.close(self._slave)
+            if self._slave >= 0:
+                os.close(self._slave)
             self._master = self._slave = -1
         if self.link is not None:
             with contextlib.suppress(FileNotFoundError):
