@@ -196,7 +196,9 @@ class CameraDevice:
         """Apply a command to the model: (seconds of travel, axes it drives)."""
         now, m = self._now(), self.model
         pt, z = frozenset({"pt"}), frozenset({"z"})
-        match command:
+        match command:  # the procedure's commonest command first
+            case Memory(op=MemoryOp.RECALL, preset=preset):
+                return m.recall(now, preset), pt | z
             case Power(on=on):
                 m.set_power(on, now)
                 return 0.0, pt | z
@@ -215,8 +217,6 @@ class CameraDevice:
                 return m.pan_tilt_to(now, pan, tilt, ps, ts), pt
             case PanTiltHome() | PanTiltReset():
                 return m.home(now), pt
-            case Memory(op=MemoryOp.RECALL, preset=preset):
-                return m.recall(now, preset), pt | z
             case Memory(op=MemoryOp.SET, preset=preset):
                 m.store(now, preset)
                 return 0.0, frozenset()

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from hnth_drivers.errors import ProtocolError
 from hnth_drivers.vcs.visca.codec import (
-    NeedData,
     Reply,
     Request,
     Role,
@@ -110,21 +109,21 @@ class UdpCamera(asyncio.DatagramProtocol):
     def _visca(self, payload: bytes, sink: Sink) -> None:
         codec = self._codec
         codec.receive_data(payload)
-        events = []
-        while not isinstance(event := codec.next_event(), NeedData):
-            events.append(event)
-        requests = [e for e in events if isinstance(e, Request)]
         if codec.pending:
             codec.receive_data(b"\xff")  # an unterminated message: drop it, keep no state
             codec.events()
             self.device.syntax_error(sink)
             return
-        if len(requests) != 1 or requests[0].destination != 1:
-            # Over IP the address is fixed at 1: no broadcast, no address set.
-            if any(isinstance(e, UnknownMessage | Request) for e in events):
+        events = codec.events()
+        match events:
+            case [Request(destination=1, command=command)]:
+                self.device.handle(command, sink)
+            case _ if any(isinstance(e, UnknownMessage | Request) for e in events):
+                # Over IP the address is fixed at 1: no broadcast, no address set, and
+                # one message per datagram.
                 self.device.syntax_error(sink)
-            return
-        self.device.handle(requests[0].command, sink)
+            case _:
+                log.info("camera: nothing to execute in %s", payload.hex(" "))
 
     def _sink(self, sequence: int, addr: Address) -> Sink:
         codec = self._codec
