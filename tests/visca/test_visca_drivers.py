@@ -285,3 +285,14 @@ def test_injected_loss_is_deterministic_under_a_seed() -> None:
     assert pattern == [second.lose_reply() for _ in range(200)]
     assert 60 < sum(pattern) < 140
     assert not any(Faults(seed=11).lose_reply() for _ in range(50))
+
+
+async def test_serial_ignores_replies_from_other_cameras_on_the_chain(
+        sim: CameraSimulator, serial_camera: ViscaSerialCamera) -> None:
+    # Camera 2's ACK and completion come first on the shared line; ours follow.
+    sim.faults.garbage = bytes.fromhex("A0 41 FF A0 51 FF")
+    sim.model.travel_scale = 0.5
+    await serial_camera.move_to(FAR)
+    assert serial_camera.garbage_frames == 0 and serial_camera.retransmissions == 0
+    now = asyncio.get_running_loop().time()
+    assert sim.model.position(now)[:2] == (FAR.pan, FAR.tilt)
