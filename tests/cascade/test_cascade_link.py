@@ -1,0 +1,81 @@
+"""McuLink: up/down idempotent, state is the worse side, send_up changes the link's picture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hnth_drivers.model import ConnectionState, ParticipantKind
+from hnth_sim.mcu.model import ManualClock
+
+from .conftest import CONF, Chain, build_chain
+
+
+async def test_up_is_idempotent_and_uses_one_port_each_side(chain: Chain) -> None:
+    link = chain.cascade.links["m1"]
+    m0, m1 = chain.net.mcu("m0"), chain.net.mcu("m1")
+    before = (m0.ports_used, m1.ports_used)
+    await link.up()
+    assert await link.state() is ConnectionState.CONNECTED
+    after = (m0.ports_used, m1.ports_used)
+    assert after == (before[0] + 1, before[1] + 1)
+    await link.up()
+    assert (m0.ports_used, m1.ports_used) == after
+    assert [p.name for p in m1.participants(CONF)].count("uplink") == 1
+    far = [p for p in m0.participants(CONF) if p.kind is ParticipantKind.CASCADE]
+    assert [p.name for p in far] == [link.master_leg]
+
+
+async def test_down_is_idempotent_and_frees_ports(chain: Chain) -> None:
+    link = chain.cascade.links["m1"]
+    m0, m1 = chain.net.mcu("m0"), chain.net.mcu("m1")
+    before = (m0.ports_used, m1.ports_used)
+    await link.up()
+    await link.down()
+    assert (m0.ports_used, m1.ports_used) == before
+    assert await link.state() is ConnectionState.DISCONNECTED
+    await link.down()
+    assert (m0.ports_used, m1.ports_used) == before
+
+
+async def test_state_is_the_worse_side_while_dialling(tmp_path: Path) -> None:
+    clock = ManualClock()
+    c = build_chain(tmp_path, depth=1, clock=clock)
+    c.net.mcu("m1").dial_delay_s = 2.0
+    link = c.cascade.links["m1"]
+    await link.up()
+    slave, master = await link.sides()
+    assert (slave, master) == (ConnectionState.DIALLING, ConnectionState.CONNECTING)
+    assert await link.state() is ConnectionState.DIALLING
+    clock.advance(2.0)
+    assert await link.state() is ConnectionState.CONNECTED
+
+
+async def test_dropped_link_reads_disconnected_and_up_redials(chain: Chain) -> None:
+    link = chain.cascade.links["m2"]
+    await link.up()
+    chain.net.mcu("m2").drop(CONF, "uplink")
+    assert await link.state() is ConnectionState.DISCONNECTED
+    await link.up()
+    assert await link.state() is ConnectionState.CONNECTED
+
+
+async def test_send_up_is_what_the_master_receives(chain: Chain) -> None:
+    link = chain.cascade.links["m1"]
+    await link.up()
+    await link.send_up("s1b")
+    chain.net.mcu("m0").show_full_screen(CONF, link.master_leg, target="gov")
+    assert chain.chair_view() == ("s1b",)
+
+
+async def test_cascade_up_and_down_whole_chain(chain: Chain) -> None:
+    states = await chain.cascade.up(wait_s=1)
+    assert set(states) == {"m1", "m2", "m3"}
+    assert set(states.values()) == {ConnectionState.CONNECTED}
+    calls = sum(d.calls for d in chain.drivers.values())
+    await chain.cascade.up(wait_s=1)   # idempotent: reads only
+    adds = [p for p in chain.net.mcu("m3").participants(CONF) if p.name == "uplink"]
+    assert len(adds) == 1 and sum(d.calls for d in chain.drivers.values()) > calls
+    sites = await chain.cascade.site_states()
+    assert sites == dict.fromkeys(chain.cascade.sites, ConnectionState.CONNECTED)
+    await chain.cascade.down()
+    assert set((await chain.cascade.link_states()).values()) == {ConnectionState.DISCONNECTED}
