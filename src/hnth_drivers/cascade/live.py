@@ -153,7 +153,7 @@ class LiveCascade:
 
     async def link_states(self) -> dict[str, ConnectionState]:
         """State of every link per slave MCU (worse side), one participant list per MCU."""
-        lists = await self._participant_lists()
+        lists = await self.participant_lists()
         out = {}
         for slave, link in self.links.items():
             s = link._slave_side(lists[slave])
@@ -185,7 +185,8 @@ class LiveCascade:
         await gather_bounded([partial(one, m) for m in per_mcu], self.concurrency)
         return out
 
-    async def _participant_lists(self) -> dict[str, list[Participant]]:
+    async def participant_lists(self) -> dict[str, list[Participant]]:
+        """Every MCU's participant list of its meeting conference (one call per MCU)."""
         ids = list(self.nodes)
         lists = await gather_bounded(
             [partial(self.nodes[i].driver.participants, self.nodes[i].conference)
