@@ -17,6 +17,7 @@ __all__ = ["app", "main", "sim_app"]
 
 # Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
 from . import core  # noqa: F401
+from .plan import plan_command  # noqa: F401
 
 
 def _version(value: bool) -> None:
