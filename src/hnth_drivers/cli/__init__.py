@@ -16,7 +16,10 @@ from .app import app, sim_app
 __all__ = ["app", "main", "sim_app"]
 
 # Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
-from . import core  # noqa: F401
+from . import (
+    core,  # noqa: F401
+    demo,  # noqa: F401
+)
 from .plan import plan_command  # noqa: F401
 
 
