@@ -40,3 +40,4 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
+from . import mcu  # noqa: E402,F401

@@ -18,10 +18,12 @@ from ..model import (
     Capability,
     Capacity,
     Conference,
+    ConnectionState,
     DeviceHealth,
     Endpoint,
     Layout,
     Participant,
+    ParticipantKind,
 )
 from ..vcs.base import Camera, Codec
 from . import plugin
@@ -209,6 +211,88 @@ class McuConformance(_Conformance):
             assert all(isinstance(s, CallStats) for s in stats)
         finally:
             await driver.destroy_conference(name)
+
+    async def test_duplicate_conference_is_a_device_error(self, driver: Mcu) -> None:
+        name = await self._scratch(driver)
+        try:
+            with pytest.raises(DeviceError):
+                await driver.create_conference(name)
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_unknown_participant_is_a_device_error(self, driver: Mcu) -> None:
+        name = await self._scratch(driver)
+        try:
+            self.need(driver, Capability.MUTE)
+            with pytest.raises(DeviceError):
+                await driver.mute(name, f"nobody-{uuid.uuid4().hex[:6]}", True)
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_participants_report_kind_and_state(self, driver: Mcu,
+                                                      endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.ADD_PARTICIPANT)
+        try:
+            await driver.add_participant(name, endpoints[0])
+            self.need(driver, Capability.PARTICIPANTS)
+            (p,) = await driver.participants(name)
+            assert p.conference == name and p.name == endpoints[0].site
+            assert p.kind is ParticipantKind.SITE
+            assert p.state in set(ConnectionState)
+            assert p.address == endpoints[0].address
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_disconnect_and_connect_again(self, driver: Mcu,
+                                                endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.ADD_PARTICIPANT)
+        self.need(driver, Capability.CONNECT_PARTICIPANT)
+        try:
+            await driver.add_participant(name, endpoints[0])
+            await driver.disconnect_participant(name, endpoints[0].site)
+            if driver.supports(Capability.PARTICIPANTS):
+                (p,) = await driver.participants(name)
+                assert p.state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED)
+            await driver.connect_participant(name, endpoints[0].site)
+            if driver.supports(Capability.PARTICIPANTS):
+                (p,) = await driver.participants(name)
+                assert p.state in (ConnectionState.DIALLING, ConnectionState.CONNECTING,
+                                   ConnectionState.CONNECTED)
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_targeted_layout_leaves_the_default_alone(
+            self, driver: Mcu, endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.TARGETED_LAYOUT)
+        self.need(driver, Capability.FULL_SCREEN)
+        self.need(driver, Capability.SET_LAYOUT)
+        try:
+            chair, other, third = (ep.site for ep in endpoints[:3])
+            for ep in endpoints[:3]:
+                await driver.add_participant(name, ep)
+            await driver.show_full_screen(name, third)
+            await driver.show_full_screen(name, other, target=chair)
+            assert (await driver.layout(name, target=chair)).participants() == (other,)
+            assert (await driver.layout(name)).participants() == (third,)
+            assert (await driver.layout(name, target=other)).participants() == (third,)
+        finally:
+            await driver.destroy_conference(name)
+
+    async def test_ports_follow_participants(self, driver: Mcu,
+                                             endpoints: list[Endpoint]) -> None:
+        name = await self._scratch(driver)
+        self.need(driver, Capability.CAPACITY)
+        self.need(driver, Capability.ADD_PARTICIPANT)
+        try:
+            before = (await driver.capacity()).ports_used
+            await driver.add_participant(name, endpoints[0])
+            assert (await driver.capacity()).ports_used >= before + 1
+        finally:
+            await driver.destroy_conference(name)
+        assert (await driver.capacity()).ports_used <= before
 
     async def test_health(self, driver: Mcu) -> None:
         self.need(driver, Capability.HEALTH)
