@@ -1,0 +1,462 @@
+"""The ``smc`` driver: an SMC-style SOAP conference service (zeep) over verified HTTPS.
+
+::
+
+    mcu = SmcMcu("https://smc.example/", user="admin", password=Secret(...),
+                 trust=TlsTrust(ca_file=Path("ca.pem")))
+    async with mcu:
+        await mcu.show_full_screen("national", "hp-tp", target="chair")
+
+``open()`` logs in (``LoginRequest`` → challenge, ``Authenticate`` with the HMAC answer;
+the session is the ``JSESSIONID`` cookie) and keeps the session alive with ``KeepAlive``
+in the background. A call refused because the session expired logs in again once and is
+repeated once. ``show_full_screen`` uses ``setBroadcastSiteEx`` (everyone) or
+``setVideoSourceEx`` (one target), ``set_layout`` ``setContinuousPresenceEx``, ``stats``
+``queryConfSitesStatusEx``. The service names conferences by ``confId`` and sites by URI;
+the driver maps the contract's names to them (cached, refreshed on a miss).
+
+Errors: ``AuthenticationFault`` → :class:`AuthError`; ``ConferenceFault`` →
+:class:`DeviceError` (``code`` = ``errorCode``); a reply with a DTD, entities, external
+references, invalid XML or above ``max_reply_bytes`` → :class:`ProtocolError`; an
+untrusted certificate → :class:`PolicyViolation`. Not supported: ``capacity`` (the service
+reports no port usage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from zeep.exceptions import Fault, TransportError
+
+from ..errors import (
+    AuthError,
+    ConnectError,
+    DeviceError,
+    HnthError,
+    PolicyViolation,
+    ProtocolError,
+    TimeoutError,
+)
+from ..model import (
+    CallStats,
+    Capability,
+    Conference,
+    ConnectionState,
+    DeviceHealth,
+    Endpoint,
+    Layout,
+    PaneKind,
+    Participant,
+    ParticipantKind,
+    SignalProtocol,
+)
+from ..security.policy import STRICT, SecurityPolicy
+from ..security.secrets import Secret
+from ..transport.https import TlsTrust, https_client
+from .base import Mcu
+from .smc_client import (
+    HOSTILE_XML,
+    ReplyTooLarge,
+    SafeTransport,
+    is_cert_failure,
+    service_proxy,
+)
+from .smc_protocol import (
+    CLIENT_TYPE,
+    NAMESPACE,
+    AuthFaultReason,
+    ConferenceFaultReason,
+    SubPicture,
+    encrypt_password,
+    layout_of,
+    presence_of,
+)
+
+__all__ = ["SmcMcu", "SmcOptions"]
+
+log = logging.getLogger(__name__)
+_NO_CONF = ConferenceFaultReason.NO_SUCH_CONFERENCE
+_NO_SITE = ConferenceFaultReason.NO_SUCH_PARTICIPANT
+
+
+@dataclass(frozen=True, slots=True)
+class SmcOptions:
+    """Tuning of the ``smc`` driver.
+
+    ``keepalive_s``: seconds between KeepAlive calls (None: a third of the session
+    timeout the service announces at login, at least 1 s).
+    """
+
+    timeout_s: float = 10.0
+    keepalive_s: float | None = None
+    max_reply_bytes: int = 4 * 1024 * 1024
+    client_type: str = CLIENT_TYPE
+
+
+class _SessionLost(Exception):
+    pass
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+class SmcMcu(Mcu):
+    """An MCU managed through the SMC-style SOAP service (see the module docstring)."""
+
+    name = "smc"
+    capabilities = frozenset({
+        Capability.CONFERENCES, Capability.CREATE_CONFERENCE, Capability.PARTICIPANTS,
+        Capability.ADD_PARTICIPANT, Capability.REMOVE_PARTICIPANT,
+        Capability.CONNECT_PARTICIPANT, Capability.SET_LAYOUT, Capability.TARGETED_LAYOUT,
+        Capability.FULL_SCREEN, Capability.MUTE, Capability.STATS, Capability.HEALTH,
+    })
+
+    def __init__(self, url: str, *, password: Secret, user: str = "admin",
+                 trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
+                 options: SmcOptions | None = None, device: str | None = None) -> None:
+        parsed = httpx.URL(url)
+        self._url = url
+        self._user = user
+        self._password = password
+        self._trust = trust
+        self._policy = policy
+        self.options = options or SmcOptions()
+        self._device = device or f"smc {parsed.host}:{parsed.port or 443}{parsed.path}"
+        self._http: httpx.AsyncClient | None = None
+        self._service: Any = None
+        self._keepalive: asyncio.Task[None] | None = None
+        self._login_lock = asyncio.Lock()
+        self._generation = 0
+        self._session_timeout_s = 300.0
+        self._conf_ids: dict[str, str] = {}
+        self._uris: dict[tuple[str, str], str] = {}
+        self._names: dict[tuple[str, str], str] = {}
+
+    def __repr__(self) -> str:
+        return f"SmcMcu({self._url!r}, user={self._user!r})"
+
+    @property
+    def device(self) -> str:
+        """``smc host:port/path``."""
+        return self._device
+
+    # ---- session --------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Build the SOAP client over verified HTTPS and log in."""
+        if self._service is not None:
+            return
+        self._http = https_client(self._url, policy=self._policy, trust=self._trust,
+                                  timeout=self.options.timeout_s, device=self._device)
+        try:
+            transport = SafeTransport(self._http, max_reply_bytes=self.options.max_reply_bytes,
+                                      device=self._device)
+            self._service = service_proxy(transport, self._url)
+            await self._login(self._generation)
+        except BaseException:
+            await self.close()
+            raise
+        self._keepalive = asyncio.create_task(self._keep_alive(), name=f"{self._device} alive")
+
+    async def close(self) -> None:
+        """Stop the keep-alive, log out (best effort) and close the connection."""
+        task, self._keepalive = self._keepalive, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._service is not None and self._generation > 0:
+            with contextlib.suppress(HnthError, _SessionLost):
+                await self._invoke("Logout", {}, timeout_s=min(2.0, self.options.timeout_s))
+        self._service = None
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
+
+    async def _login(self, seen_generation: int) -> None:
+        async with self._login_lock:
+            if self._generation != seen_generation:
+                return  # another task logged in again meanwhile
+            challenge = await self._invoke("LoginRequest", {
+                "userName": self._user, "clientType": self.options.client_type})
+            if not isinstance(challenge, bytes | bytearray) or not challenge:
+                raise ProtocolError("no login challenge", device=self._device,
+                                    operation="LoginRequest", expected="randomSequence bytes",
+                                    got=type(challenge).__name__)
+            proof = encrypt_password(self._password.reveal(), bytes(challenge))
+            try:
+                timeout = await self._invoke("Authenticate", {"encryptPassword": proof})
+            except _SessionLost as exc:
+                raise AuthError("login refused", device=self._device,
+                                operation="Authenticate", got=str(exc)) from None
+            if isinstance(timeout, int) and timeout > 0:
+                self._session_timeout_s = float(timeout)
+            self._generation += 1
+
+    async def _keep_alive(self) -> None:
+        interval = self.options.keepalive_s or max(1.0, self._session_timeout_s / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._call("KeepAlive")
+            except HnthError as exc:  # the next call reports it; keep trying
+                log.warning("%s: keep-alive failed: %s", self._device, exc)
+
+    async def _call(self, operation: str, **params: Any) -> Any:
+        if self._service is None:
+            raise ConnectError("not open", device=self._device, operation=operation,
+                               expected="async with the driver, or await open()")
+        generation = self._generation
+        try:
+            return await self._invoke(operation, params)
+        except _SessionLost:
+            await self._login(generation)
+        try:
+            return await self._invoke(operation, params)
+        except _SessionLost as exc:
+            raise AuthError("session refused after a fresh login", device=self._device,
+                            operation=operation, got=str(exc)) from None
+
+    async def _invoke(self, operation: str, params: dict[str, Any],
+                      timeout_s: float | None = None) -> Any:
+        where = {"device": self._device, "operation": operation}
+        try:
+            async with asyncio.timeout(timeout_s or self.options.timeout_s):
+                return await getattr(self._service, operation)(**params)
+        except Fault as fault:
+            raise self._fault(operation, fault) from None
+        except ReplyTooLarge as exc:
+            raise ReplyTooLarge(exc.message, **where, expected=exc.expected,
+                                got=exc.got) from None
+        except HOSTILE_XML as exc:
+            raise ProtocolError("refused or invalid SOAP reply", **where,
+                                expected="a plain SOAP envelope (no DTD, entities or "
+                                "external references) that matches the WSDL",
+                                got=f"{type(exc).__name__}: {str(exc)[:120]}") from None
+        except TransportError as exc:
+            raise ProtocolError("not a SOAP reply", **where, expected="HTTP 200 or a fault",
+                                got=f"HTTP {exc.status_code}") from None
+        except (builtins.TimeoutError, httpx.TimeoutException):
+            raise TimeoutError("no answer in time", **where,
+                               expected=f"a reply within {timeout_s or self.options.timeout_s}"
+                               " s") from None
+        except httpx.HTTPError as exc:
+            if is_cert_failure(exc):
+                raise PolicyViolation("server certificate not trusted", **where,
+                                      expected="a certificate the trust anchor verifies",
+                                      got=type(exc).__name__) from None
+            raise ConnectError("connection failed", **where,
+                               got=type(exc).__name__) from None
+
+    def _fault(self, operation: str, fault: Fault) -> HnthError | _SessionLost:
+        detail = fault.detail
+        auth = detail.find(f"{{{NAMESPACE}}}AuthenticationFault") if detail is not None \
+            else None
+        conf = detail.find(f"{{{NAMESPACE}}}ConferenceFault") if detail is not None else None
+        if auth is not None:
+            reason = auth.findtext(f"{{{NAMESPACE}}}reason") or ""
+            if reason in (AuthFaultReason.SESSION_EXPIRED, AuthFaultReason.NOT_LOGGED_IN):
+                return _SessionLost(reason)
+            return AuthError("credentials refused", device=self._device, operation=operation,
+                             got=reason or str(fault.message)[:80])
+        if conf is not None:
+            code_text = conf.findtext(f"{{{NAMESPACE}}}errorCode") or ""
+            code: int | str = int(code_text) if code_text.lstrip("-").isdigit() else code_text
+            return DeviceError(conf.findtext(f"{{{NAMESPACE}}}description") or "refused",
+                               code=code, device=self._device, operation=operation,
+                               got=conf.findtext(f"{{{NAMESPACE}}}reason"))
+        return DeviceError(str(fault.message)[:200] or "SOAP fault", code=str(fault.code),
+                           device=self._device, operation=operation)
+
+    # ---- names ↔ identifiers --------------------------------------------------------
+
+    def _missing(self, what: ConferenceFaultReason, operation: str, got: str) -> DeviceError:
+        return DeviceError(f"no such {'conference' if what is _NO_CONF else 'participant'}",
+                           code=what.code, device=self._device, operation=operation,
+                           got=got)
+
+    async def _conf_id(self, conference: str, operation: str, *, fresh: bool = False) -> str:
+        if fresh or conference not in self._conf_ids:
+            await self.conferences()
+        found = self._conf_ids.get(conference)
+        if found is None:
+            raise self._missing(_NO_CONF, operation, repr(conference))
+        return found
+
+    async def _on_conf(self, conference: str, operation: str, **params: Any) -> Any:
+        """Call ``operation`` with the conference's confId (re-resolved once if stale)."""
+        conf_id = await self._conf_id(conference, operation)
+        try:
+            return await self._call(operation, confId=conf_id, **params)
+        except DeviceError as exc:
+            if exc.code != _NO_CONF.code:
+                raise
+        conf_id = await self._conf_id(conference, operation, fresh=True)
+        return await self._call(operation, confId=conf_id, **params)
+
+    async def _uri(self, conference: str, participant: str, operation: str) -> str:
+        key = (conference, participant)
+        if key not in self._uris:
+            await self.participants(conference)
+        found = self._uris.get(key)
+        if found is None:
+            raise self._missing(_NO_SITE, operation, f"{participant!r} in {conference!r}")
+        return found
+
+    async def _name(self, conference: str, uri: str) -> str:
+        key = (conference, uri)
+        if key not in self._names:
+            await self.participants(conference)
+        return self._names.get(key, uri)
+
+    def _remember(self, conference: str, name: str, uri: str) -> None:
+        self._uris[(conference, name)] = uri
+        self._names[(conference, uri)] = name
+
+    def _participant(self, conference: str, status: Any) -> Participant:
+        self._remember(conference, status.name, status.uri)
+        return Participant(conference=conference, name=status.name, address=status.uri,
+                           protocol=SignalProtocol(status.type),
+                           kind=ParticipantKind(status.kind),
+                           state=ConnectionState(status.status), muted=bool(status.isMute))
+
+    async def _layout_from(self, conference: str, status: Any) -> Layout:
+        pics = [SubPicture(p.index, PaneKind(p.type),
+                           await self._name(conference, p.siteUri) if p.siteUri else None)
+                for p in _items(status.subPics)]
+        return layout_of(status.presenceMode, pics)
+
+    # ---- the contract ---------------------------------------------------------------
+
+    async def conferences(self) -> list[Conference]:
+        """All conferences (``queryConferencesStatusEx``)."""
+        statuses = _items(await self._call("queryConferencesStatusEx"))
+        self._conf_ids = {s.name: s.confId for s in statuses}
+        return [Conference(name=s.name, id=s.confId, active=True,
+                           participant_count=s.siteCount) for s in statuses]
+
+    async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
+        """``scheduleConfEx`` starting now."""
+        info: dict[str, Any] = {"name": name}
+        if pin is not None:
+            info["password"] = pin
+        status = await self._call("scheduleConfEx", conferenceInfo=info)
+        self._conf_ids[status.name] = status.confId
+        return Conference(name=status.name, id=status.confId, active=True,
+                          participant_count=status.siteCount)
+
+    async def destroy_conference(self, name: str) -> None:
+        """``delScheduledConfEx``."""
+        await self._on_conf(name, "delScheduledConfEx")
+        self._conf_ids.pop(name, None)
+        for key in [k for k in self._uris if k[0] == name]:
+            self._names.pop((name, self._uris.pop(key)), None)
+
+    async def prolong_conference(self, name: str, minutes: int) -> int:
+        """``prolongScheduledConfEx``: extend by ``minutes``; returns the new duration."""
+        return int(await self._on_conf(name, "prolongScheduledConfEx", prolongTime=minutes))
+
+    async def participants(self, conference: str) -> list[Participant]:
+        """Every site of the conference (``queryConfSitesStatusEx`` without URIs)."""
+        statuses = _items(await self._on_conf(conference, "queryConfSitesStatusEx"))
+        for key in [k for k in self._uris if k[0] == conference]:
+            self._names.pop((conference, self._uris.pop(key)), None)
+        return [self._participant(conference, s) for s in statuses]
+
+    async def add_participant(self, conference: str, endpoint: Endpoint, *,
+                              name: str | None = None,
+                              kind: ParticipantKind = ParticipantKind.SITE) -> Participant:
+        """``addSiteToConfEx`` (the service dials the site)."""
+        info = {"name": name or endpoint.site, "uri": endpoint.address,
+                "type": endpoint.protocol.value, "kind": kind.value}
+        status = await self._on_conf(conference, "addSiteToConfEx", siteInfo=info)
+        return self._participant(conference, status)
+
+    async def remove_participant(self, conference: str, participant: str) -> None:
+        """``delSiteFromConfEx``."""
+        uri = await self._uri(conference, participant, "remove_participant")
+        await self._on_conf(conference, "delSiteFromConfEx", siteUri=uri)
+        self._uris.pop((conference, participant), None)
+        self._names.pop((conference, uri), None)
+
+    async def connect_participant(self, conference: str, participant: str) -> None:
+        """``connectSitesEx``."""
+        uri = await self._uri(conference, participant, "connect_participant")
+        await self._on_conf(conference, "connectSitesEx", siteUris=[uri])
+
+    async def disconnect_participant(self, conference: str, participant: str) -> None:
+        """``disconnectSitesEx``."""
+        uri = await self._uri(conference, participant, "disconnect_participant")
+        await self._on_conf(conference, "disconnectSitesEx", siteUris=[uri])
+
+    async def set_layout(self, conference: str, layout: Layout, *,
+                         target: str | None = None) -> None:
+        """``setContinuousPresenceEx`` for ``target`` (or the conference)."""
+        mode, pics = presence_of(layout)
+        sub_pics = []
+        for pic in pics:
+            entry: dict[str, Any] = {"index": pic.index, "type": pic.kind.value}
+            if pic.site is not None:
+                entry["siteUri"] = await self._uri(conference, pic.site, "set_layout")
+            sub_pics.append(entry)
+        params: dict[str, Any] = {"presenceMode": mode, "subPics": sub_pics}
+        if target is not None:
+            params["target"] = await self._uri(conference, target, "set_layout")
+        await self._on_conf(conference, "setContinuousPresenceEx", **params)
+
+    async def layout(self, conference: str, *, target: str | None = None) -> Layout:
+        """What ``target`` sees (its site status), or the conference's default layout."""
+        if target is None:
+            conf_id = await self._conf_id(conference, "layout")
+            (status,) = _items(await self._call("queryConferencesStatusEx",
+                                                confIds=[conf_id]))
+        else:
+            uri = await self._uri(conference, target, "layout")
+            (status,) = _items(await self._on_conf(conference, "queryConfSitesStatusEx",
+                                                   siteUris=[uri]))
+        return await self._layout_from(conference, status)
+
+    async def show_full_screen(self, conference: str, participant: str, *,
+                               target: str | None = None) -> None:
+        """``setBroadcastSiteEx`` to everyone, or ``setVideoSourceEx`` to ``target``."""
+        uri = await self._uri(conference, participant, "show_full_screen")
+        if target is None:
+            await self._on_conf(conference, "setBroadcastSiteEx", siteUri=uri,
+                                isBroadcast=True)
+            return
+        viewer = await self._uri(conference, target, "show_full_screen")
+        await self._on_conf(conference, "setVideoSourceEx", siteUri=viewer,
+                            videoSourceUri=uri)
+
+    async def mute(self, conference: str, participant: str, on: bool) -> None:
+        """``setSitesMuteEx``."""
+        uri = await self._uri(conference, participant, "mute")
+        await self._on_conf(conference, "setSitesMuteEx", siteUris=[uri], isMute=on)
+
+    async def stats(self, conference: str) -> list[CallStats]:
+        """Loss, jitter and delay of connected sites (``queryConfSitesStatusEx``)."""
+        out = []
+        for s in _items(await self._on_conf(conference, "queryConfSitesStatusEx")):
+            self._remember(conference, s.name, s.uri)
+            if s.status == ConnectionState.CONNECTED.value and s.packetLossRate is not None:
+                out.append(CallStats(s.name, float(s.packetLossRate), float(s.jitter or 0.0),
+                                     float(s.delay or 0.0)))
+        return out
+
+    async def health(self) -> DeviceHealth:
+        """Reachability and active calls, from ``queryConferencesStatusEx``."""
+        statuses = _items(await self._call("queryConferencesStatusEx"))
+        return DeviceHealth(device=self._device, reachable=True,
+                            active_calls=sum(s.connectedSiteCount for s in statuses),
+                            detail={"conferences": str(len(statuses)),
+                                    "session_timeout_s": str(int(self._session_timeout_s))})
+
