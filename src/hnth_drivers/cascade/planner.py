@@ -126,6 +126,10 @@ class Plan:
             hops.append(up)
         return tuple(hops)
 
+    def children_of(self, mcu: str) -> tuple[str, ...]:
+        """The slave MCUs cascaded directly under ``mcu``."""
+        return tuple(k.slave for k in self.links if k.master == mcu)
+
     def sites_of(self, mcu: str) -> tuple[str, ...]:
         """The sites an MCU serves."""
         return tuple(a.site for a in self.sites if a.mcu == mcu)
@@ -253,12 +257,13 @@ def explain(topology: Topology, max_depth: int, tree: AreaTree | None = None) ->
                              short.ports_reachable, tuple(neck), max_depth, detail)
     master_spec = tree.mcus[master]
     own = tree.demand[tree.node_of_mcu[master]]
-    free = master_spec.capacity - own
-    detail = (f"no cascade tree of depth <= {max_depth} fits: the sites need slave MCUs "
-              f"that cannot all hang within {max_depth} hop(s) of master {master_spec.id!r} "
-              f"({free} ports free after the {own} sites only it may serve); raise the "
-              f"maximum depth or add ports near the top")
-    return Infeasibility("depth", master_spec.area, len(topology.sites), 0, max(free, 0),
+    free = max(0, master_spec.capacity - own)
+    detail = (f"area {master_spec.area!r}: the sites fit in the inventory's ports only with "
+              f"slave MCUs, and no cascade tree of depth <= {max_depth} under master "
+              f"{master_spec.id!r} holds them with their link ports ({free} of its "
+              f"{master_spec.capacity} ports free after the {own} sites only it may serve); "
+              f"raise the maximum depth or add ports near the top")
+    return Infeasibility("depth", master_spec.area, len(topology.sites), 0, free,
                          (master_spec.id,), max_depth, detail)
 
 

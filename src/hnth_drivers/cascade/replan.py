@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .allocation import AreaTree
-from .planner import DEFAULT_MAX_DEPTH, Plan, plan, to_plan
+from .planner import Plan, plan, to_plan
 from .search import Solution, link_ports
 from .topology import Topology
 
@@ -29,7 +29,7 @@ def replan(previous: Plan, topology: Topology, max_depth: int | None = None) -> 
     limit = previous.depth_limit if max_depth is None else max_depth
     tree = AreaTree(topology)
     if previous.master != topology.master.id:
-        return plan(topology, limit or DEFAULT_MAX_DEPTH)
+        return plan(topology, limit)
     repaired = _repair(tree, previous, limit)
     if repaired is not None:
         return to_plan(tree, tree.index[topology.master.id], repaired, limit)

@@ -234,17 +234,26 @@ def _fit(tree: AreaTree, master: int, used: set[int],
          depth: int) -> tuple[dict[int, int], int] | None:
     """A tree over ``used`` within ``depth`` and the sites that then do not fit (0 = all)."""
     estimate = tree.assign(_optimistic(tree, master, used))
-    spare = {m: tree.mcus[m].capacity - len(estimate.get(m, ())) - (m != master)
-             for m in used}
-    parent = _hang_locally(tree, master, used, depth, spare)
-    if parent is None:
-        parent = _hang_by_ports(master, used, depth, spare)
-    if parent is None:
-        return None
-    budget = _budget(tree, used, link_ports(len(tree.mcus), parent))
-    if budget is None:
-        return None
-    return parent, tree.missing(budget)
+    best: tuple[dict[int, int], int] | None = None
+    # Ports for children: first what the estimated sites leave, then all ports (the sites
+    # may then move to other MCUs of their area).
+    for count_sites in (True, False):
+        spare = {m: tree.mcus[m].capacity - (m != master)
+                 - (len(estimate.get(m, ())) if count_sites else 0) for m in used}
+        parent = _hang_locally(tree, master, used, depth, spare)
+        if parent is None:
+            parent = _hang_by_ports(master, used, depth, spare)
+        if parent is None:
+            continue
+        budget = _budget(tree, used, link_ports(len(tree.mcus), parent))
+        if budget is None:
+            continue
+        missing = tree.missing(budget)
+        if best is None or missing < best[1]:
+            best = (parent, missing)
+        if missing == 0:
+            break
+    return best
 
 
 def _hang_locally(tree: AreaTree, master: int, used: set[int], depth: int,

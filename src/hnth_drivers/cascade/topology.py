@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -141,16 +141,15 @@ class Topology:
         mcus: tuple[McuSpec, ...] | list[McuSpec],
         *,
         source: str | None = None,
-        site_lines: Mapping[str, int] | None = None,
-        mcu_lines: Mapping[str, int] | None = None,
+        site_lines: Sequence[Mapping[str, int]] = (),
+        mcu_lines: Sequence[Mapping[str, int]] = (),
     ) -> Topology:
         """Check the whole (duplicates, parents, cycles, areas, master) and index it.
 
-        ``site_lines``/``mcu_lines`` map ids to the line they were read from, so errors in
-        a file name the line.
+        ``site_lines``/``mcu_lines`` give, per entry, the line of each field as read from a
+        file (key ``""``: the entry's first line), so errors name the line.
         """
-        return _validate(name, tuple(sites), tuple(mcus), source,
-                         site_lines or {}, mcu_lines or {})
+        return _validate(name, tuple(sites), tuple(mcus), source, site_lines, mcu_lines)
 
     def site(self, site_id: str) -> Site:
         """The site with this id (``KeyError`` if there is none)."""
@@ -209,13 +208,14 @@ def _validate(
     sites: tuple[Site, ...],
     mcus: tuple[McuSpec, ...],
     source: str | None,
-    site_lines: Mapping[str, int],
-    mcu_lines: Mapping[str, int],
+    site_lines: Sequence[Mapping[str, int]],
+    mcu_lines: Sequence[Mapping[str, int]],
 ) -> Topology:
     def err(msg: str, kind: str, idx: int, ident: str, fld: str, *,
             expected: str | None = None, got: str | None = None) -> TopologyError:
         lines = site_lines if kind == "sites" else mcu_lines
-        return TopologyError(msg, source=source, line=lines.get(ident),
+        at = lines[idx] if idx < len(lines) else {}
+        return TopologyError(msg, source=source, line=at.get(fld, at.get("")),
                              field=f"{kind}[{idx}].{fld}", expected=expected, got=got)
 
     index: dict[str, Site] = {}

@@ -49,6 +49,10 @@ class _Entry:
     def where(self, fld: str) -> int | None:
         return self.lines.get(fld, self.line)
 
+    def line_map(self) -> dict[str, int]:
+        """Field → line, with the entry's own line under ``""``."""
+        return {**self.lines, **({"": self.line} if self.line is not None else {})}
+
 
 def load(path: Path, fmt: str | None = None) -> Topology:
     """Read ``path``; the format comes from ``fmt`` or the file's suffix."""
@@ -247,8 +251,8 @@ def _entry(kind: str, i: int, item: object, line: int | None, keys: dict[str, in
 def _build(name: str, entries: list[_Entry], source: str) -> Topology:
     sites: list[Site] = []
     mcus: list[McuSpec] = []
-    site_lines: dict[str, int] = {}
-    mcu_lines: dict[str, int] = {}
+    site_lines: list[dict[str, int]] = []
+    mcu_lines: list[dict[str, int]] = []
     for e in entries:
         allowed = SITE_FIELDS if e.kind == "sites" else MCU_FIELDS
         for fld in e.values:
@@ -261,12 +265,10 @@ def _build(name: str, entries: list[_Entry], source: str) -> Topology:
                           got="nothing")
         if e.kind == "sites":
             sites.append(_site(e, source))
-            if e.line is not None:
-                site_lines.setdefault(sites[-1].id, e.line)
+            site_lines.append(e.line_map())
         else:
             mcus.append(_mcu(e, source))
-            if e.line is not None:
-                mcu_lines.setdefault(mcus[-1].id, e.line)
+            mcu_lines.append(e.line_map())
     return Topology.build(name, sites, mcus, source=source, site_lines=site_lines,
                           mcu_lines=mcu_lines)
 
