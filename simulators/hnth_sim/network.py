@@ -31,8 +31,9 @@ from hnth_drivers.errors import ConfigError
 from hnth_drivers.model import Endpoint
 
 from .mcu.codian_server import CodianApi
-from .mcu.http import HttpsServer
+from .mcu.http import HttpRequest, HttpResponse, HttpsServer
 from .mcu.model import Faults, McuModel, MonotonicClock, Network
+from .mcu.smc_server import SmcService
 from .mcu.tls import ensure_tls, server_context
 
 __all__ = ["APIS", "NationalSim", "SimMcu"]
@@ -96,14 +97,25 @@ class NationalSim:
                                 idle_timeout=300.0)
         self.codian = CodianApi(self.network, user=user, password=password,
                                 page_size=page_size)
-        self.http.mount(self.codian.handle)
-        self._smc_base = self._mount_smc(user, password)
+        #: the SOAP service of each SMC MCU, by MCU id
+        self.smc: dict[str, SmcService] = {
+            m.id: SmcService(self.network.mcu(m.id), user=user, password=password,
+                             path=f"/smc/{m.id}/", max_body=1024 * 1024)
+            for m in self.mcus.values() if m.api == "smc"}
+        self.http.mount(self._route)
 
-    def _mount_smc(self, user: str, password: str) -> str | None:
-        if not any(m.api == "smc" for m in self.mcus.values()):
-            return None
-        raise ConfigError("the SMC front end is not available in this build",
-                          operation="NationalSim", expected="api='codian'")
+    async def _route(self, request: HttpRequest) -> HttpResponse | None:
+        # /mcu/<id>/RPC2 for Codian MCUs, /smc/<id>/ for SMC ones; an MCU speaks only its API
+        parts = request.path.split("?", 1)[0].split("/")
+        if len(parts) == 4 and parts[0] == "":
+            spec = self.mcus.get(parts[2])
+            if spec is None:
+                return None
+            if parts[1] == "mcu" and parts[3] == "RPC2" and spec.api == "codian":
+                return await self.codian.handle(request)
+            if parts[1] == "smc" and parts[3] == "" and spec.api == "smc":
+                return await self.smc[spec.id].handle(request)
+        return None
 
     @property
     def ca_file(self) -> Path:

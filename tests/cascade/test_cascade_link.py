@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cascade_chain import CONF, Chain, build_chain
+
 from hnth_drivers.model import ConnectionState, ParticipantKind
 from hnth_sim.mcu.model import ManualClock
-
-from .conftest import CONF, Chain, build_chain
 
 
 async def test_up_is_idempotent_and_uses_one_port_each_side(chain: Chain) -> None:

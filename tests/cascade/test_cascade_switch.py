@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from cascade_chain import CONF, Chain
 
 from hnth_drivers.cascade.switch import Switcher
 from hnth_drivers.errors import AccessDenied
 from hnth_drivers.security.access import Operator, Role
 from hnth_drivers.security.audit import verify
-
-from .conftest import CONF, Chain
 
 
 def switcher(chain: Chain, **kw: object) -> Switcher:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cascade_chain import CONF, Chain, build_chain
+
 from hnth_drivers.cascade.switch import Switcher
 from hnth_drivers.cascade.watchdog import Backoff, EventKind, Watchdog, WatchdogEvent
 from hnth_drivers.model import ConnectionState
 from hnth_sim.mcu.model import ManualClock
-
-from .conftest import CONF, Chain, build_chain
 
 
 class FakeTime:

@@ -30,6 +30,7 @@ from ..cascade.switch import Switcher
 from ..cascade.topology import Topology
 from ..mcu.base import Mcu
 from ..mcu.codian import CodianMcu, CodianOptions
+from ..mcu.smc import SmcMcu, SmcOptions
 from ..model import Level
 from ..security.access import Operator, Role, SiteTree
 from ..security.audit import AuditLog
@@ -41,7 +42,7 @@ __all__ = ["SimulatedMeeting", "simulated_meeting", "wire_apis"]
 
 def wire_apis() -> frozenset[str]:
     """The MCU wire APIs this build can both simulate and drive."""
-    return frozenset({"codian"})
+    return frozenset({"codian", "smc"})
 
 
 @dataclass
@@ -102,10 +103,16 @@ async def simulated_meeting(
                           latency_ms=latency_ms, seed=seed)
         await stack.enter_async_context(sim)
         trust = TlsTrust(ca_file=sim.ca_file)
-        drivers: dict[str, Mcu] = {
-            m.id: CodianMcu(sim.url(m.id), password=Secret(password), trust=trust,
-                            options=CodianOptions(timeout_s=timeout_s), device=m.id)
-            for m in mcus}
+        drivers: dict[str, Mcu] = {}
+        for m in mcus:
+            if m.api == "smc":
+                drivers[m.id] = SmcMcu(sim.url(m.id), password=Secret(password), trust=trust,
+                                       options=SmcOptions(timeout_s=timeout_s), device=m.id)
+            else:
+                drivers[m.id] = CodianMcu(sim.url(m.id), password=Secret(password),
+                                          trust=trust,
+                                          options=CodianOptions(timeout_s=timeout_s),
+                                          device=m.id)
         for driver in drivers.values():
             stack.push_async_callback(driver.close)
         await gather_bounded([partial(d.open) for d in drivers.values()], concurrency)
