@@ -1,4 +1,4 @@
-"""The switch path over the real protocol: a NationalSim chain reached by codian drivers."""
+"""The switch path over the real protocols: a NationalSim chain of Codian and SMC MCUs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 
 from hnth_drivers.cascade.live import LiveCascade, McuNode
 from hnth_drivers.cascade.switch import Switcher
+from hnth_drivers.mcu.base import Mcu
 from hnth_drivers.mcu.codian import CodianMcu, CodianOptions
+from hnth_drivers.mcu.smc import SmcMcu
 from hnth_drivers.model import ConnectionState, Level, Site
 from hnth_drivers.security.access import Operator, Role, SiteTree
 from hnth_drivers.security.audit import AuditLog
@@ -27,17 +29,24 @@ def tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cascade-tls")
 
 
-@pytest.fixture
-async def wired(tls_dir: Path) -> AsyncIterator[tuple[NationalSim, LiveCascade]]:
-    sim = NationalSim([SimMcu(f"m{k}", ports=10) for k in range(4)], SITES,
+APIS = {"codian": ("codian",) * 4, "mixed": ("codian", "smc", "codian", "smc")}
+
+
+@pytest.fixture(params=sorted(APIS))
+async def wired(request: pytest.FixtureRequest,
+                tls_dir: Path) -> AsyncIterator[tuple[NationalSim, LiveCascade]]:
+    apis = APIS[request.param]
+    sim = NationalSim([SimMcu(f"m{k}", apis[k], ports=10) for k in range(4)], SITES,
                       password=PASSWORD, tls_dir=tls_dir, latency_ms=5)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(sim)
         nodes = []
         for k in range(4):
-            drv = CodianMcu(sim.url(f"m{k}"), password=Secret(PASSWORD),
-                            trust=TlsTrust(ca_file=sim.ca_file),
-                            options=CodianOptions(timeout_s=5))
+            trust = TlsTrust(ca_file=sim.ca_file)
+            drv: Mcu = SmcMcu(sim.url(f"m{k}"), password=Secret(PASSWORD), trust=trust) \
+                if apis[k] == "smc" else CodianMcu(sim.url(f"m{k}"), password=Secret(PASSWORD),
+                                                   trust=trust,
+                                                   options=CodianOptions(timeout_s=5))
             await stack.enter_async_context(drv)
             nodes.append(McuNode(f"m{k}", drv, sim.conference, f"m{k - 1}" if k else None))
         yield sim, LiveCascade(nodes, SITES, chair="gov")
@@ -75,3 +84,19 @@ async def test_cascade_up_is_idempotent_over_codian(
     await cascade.down()
     await cascade.down()
     assert set((await cascade.link_states()).values()) == {ConnectionState.DISCONNECTED}
+
+
+async def test_one_socket_each_mcu_only_its_own_api(tls_dir: Path) -> None:
+    import ssl
+
+    import httpx
+    sim = NationalSim([SimMcu("a", "codian"), SimMcu("b", "smc")], {"x": "a"},
+                      password=PASSWORD, tls_dir=tls_dir)
+    async with sim:
+        assert sim.url("a").endswith("/mcu/a/RPC2") and sim.url("b").endswith("/smc/b/")
+        base = sim.url("a").split("/mcu/")[0]
+        ctx = ssl.create_default_context(cafile=str(sim.ca_file))
+        async with httpx.AsyncClient(verify=ctx) as client:
+            assert (await client.post(f"{base}/mcu/b/RPC2", content=b"x")).status_code == 404
+            assert (await client.post(f"{base}/smc/a/", content=b"x")).status_code == 404
+            assert (await client.get(f"{base}/smc/b/?wsdl")).status_code == 200
