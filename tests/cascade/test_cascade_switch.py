@@ -32,7 +32,9 @@ async def test_switch_through_hops_shows_the_site_to_the_chair(
     # one show_full_screen per MCU on the path, plus the unmute
     assert sorted(c.operation for c in trace.actions) == sorted(
         ["show_full_screen"] * (hops + 1) + ["mute"])
-    assert len(trace.confirmations) == 2 * (hops + 1)
+    # per MCU: the layout toward the chair and that leg's state; plus the site itself
+    assert len(trace.confirmations) == 2 * (hops + 1) + 1
+    assert all(c.operation in ("layout", "participant") for c in trace.confirmations)
     assert trace.seen == (site,)
 
 

@@ -10,8 +10,9 @@ independent: each MCU only changes what it sends on one leg):
 - the site's audio is unmuted (``unmute_site``, the default policy).
 
 Then it **confirms**, in one concurrent round: every MCU on the path reads back the
-layout it sends on the leg toward the chair, and its participant list (every leg of the
-path connected; the site connected and, by policy, unmuted). In simulation a
+layout it sends on the leg toward the chair and that leg's state (connected), and the
+site's MCU the site itself (connected and, by policy, unmuted): small status queries
+(:meth:`~hnth_drivers.mcu.base.Mcu.participant`), never a whole participant list. In simulation a
 ``view_of`` callable (the model's ``view_of`` of the chair) must also show exactly the
 site. The confirmation is never skipped.
 
@@ -217,30 +218,31 @@ class Switcher:
     async def _confirm(self, steps: list[_Step], site: str,
                        rec: _Recorder) -> tuple[str | None, tuple[str, ...] | None]:
         layouts: list[asyncio.Task[Layout]] = []
-        lists: list[asyncio.Task[list[Participant]]] = []
+        legs: list[asyncio.Task[Participant]] = []
+        first = steps[0]
         async with asyncio.TaskGroup() as tg:
+            source = tg.create_task(rec.run(
+                first.mcu, "participant", site,
+                partial(first.driver.participant, first.conference, site)))
             for s in steps:
                 layouts.append(tg.create_task(rec.run(
                     s.mcu, "layout", s.to,
                     partial(s.driver.layout, s.conference, target=s.to))))
-                lists.append(tg.create_task(rec.run(
-                    s.mcu, "participants", s.conference,
-                    partial(s.driver.participants, s.conference))))
-        for s, lt, pt in zip(steps, layouts, lists, strict=True):
+                legs.append(tg.create_task(rec.run(
+                    s.mcu, "participant", s.to,
+                    partial(s.driver.participant, s.conference, s.to))))
+        for s, lt, pt in zip(steps, layouts, legs, strict=True):
             layout = lt.result()
             if not _is_full_screen_of(layout, s.shown):
                 return (f"{s.mcu} sends {layout.participants() or layout.kind.value} "
                         f"to {s.to}, not {s.shown} full-screen"), None
-            by_name = {p.name: p for p in pt.result()}
-            for name in (s.shown, s.to):
-                p = by_name.get(name)
-                if p is None or p.state is not ConnectionState.CONNECTED:
-                    state = "absent" if p is None else p.state.value
-                    return f"{s.mcu}: {name} is {state}, not connected", None
-        if self.unmute_site:
-            first = {p.name: p for p in lists[0].result()}
-            if first[site].muted:
-                return f"{steps[0].mcu}: {site} is still muted", None
+            if pt.result().state is not ConnectionState.CONNECTED:
+                return f"{s.mcu}: {s.to} is {pt.result().state.value}, not connected", None
+        shown = source.result()
+        if shown.state is not ConnectionState.CONNECTED:
+            return f"{first.mcu}: {site} is {shown.state.value}, not connected", None
+        if self.unmute_site and shown.muted:
+            return f"{first.mcu}: {site} is still muted", None
         seen = None
         if self.view_of is not None:
             seen = self.view_of()

@@ -91,6 +91,11 @@ class ModelMcu(Mcu):
         await self._admit("participants")
         return [p.to_model() for p in self.model.participants(conference)]
 
+    async def participant(self, conference: str, name: str) -> Participant:
+        """One participant."""
+        await self._admit("participant")
+        return self.model.participant(conference, name).to_model()
+
     async def add_participant(
         self,
         conference: str,

@@ -87,12 +87,16 @@ def _chair(topology: Topology, the_plan: Plan) -> str:
 async def simulated_meeting(
     topology: Topology, *, the_plan: Plan | None = None, latency_ms: float = 0.0,
     tls_dir: Path | None = None, timeout_s: float = 10.0, concurrency: int = 32,
-    seed: int = 0,
+    seed: int = 0, apis: frozenset[str] | None = None,
 ) -> AsyncIterator[SimulatedMeeting]:
-    """Plan, simulate and connect drivers; everything is closed on exit."""
+    """Plan, simulate and connect drivers; everything is closed on exit.
+
+    Each MCU speaks the API its inventory names if it is in ``apis`` (default: every API
+    of :func:`wire_apis`), else Codian.
+    """
     the_plan = the_plan or plan(topology)
     password = secrets.token_urlsafe(18)
-    apis = wire_apis()
+    apis = wire_apis() if apis is None else apis & wire_apis()
     mcus = [SimMcu(m.id, topology.mcu(m.id).driver if topology.mcu(m.id).driver in apis
                    else "codian", ports=m.capacity) for m in the_plan.mcus]
     sites = {a.site: a.mcu for a in the_plan.sites}
