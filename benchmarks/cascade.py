@@ -46,7 +46,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 class Bare:
-    """Pre-encoded XML-RPC calls over one verified httpx client per MCU path."""
+    """Pre-encoded XML-RPC calls, one verified httpx client per MCU (as the drivers have)."""
 
     def __init__(self, meeting: SimulatedMeeting, password: str) -> None:
         self.meeting = meeting
@@ -54,9 +54,9 @@ class Bare:
         sim = meeting.sim
         assert sim.http.address is not None
         host, port = sim.http.address
-        self.client = https_client(f"https://{host}:{port}", policy=STRICT,
-                                   trust=TlsTrust(ca_file=sim.ca_file), timeout=30,
-                                   max_connections=400)
+        trust = TlsTrust(ca_file=sim.ca_file)
+        self.clients = {m: https_client(f"https://{host}:{port}", policy=STRICT, trust=trust,
+                                        timeout=30) for m in meeting.drivers}
 
     def body(self, method: str, params: dict[str, Any]) -> bytes:
         return xmlrpc.encode_call(method, [{"authenticationUser": USER,
@@ -64,7 +64,7 @@ class Bare:
                                             **params}])
 
     async def post(self, mcu: str, body: bytes) -> bytes:
-        response = await self.client.post(f"/mcu/{mcu}/RPC2", content=body,
+        response = await self.clients[mcu].post(f"/mcu/{mcu}/RPC2", content=body,
                                           headers={"Content-Type": "text/xml"})
         response.raise_for_status()
         return response.content
@@ -94,7 +94,8 @@ class Bare:
         return time.perf_counter() - start
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        for client in self.clients.values():
+            await client.aclose()
 
 
 async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int) -> None:
@@ -166,6 +167,9 @@ async def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--sweeps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="calls in flight in the sweep (drivers and floor alike)")
+    parser.add_argument("--skip-switch", action="store_true")
     args = parser.parse_args()
     topo = profile(args.profile)
     # The floor is raw XML-RPC, so every MCU of the benchmark speaks Codian.
@@ -177,7 +181,9 @@ async def main() -> None:
             print(f"{args.profile}: {len(meeting.cascade.sites):,} sites on "
                   f"{len(meeting.drivers)} MCUs, one HTTPS socket, "
                   f"{args.latency_ms:g} ms API latency")
-            await bench_switch(meeting, bare, args.switches, args.seed)
+            if not args.skip_switch:
+                await bench_switch(meeting, bare, args.switches, args.seed)
+            meeting.cascade.concurrency = args.concurrency
             print(f"sweep: connection state of all {len(meeting.cascade.sites):,} sites, "
                   f"{len(meeting.drivers)} participant lists, "
                   f"{meeting.cascade.concurrency} in flight")
