@@ -98,8 +98,8 @@ async def _run_sim(api: str, opts: SimMcuOptions, *, mcu_id: str, ports: int,
 
 @sim_app.command("mcu")
 def sim_mcu(
-    api: str = typer.Option("codian", "--api", help="Wire API: " + ", ".join(SIM_FRONT_ENDS)
-                            + " (more as front ends register)."),
+    api: str = typer.Option("codian", "--api", help="Wire API: codian, or any front end "
+                            "registered in hnth_drivers.cli.mcu.SIM_FRONT_ENDS."),
     listen: str = typer.Option("127.0.0.1:0", "--listen", help="HOST:PORT (port 0: any)."),
     tls_dir: Path = typer.Option(..., "--tls-dir", help="Where ca.pem and the server "
                                  "certificate are written (created if needed)."),
@@ -156,7 +156,8 @@ def _codian_driver(target: McuTarget) -> Mcu:
 
 DRIVER_FACTORIES: dict[str, Callable[[McuTarget], Mcu]] = {"codian": _codian_driver}
 
-DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver name.")
+DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver: codian, or any factory "
+                          "registered in hnth_drivers.cli.mcu.DRIVER_FACTORIES.")
 URL_OPT = typer.Option(..., "--url", help="e.g. https://HOST:PORT/RPC2")
 CA_OPT = typer.Option(None, "--ca", help="CA certificate file that signed the MCU's.")
 PIN_OPT = typer.Option(None, "--pin", help="SHA-256 fingerprint of the MCU's certificate.")
