@@ -256,13 +256,17 @@ def health(driver: str = DRIVER_OPT, url: str = URL_OPT, ca: Path | None = CA_OP
            pin: str | None = PIN_OPT, user: str = USER_OPT, timeout: float = TIMEOUT_OPT,
            as_json: bool = JSON_OPT) -> None:
     """The MCU's health and port usage."""
+    from ..model import Capability
+
     async def work(mcu: Mcu) -> Any:
-        return await mcu.health(), await mcu.capacity()
+        # a driver without CAPACITY (smc) still reports health
+        cap = await mcu.capacity() if mcu.supports(Capability.CAPACITY) else None
+        return await mcu.health(), cap
 
     report, cap = _run(driver, McuTarget(url, ca, pin, user, timeout), work)
     row = {"device": report.device, "reachable": report.reachable, "uptime_s": report.uptime_s,
            "cpu_load_percent": report.cpu_load_percent, "active_calls": report.active_calls,
-           "ports_total": cap.ports_total, "ports_used": cap.ports_used}
+           "ports_total": cap and cap.ports_total, "ports_used": cap and cap.ports_used}
     if as_json:
         typer.echo(json.dumps(row, indent=2))
         return
