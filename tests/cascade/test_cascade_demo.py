@@ -93,7 +93,7 @@ def test_vn_2021_simulation_fits_in_memory(tmp_path: Path) -> None:
 
 async def test_demo_fails_when_a_site_is_down(tmp_path: Path) -> None:
     def unplug(meeting: object) -> None:
-        from hnth_drivers.testing.national import SimulatedMeeting
+        from hnth_drivers.cli.simulated import SimulatedMeeting
         assert isinstance(meeting, SimulatedMeeting)
         mcu = meeting.plan.mcu_of("p2-d1-c2")
         meeting.sim.mcu(mcu).drop(meeting.sim.conference, "p2-d1-c2")

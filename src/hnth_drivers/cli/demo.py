@@ -34,7 +34,7 @@ from .common import console, fail
 
 if TYPE_CHECKING:
     from ..cascade.topology import Topology
-    from ..testing.national import SimulatedMeeting
+    from .simulated import SimulatedMeeting
 
 __all__ = ["DemoResult", "demo_command", "pick_sites", "run_demo"]
 
@@ -88,7 +88,7 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
     from ..model import ConnectionState, Level
     from ..security.access import Operator, Role
     from ..security.audit import AuditLog, verify
-    from ..testing.national import simulated_meeting
+    from .simulated import simulated_meeting
 
     result = DemoResult()
     t0 = time.perf_counter()
