@@ -120,3 +120,16 @@ async def test_deadline_cancels_cleanly_over_https(wired: tuple[NationalSim, Liv
     again = await sw.switch_to("s3")
     assert again.ok, again.reason
     assert sim.view_of("m0", "gov") == ("s3",)
+
+
+async def test_participant_status_matches_the_list(
+        wired: tuple[NationalSim, LiveCascade]) -> None:
+    from hnth_drivers.errors import DeviceError
+    sim, cascade = wired
+    await cascade.up(wait_s=5)
+    for node in cascade.nodes.values():
+        listed = {p.name: p for p in await node.driver.participants(sim.conference)}
+        for name, p in listed.items():
+            assert await node.driver.participant(sim.conference, name) == p
+        with pytest.raises(DeviceError):
+            await node.driver.participant(sim.conference, "nobody-here")

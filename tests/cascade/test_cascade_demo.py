@@ -103,3 +103,11 @@ async def test_demo_fails_when_a_site_is_down(tmp_path: Path) -> None:
     assert not result.ok
     failed = [name for name, ok, _ in result.steps if not ok]
     assert failed == ["site connection states"]
+
+
+def test_demo_needs_no_test_dependency() -> None:
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['pytest'] = None; "
+            "import hnth_drivers.cli.demo, hnth_drivers.cli.simulated, hnth_sim.network")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
