@@ -133,3 +133,20 @@ async def test_participant_status_matches_the_list(
             assert await node.driver.participant(sim.conference, name) == p
         with pytest.raises(DeviceError):
             await node.driver.participant(sim.conference, "nobody-here")
+
+
+async def test_watchdog_redials_a_dropped_link_over_the_wire(
+        wired: tuple[NationalSim, LiveCascade], tmp_path: Path) -> None:
+    from hnth_drivers.cascade.watchdog import EventKind, Watchdog, WatchdogEvent
+    sim, cascade = wired
+    await cascade.up(wait_s=5)
+    events: list[WatchdogEvent] = []
+    audit = AuditLog(tmp_path / "w.jsonl", durable=False)
+    dog = Watchdog(cascade, notify=events.append, audit=audit)
+    sim.mcu("m3").drop(sim.conference, "uplink")
+    await dog.poll_once()
+    await dog.poll_once()
+    assert [(e.kind, e.mcu) for e in events] == [
+        (EventKind.DROPPED, "m3"), (EventKind.REDIALED, "m3"), (EventKind.RECOVERED, "m3")]
+    assert await cascade.links["m3"].state() is ConnectionState.CONNECTED
+    assert audit.records == 3

@@ -107,3 +107,9 @@ async def test_limit_is_configurable(chain: Chain) -> None:
     chain.net.mcu("m1").faults.latency_ms = 30
     trace = await switcher(chain, limit_s=0.01, deadline_s=5).switch_to("s1")
     assert trace.ok and trace.verdict == "FAIL" and not trace.within_limit
+
+
+async def test_unknown_site_is_a_config_error(chain: Chain) -> None:
+    from hnth_drivers.errors import ConfigError
+    with pytest.raises(ConfigError):
+        await switcher(chain).switch_to("nowhere")

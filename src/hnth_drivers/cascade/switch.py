@@ -166,13 +166,15 @@ class Switcher:
     async def switch_to(self, site: str, *, deadline_s: float | None = None) -> SwitchTrace:
         """Put ``site`` on the chair's screen, confirm it, audit it; see the module doc.
 
-        Raises :class:`AccessDenied` (audited) when the operator may not; every other
-        failure (device errors, a missed deadline) comes back as a failed trace.
+        Raises :class:`AccessDenied` (audited) when the operator may not, and
+        :class:`~hnth_drivers.errors.ConfigError` for a site that is not in the meeting;
+        every other failure (device errors, a missed deadline) comes back as a failed
+        trace.
         """
         try:
             authorize(self.operator, Action.MCU_CONTROL, site, self.tree)
         except AccessDenied as exc:
-            self._audit(site, "denied", {"reason": exc.message})
+            await self._audit(site, "denied", {"reason": exc.message})
             raise
         t0 = time.perf_counter()
         rec_actions, rec_confirm = _Recorder(t0), _Recorder(t0)
@@ -198,7 +200,7 @@ class Switcher:
             confirmations=tuple(rec_confirm.calls), total_s=total,
             round_trips=int(bool(rec_actions.calls)) + int(bool(rec_confirm.calls)),
             limit_s=self.limit_s, ok=reason is None, reason=reason, seen=seen)
-        self._audit(site, "ok" if trace.within_limit else "failed", {
+        await self._audit(site, "ok" if trace.within_limit else "failed", {
             "path": list(path), "total_ms": round(total * 1000, 1),
             "round_trips": trace.round_trips, "verdict": trace.verdict,
             **({"reason": reason} if reason else {})})
@@ -250,10 +252,13 @@ class Switcher:
                 return f"the chair sees {seen}, not ({site!r},)", seen
         return None, seen
 
-    def _audit(self, site: str, result: str, detail: dict[str, object]) -> None:
+    async def _audit(self, site: str, result: str, detail: dict[str, object]) -> None:
+        # A durable append waits for the disk (fsync): off the event loop, so that the
+        # watchdog and other switches keep running meanwhile.
         if self.audit is not None:
-            self.audit.append(actor=self.operator.name, action="cascade.switch_to",
-                              target=site, result=result, detail=detail)
+            await asyncio.to_thread(
+                self.audit.append, actor=self.operator.name, action="cascade.switch_to",
+                target=site, result=result, detail=detail)
 
 
 def _is_full_screen_of(layout: Layout, participant: str) -> bool:
