@@ -78,14 +78,16 @@ class Bare:
             "conferenceName": conf, "participantName": s.to, "cpLayout": cp_layout_name(1),
             "panes": [{"index": 0, "type": "participant", "participantName": s.shown}]}))
             for s in steps]
-        act.append((steps[0].mcu, self.body("participant.modify", {
-            "conferenceName": conf, "participantName": site, "audioRxMuted": False})))
-        confirm = [(steps[0].mcu, self.body("participant.status", {
-            "conferenceName": conf, "participantName": site}))]
-        for s in steps:   # the layout sent on the leg, and the leg's state
+        act += [(s.mcu, self.body("participant.modify", {
+            "conferenceName": conf, "participantName": s.shown, "audioRxMuted": False}))
+            for s in steps]
+        confirm = []
+        for s in steps:   # the layout sent on the leg, the leg's state, what is shown
             status = self.body("participant.status", {"conferenceName": conf,
                                                       "participantName": s.to})
-            confirm += [(s.mcu, status), (s.mcu, status)]
+            shown = self.body("participant.status", {"conferenceName": conf,
+                                                     "participantName": s.shown})
+            confirm += [(s.mcu, status), (s.mcu, status), (s.mcu, shown)]
         return act, confirm
 
     async def rounds(self, *rounds: list[tuple[str, bytes]]) -> float:
