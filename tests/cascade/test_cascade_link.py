@@ -79,3 +79,25 @@ async def test_cascade_up_and_down_whole_chain(chain: Chain) -> None:
     assert sites == dict.fromkeys(chain.cascade.sites, ConnectionState.CONNECTED)
     await chain.cascade.down()
     assert set((await chain.cascade.link_states()).values()) == {ConnectionState.DISCONNECTED}
+
+
+def test_from_plan_needs_a_driver_per_planned_mcu() -> None:
+    import pytest
+
+    from hnth_drivers.cascade.live import LiveCascade
+    from hnth_drivers.cascade.planner import plan
+    from hnth_drivers.cascade.profiles import vn_2025
+    from hnth_drivers.errors import ConfigError
+    from hnth_drivers.testing.model_mcu import ModelMcu
+    from hnth_sim.mcu.model import Network
+
+    the_plan = plan(vn_2025())
+    net = Network()
+    drivers = {m.id: ModelMcu(net.add_mcu(m.id, ports=m.capacity)) for m in the_plan.mcus}
+    cascade = LiveCascade.from_plan(the_plan, drivers, conference="hnth", chair="gov")
+    assert cascade.master == the_plan.master and len(cascade.links) == len(the_plan.links)
+    assert all(tuple(cascade.path(a.site)) == the_plan.path(a.site)
+               for a in the_plan.sites[::97])
+    del drivers[the_plan.links[0].slave]
+    with pytest.raises(ConfigError):
+        LiveCascade.from_plan(the_plan, drivers, conference="hnth", chair="gov")

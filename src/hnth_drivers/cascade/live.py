@@ -17,12 +17,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import ConfigError, TimeoutError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Participant
 from .link import LinkEnd, McuLink, default_cascade_address, worse
+
+if TYPE_CHECKING:
+    from .planner import Plan
 
 __all__ = ["LiveCascade", "McuNode", "gather_bounded"]
 
@@ -93,6 +96,20 @@ class LiveCascade:
                 address=address_of(parent.id, parent.conference))
         for mcu_id in self.nodes:
             self.mcu_path(mcu_id)  # refuses cycles now rather than during a switch
+
+    @classmethod
+    def from_plan(cls, plan: Plan, drivers: Mapping[str, Mcu], *, conference: str,
+                  chair: str, address_of: Callable[[str, str], str] = default_cascade_address,
+                  concurrency: int = 32) -> LiveCascade:
+        """The cascade of a :class:`~hnth_drivers.cascade.planner.Plan`: every MCU the plan
+        uses hosts ``conference`` and is reached through ``drivers[mcu id]``."""
+        missing = [m.id for m in plan.mcus if m.id not in drivers]
+        if missing:
+            raise ConfigError("no driver for some planned MCUs", operation="LiveCascade",
+                              expected="a driver per MCU of the plan", got=repr(missing[:5]))
+        return cls([McuNode(m.id, drivers[m.id], conference, m.parent) for m in plan.mcus],
+                   {a.site: a.mcu for a in plan.sites}, chair=chair,
+                   address_of=address_of, concurrency=concurrency)
 
     def mcu_path(self, mcu_id: str) -> list[str]:
         """MCU ids from ``mcu_id`` up to the master (both included)."""
