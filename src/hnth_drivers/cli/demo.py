@@ -108,6 +108,7 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
                     f"on one HTTPS socket {meeting.sim.http.address}, {latency_ms:g} ms "
                     f"API latency, drivers connected ({time.perf_counter() - t:.2f} s)")
         cascade = meeting.cascade
+        cascade.audit, cascade.actor = audit, chair_op.name
         if prepare is not None:
             prepare(meeting)
         t = time.perf_counter()
