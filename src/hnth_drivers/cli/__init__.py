@@ -16,10 +16,8 @@ from .app import app, sim_app
 __all__ = ["app", "main", "sim_app"]
 
 # Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
-from . import (
-    core,  # noqa: F401
-    demo,  # noqa: F401
-)
+from . import core  # noqa: F401
+from .demo import demo_command  # noqa: F401
 from .plan import plan_command  # noqa: F401
 
 
@@ -40,5 +38,3 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
-from . import mcu  # noqa: E402,F401
-from . import mcu_smc as _mcu_smc  # noqa: E402,F401  (registers --api/--driver smc)
