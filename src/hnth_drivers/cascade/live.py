@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import ConfigError, HnthError, TimeoutError
+from ..errors import ConfigError, DeviceError, HnthError, TimeoutError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Participant
 from ..security.audit import AuditLog
@@ -146,13 +146,26 @@ class LiveCascade:
     async def up(self, *, wait_s: float = 30.0, poll_s: float = 0.2) -> dict[str, ConnectionState]:
         """Bring every link up (idempotent) and wait until all are connected.
 
+        Reads each slave's uplink (a small status query), dials the missing ones and
+        redials the dropped ones, all at once.
+
         Returns the final state per slave MCU. Raises :class:`TimeoutError` naming the
         links still down after ``wait_s``.
         """
-        lists = await self.participant_lists()
-        await self._each([partial(link.up_from, lists[link.slave.mcu_id])
-                          for link in self._by_depth()], self._by_depth(), "cascade.link.up")
+        links = self._by_depth()
+        ups = await gather_bounded([partial(self._uplink, link) for link in links],
+                                   self.concurrency)
+        await self._each([partial(link.up_from, [up] if up else [])
+                          for link, up in zip(links, ups, strict=True)], links,
+                         "cascade.link.up")
         return await self.wait_links(wait_s=wait_s, poll_s=poll_s)
+
+    @staticmethod
+    async def _uplink(link: McuLink) -> Participant | None:
+        try:
+            return await link.slave.mcu.participant(link.slave.conference, link.uplink)
+        except DeviceError:
+            return None  # no uplink participant: the link is down
 
     async def _each(self, actions: list[Callable[[], Awaitable[object]]],
                     links: list[McuLink], what: str) -> None:
@@ -207,13 +220,25 @@ class LiveCascade:
             await self._each([link.tear_down for link in level], level, "cascade.link.down")
 
     async def link_states(self) -> dict[str, ConnectionState]:
-        """State of every link per slave MCU (worse side), one participant list per MCU."""
-        lists = await self.participant_lists()
+        """State of every link per slave MCU (the worse side).
+
+        Reads the participant list of each MCU that has slaves (to find the answering
+        legs) and only the uplink of every other MCU, all at once: a national cascade's
+        link states cost a few lists, not one per MCU.
+        """
+        parents = sorted({link.master.mcu_id for link in self.links.values()})
+        slaves = list(self.links)
+        lists, ups = await asyncio.gather(
+            gather_bounded([partial(self.nodes[m].driver.participants, self.nodes[m].conference)
+                            for m in parents], self.concurrency),
+            gather_bounded([partial(self._uplink, self.links[s]) for s in slaves],
+                           self.concurrency))
+        by_parent = dict(zip(parents, lists, strict=True))
         out = {}
-        for slave, link in self.links.items():
-            s = link._slave_side(lists[slave])
-            m = link._master_side(lists[link.master.mcu_id])
-            out[slave] = worse(s.state if s else ConnectionState.DISCONNECTED,
+        for slave, up in zip(slaves, ups, strict=True):
+            link = self.links[slave]
+            m = link._master_side(by_parent[link.master.mcu_id])
+            out[slave] = worse(up.state if up else ConnectionState.DISCONNECTED,
                                m.state if m else ConnectionState.DISCONNECTED)
         return out
 
