@@ -130,3 +130,20 @@ async def test_link_changes_are_audited_and_failures_raised(chain: Chain) -> Non
                        ("cascade.link.down", "m3->m2", "ok", "removed"),
                        ("cascade.link.down", "m2->m1", "ok", "removed"),
                        ("cascade.link.down", "m1->m0", "ok", "removed")]
+
+
+async def test_live_link_states_while_dialling_and_after_a_drop(tmp_path: Path) -> None:
+    from hnth_drivers.errors import TimeoutError as HnthTimeout
+
+    clock = ManualClock()
+    c = build_chain(tmp_path, depth=2, clock=clock)
+    c.net.mcu("m2").dial_delay_s = 5.0
+    import pytest
+    with pytest.raises(HnthTimeout, match="m2: dialling"):
+        await c.cascade.up(wait_s=0.05, poll_s=0.01)
+    assert await c.cascade.link_states() == {"m1": ConnectionState.CONNECTED,
+                                             "m2": ConnectionState.DIALLING}
+    clock.advance(5)
+    assert set((await c.cascade.wait_links(wait_s=1)).values()) == {ConnectionState.CONNECTED}
+    c.net.mcu("m1").drop(CONF, "uplink")
+    assert (await c.cascade.link_states())["m1"] is ConnectionState.DISCONNECTED
