@@ -128,3 +128,5 @@ async def test_unknown_site_is_a_config_error(chain: Chain) -> None:
     from hnth_drivers.errors import ConfigError
     with pytest.raises(ConfigError):
         await switcher(chain).switch_to("nowhere")
+    with pytest.raises(ConfigError, match="chair"):
+        await switcher(chain).switch_to("gov")
