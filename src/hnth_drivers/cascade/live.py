@@ -3,8 +3,9 @@
 :class:`LiveCascade` knows, for a meeting, which conference each MCU hosts, which MCU
 each one cascades to (its parent; the master has none), where each site is connected and
 where the chair sits (a participant of the master's conference). It brings every link up
-(concurrently, bounded), reads link and site states with few rich calls (one participant
-list per MCU), and gives the path a site's picture travels to the chair.
+and tears it down (concurrently, bounded, audited), reads link states (uplinks by status
+query, answering legs from the parents' lists) and site states (one participant list per
+MCU), and gives the path a site's picture travels to the chair.
 
 Participants for sites are named by their site id, the convention of
 :meth:`~hnth_drivers.mcu.base.Mcu.add_participant`.
