@@ -38,3 +38,5 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
+from . import mcu  # noqa: E402,F401
+from . import mcu_smc as _mcu_smc  # noqa: E402,F401  (registers --api/--driver smc)
