@@ -60,7 +60,9 @@ class LiveCascade:
 
     ``address_of(mcu_id, conference)`` gives the address a slave dials to reach its
     parent's conference (default: the simulators' ``"<conference>@<mcu id>"``).
-    ``concurrency`` bounds the calls in flight in sweeps and bring-up. With ``audit``,
+    ``dialler_of(slave, master)`` says which side dials each link (``"slave"``, the
+    default, or ``"master"``). ``concurrency`` bounds the calls in flight in sweeps and
+    bring-up. With ``audit``,
     every link brought up, redialled or torn down (or failing to) is recorded as
     ``actor``.
     """
@@ -68,7 +70,8 @@ class LiveCascade:
     def __init__(self, nodes: Iterable[McuNode], sites: Mapping[str, str], *, chair: str,
                  address_of: Callable[[str, str], str] = default_cascade_address,
                  concurrency: int = 32, audit: AuditLog | None = None,
-                 actor: str = "cascade") -> None:
+                 actor: str = "cascade",
+                 dialler_of: Callable[[str, str], str] | None = None) -> None:
         self.audit = audit
         self.actor = actor
         self.nodes = {n.id: n for n in nodes}
@@ -97,10 +100,12 @@ class LiveCascade:
             if node.parent is None:
                 continue
             parent = self.nodes[node.parent]
+            dialler = dialler_of(node.id, parent.id) if dialler_of else "slave"
+            callee = parent if dialler == "slave" else node
             self.links[node.id] = McuLink(
                 LinkEnd(node.driver, node.id, node.conference),
-                LinkEnd(parent.driver, parent.id, parent.conference),
-                address=address_of(parent.id, parent.conference))
+                LinkEnd(parent.driver, parent.id, parent.conference), dialler=dialler,
+                address=address_of(callee.id, callee.conference))
         for mcu_id in self.nodes:
             self.mcu_path(mcu_id)  # refuses cycles now rather than during a switch
 
@@ -108,7 +113,8 @@ class LiveCascade:
     def from_plan(cls, plan: Plan, drivers: Mapping[str, Mcu], *, conference: str,
                   chair: str, address_of: Callable[[str, str], str] = default_cascade_address,
                   concurrency: int = 32, audit: AuditLog | None = None,
-                  actor: str = "cascade") -> LiveCascade:
+                  actor: str = "cascade",
+                  dialler_of: Callable[[str, str], str] | None = None) -> LiveCascade:
         """The cascade of a :class:`~hnth_drivers.cascade.planner.Plan`: every MCU the plan
         uses hosts ``conference`` and is reached through ``drivers[mcu id]``."""
         missing = [m.id for m in plan.mcus if m.id not in drivers]
@@ -117,7 +123,8 @@ class LiveCascade:
                               expected="a driver per MCU of the plan", got=repr(missing[:5]))
         return cls([McuNode(m.id, drivers[m.id], conference, m.parent) for m in plan.mcus],
                    {a.site: a.mcu for a in plan.sites}, chair=chair,
-                   address_of=address_of, concurrency=concurrency, audit=audit, actor=actor)
+                   address_of=address_of, concurrency=concurrency, audit=audit, actor=actor,
+                   dialler_of=dialler_of)
 
     def mcu_path(self, mcu_id: str) -> list[str]:
         """MCU ids from ``mcu_id`` up to the master (both included)."""
@@ -154,19 +161,19 @@ class LiveCascade:
         links still down after ``wait_s``.
         """
         links = self._by_depth()
-        ups = await gather_bounded([partial(self._uplink, link) for link in links],
-                                   self.concurrency)
-        await self._each([partial(link.up_from, [up] if up else [])
-                          for link, up in zip(links, ups, strict=True)], links,
+        legs = await gather_bounded([partial(self._dial_leg, link) for link in links],
+                                    self.concurrency)
+        await self._each([partial(link.up_from, [leg] if leg else [])
+                          for link, leg in zip(links, legs, strict=True)], links,
                          "cascade.link.up")
         return await self.wait_links(wait_s=wait_s, poll_s=poll_s)
 
     @staticmethod
-    async def _uplink(link: McuLink) -> Participant | None:
+    async def _dial_leg(link: McuLink) -> Participant | None:
         try:
-            return await link.slave.mcu.participant(link.slave.conference, link.uplink)
+            return await link.caller.mcu.participant(link.caller.conference, link.leg)
         except DeviceError:
-            return None  # no uplink participant: the link is down
+            return None  # no dial-out participant: the link is down
 
     async def _each(self, actions: list[Callable[[], Awaitable[object]]],
                     links: list[McuLink], what: str) -> None:
@@ -223,24 +230,24 @@ class LiveCascade:
     async def link_states(self) -> dict[str, ConnectionState]:
         """State of every link per slave MCU (the worse side).
 
-        Reads the participant list of each MCU that has slaves (to find the answering
-        legs) and only the uplink of every other MCU, all at once: a national cascade's
-        link states cost a few lists, not one per MCU.
+        Reads the dial-out participant of every link (a status query) and the list of
+        each answering MCU (to find the answering legs), all at once: when slaves dial, a
+        national cascade's link states cost a few lists, not one per MCU.
         """
-        parents = sorted({link.master.mcu_id for link in self.links.values()})
+        callees = sorted({link.callee.mcu_id for link in self.links.values()})
         slaves = list(self.links)
-        lists, ups = await asyncio.gather(
+        lists, legs = await asyncio.gather(
             gather_bounded([partial(self.nodes[m].driver.participants, self.nodes[m].conference)
-                            for m in parents], self.concurrency),
-            gather_bounded([partial(self._uplink, self.links[s]) for s in slaves],
+                            for m in callees], self.concurrency),
+            gather_bounded([partial(self._dial_leg, self.links[s]) for s in slaves],
                            self.concurrency))
-        by_parent = dict(zip(parents, lists, strict=True))
+        by_callee = dict(zip(callees, lists, strict=True))
         out = {}
-        for slave, up in zip(slaves, ups, strict=True):
+        for slave, leg in zip(slaves, legs, strict=True):
             link = self.links[slave]
-            m = link._master_side(by_parent[link.master.mcu_id])
-            out[slave] = worse(up.state if up else ConnectionState.DISCONNECTED,
-                               m.state if m else ConnectionState.DISCONNECTED)
+            answer = link.callee_side(by_callee[link.callee.mcu_id])
+            out[slave] = worse(leg.state if leg else ConnectionState.DISCONNECTED,
+                               answer.state if answer else ConnectionState.DISCONNECTED)
         return out
 
     async def site_states(self, progress: Callable[[int], None] | None = None,
