@@ -18,6 +18,7 @@ from .app import app, sim_app
 __all__ = ["app", "main", "sim_app"]
 
 from . import core  # noqa: F401
+from .demo import demo_command  # noqa: F401
 from .plan import plan_command  # noqa: F401
 
 

@@ -8,6 +8,7 @@ readiness sweeps — talks only to this class.
 from __future__ import annotations
 
 from ..driver import Driver
+from ..errors import DeviceError
 from ..model import (
     CallStats,
     Capability,
@@ -47,6 +48,18 @@ class Mcu(Driver):
     async def participants(self, conference: str) -> list[Participant]:
         """All participants of a conference with their connection state, every page read."""
         raise self._unsupported("participants", Capability.PARTICIPANTS)
+
+    async def participant(self, conference: str, name: str) -> Participant:
+        """One participant with its connection state; DeviceError if there is none.
+
+        The default reads the whole list; drivers whose API can ask for one participant
+        override it (the switch path confirms with it).
+        """
+        found = next((p for p in await self.participants(conference) if p.name == name), None)
+        if found is None:
+            raise DeviceError("no such participant", device=self.device,
+                              operation="participant", got=f"{name!r} in {conference!r}")
+        return found
 
     async def add_participant(
         self,

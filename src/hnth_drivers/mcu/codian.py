@@ -293,31 +293,38 @@ class CodianMcu(Mcu):
     async def participants(self, conference: str) -> list[Participant]:
         """Every participant of ``conference`` (all pages of ``participant.enumerate``)."""
         method = "participant.enumerate"
-        out = []
-        for item in await self._enumerate(method, "participants",
-                                          {"conferenceName": conference}):
-            if item.get("conferenceName", conference) != conference:
-                continue
-            name = self._field(item, "participantName", str, method)
-            proto = item.get("participantProtocol", "h323")
-            ptype = item.get("participantType", "by_address")
-            self._identity[(conference, name)] = {"participantProtocol": str(proto),
-                                                  "participantType": str(ptype)}
-            kind = ParticipantKind.SITE if item.get("cascadeRole", "none") == "none" \
-                else ParticipantKind.CASCADE
-            state = CALL_STATES.get(str(item.get("callState", "")))
-            if state is None:
-                raise ProtocolError("unknown callState", device=self._device, operation=method,
-                                    expected=str(sorted(CALL_STATES)),
-                                    got=repr(item.get("callState")))
-            out.append(Participant(
-                conference=conference, name=name,
-                address=self._field(item, "address", str, method),
-                protocol=SignalProtocol(proto) if proto in ("h323", "sip")
-                else SignalProtocol.H323,
-                kind=kind, state=state, muted=bool(item.get("audioRxMuted", False)),
-                site=name if kind is ParticipantKind.SITE else None))
-        return out
+        return [self._participant_of(conference, item, method)
+                for item in await self._enumerate(method, "participants",
+                                                  {"conferenceName": conference})
+                if item.get("conferenceName", conference) == conference]
+
+    def _participant_of(self, conference: str, item: dict[str, Any], method: str) -> Participant:
+        name = self._field(item, "participantName", str, method)
+        proto = item.get("participantProtocol", "h323")
+        ptype = item.get("participantType", "by_address")
+        self._identity[(conference, name)] = {"participantProtocol": str(proto),
+                                              "participantType": str(ptype)}
+        kind = ParticipantKind.SITE if item.get("cascadeRole", "none") == "none" \
+            else ParticipantKind.CASCADE
+        state = CALL_STATES.get(str(item.get("callState", "")))
+        if state is None:
+            raise ProtocolError("unknown callState", device=self._device, operation=method,
+                                expected=str(sorted(CALL_STATES)),
+                                got=repr(item.get("callState")))
+        return Participant(
+            conference=conference, name=name,
+            address=self._field(item, "address", str, method),
+            protocol=SignalProtocol(proto) if proto in ("h323", "sip")
+            else SignalProtocol.H323,
+            kind=kind, state=state, muted=bool(item.get("audioRxMuted", False)),
+            site=name if kind is ParticipantKind.SITE else None)
+
+    async def participant(self, conference: str, name: str) -> Participant:
+        """One participant (``participant.status``)."""
+        method = "participant.status"
+        reply = await self._call(method, {"conferenceName": conference,
+                                          **self._who(conference, name)})
+        return self._participant_of(conference, reply, method)
 
     async def add_participant(self, conference: str, endpoint: Endpoint, *,
                               name: str | None = None,

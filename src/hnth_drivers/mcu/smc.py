@@ -207,6 +207,13 @@ class SmcMcu(Mcu):
             self._names.pop((conference, self._uris.pop(key)), None)
         return [self._participant(conference, s) for s in statuses]
 
+    async def participant(self, conference: str, name: str) -> Participant:
+        """One site (``queryConfSitesStatusEx`` with its URI)."""
+        uri = await self._uri(conference, name, "participant")
+        (status,) = _items(await self._on_conf(conference, "queryConfSitesStatusEx",
+                                               siteUris=[uri]))
+        return self._participant(conference, status)
+
     async def add_participant(self, conference: str, endpoint: Endpoint, *,
                               name: str | None = None,
                               kind: ParticipantKind = ParticipantKind.SITE) -> Participant:

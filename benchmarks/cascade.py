@@ -1,0 +1,206 @@
+"""Cascade benchmarks on the national simulation (vn-2021 by default), real HTTPS + XML-RPC.
+
+1. Switch: ``switch_to(site)`` (authorised, actions, confirmation, audit) over 200 sites,
+   with ``--latency-ms`` (50) of injected API latency per MCU, against the floor measured
+   in the same run on the same simulation: the same protocol calls made bare (pre-encoded
+   XML-RPC bodies POSTed with httpx, replies read but not parsed) in their minimal
+   dependency order: every per-MCU action concurrently, then the confirming reads
+   concurrently. Switches and floors alternate site by site. Goal: ≤ 1.2x the floor.
+2. Sweep: the connection state of every site through the drivers (one participant list
+   per MCU), against the same number of bare HTTPS calls (same requests, same
+   concurrency, replies not parsed); at 0 ms and at the injected latency. Goal: ≤ 1.5x.
+
+Usage: python benchmarks/cascade.py [--profile vn-2021|vn-2025] [--switches 200]
+       [--latency-ms 50] [--sweeps 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from hnth_drivers.cascade.live import gather_bounded
+from hnth_drivers.cascade.profiles import profile
+from hnth_drivers.cascade.switch import Switcher
+from hnth_drivers.cli.simulated import SimulatedMeeting, simulated_meeting
+from hnth_drivers.mcu import xmlrpc
+from hnth_drivers.mcu.codian_api import cp_layout_name
+from hnth_drivers.security.access import Operator, Role
+from hnth_drivers.security.audit import AuditLog
+from hnth_drivers.security.policy import STRICT
+from hnth_drivers.transport.https import TlsTrust, https_client
+
+USER = "admin"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+class Bare:
+    """Pre-encoded XML-RPC calls, one verified httpx client per MCU (as the drivers have)."""
+
+    def __init__(self, meeting: SimulatedMeeting, password: str) -> None:
+        self.meeting = meeting
+        self.password = password
+        sim = meeting.sim
+        assert sim.http.address is not None
+        host, port = sim.http.address
+        trust = TlsTrust(ca_file=sim.ca_file)
+        self.clients = {m: https_client(f"https://{host}:{port}", policy=STRICT, trust=trust,
+                                        timeout=30) for m in meeting.drivers}
+
+    def body(self, method: str, params: dict[str, Any]) -> bytes:
+        return xmlrpc.encode_call(method, [{"authenticationUser": USER,
+                                            "authenticationPassword": self.password,
+                                            **params}])
+
+    async def post(self, mcu: str, body: bytes) -> bytes:
+        response = await self.clients[mcu].post(f"/mcu/{mcu}/RPC2", content=body,
+                                          headers={"Content-Type": "text/xml"})
+        response.raise_for_status()
+        return response.content
+
+    def switch_bodies(self, switcher: Switcher, site: str) -> tuple[list[tuple[str, bytes]],
+                                                                     list[tuple[str, bytes]]]:
+        conf = self.meeting.sim.conference
+        steps = switcher.steps(site)
+        act = [(s.mcu, self.body("participant.modify", {
+            "conferenceName": conf, "participantName": s.to, "cpLayout": cp_layout_name(1),
+            "panes": [{"index": 0, "type": "participant", "participantName": s.shown}]}))
+            for s in steps]
+        act += [(s.mcu, self.body("participant.modify", {
+            "conferenceName": conf, "participantName": s.shown, "audioRxMuted": False}))
+            for s in steps]
+        confirm = []
+        for s in steps:   # the layout sent on the leg, the leg's state, what is shown
+            status = self.body("participant.status", {"conferenceName": conf,
+                                                      "participantName": s.to})
+            shown = self.body("participant.status", {"conferenceName": conf,
+                                                     "participantName": s.shown})
+            confirm += [(s.mcu, status), (s.mcu, status), (s.mcu, shown)]
+        return act, confirm
+
+    async def rounds(self, *rounds: list[tuple[str, bytes]]) -> float:
+        start = time.perf_counter()
+        for calls in rounds:
+            await asyncio.gather(*(self.post(m, b) for m, b in calls))
+        return time.perf_counter() - start
+
+    async def aclose(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+
+async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        audit = AuditLog(Path(tmp) / "audit.jsonl")   # durable (fsync), as in production
+        switcher = meeting.switcher(operator=Operator("bench", Role.CENTRAL_OPERATOR),
+                                    audit=audit)
+        sites = [s for s in meeting.cascade.sites if s != meeting.chair]
+        rng = random.Random(seed)
+        chosen = [rng.choice(sites) for _ in range(n)]
+        ours, wall, floor = [], [], []
+        hops: dict[int, int] = {}
+        rts = set()
+        for site in chosen[:5]:                       # warm every connection on the paths
+            await switcher.switch_to(site)
+            await bare.rounds(*bare.switch_bodies(switcher, site))
+        for site in chosen:
+            act, confirm = bare.switch_bodies(switcher, site)
+            floor.append(await bare.rounds(act, confirm))
+            start = time.perf_counter()
+            trace = await switcher.switch_to(site)
+            wall.append(time.perf_counter() - start)
+            if not trace.ok:
+                sys.exit(f"switch to {site} failed: {trace.reason}")
+            ours.append(trace.total_s)
+            hops[trace.hops] = hops.get(trace.hops, 0) + 1
+            rts.add(trace.round_trips)
+    print(f"switch: {n} switches, hops {dict(sorted(hops.items()))}, round trips on the "
+          f"critical path {sorted(rts)} (actions, then confirmation)")
+    for label, values in (("switch (trace)", ours), ("switch (wall, incl. audit)", wall),
+                          ("floor (bare calls)", floor)):
+        print(f"  {label:28} p50 {pct(values, 50) * 1000:7.1f} ms   "
+              f"p99 {pct(values, 99) * 1000:7.1f} ms")
+    print(f"  ratio p50 {pct(wall, 50) / pct(floor, 50):.2f}x   "
+          f"p99 {pct(wall, 99) / pct(floor, 99):.2f}x   (goal <= 1.2x)")
+
+
+async def bench_sweep(meeting: SimulatedMeeting, bare: Bare, runs: int) -> None:
+    cascade = meeting.cascade
+    conf = meeting.sim.conference
+    bodies = [(m, bare.body("participant.enumerate", {"conferenceName": conf}))
+              for m in cascade.nodes]
+
+    async def floor_once() -> None:
+        await gather_bounded([lambda m=m, b=b: bare.post(m, b) for m, b in bodies],
+                             cascade.concurrency)
+
+    ours, floor = [], []
+    await cascade.site_states()
+    await floor_once()
+    for _ in range(runs):
+        start = time.perf_counter()
+        await floor_once()
+        floor.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        states = await cascade.site_states()
+        ours.append(time.perf_counter() - start)
+    lat = next(iter(meeting.sim.mcus.values()))
+    assert len(states) == len(cascade.sites)
+    o, f = statistics.median(ours), statistics.median(floor)
+    print(f"  latency {meeting.sim.mcu(lat.id).faults.latency_ms:g} ms: drivers "
+          f"{o * 1000:7.1f} ms, bare {f * 1000:7.1f} ms, ratio {o / f:.2f}x (goal <= 1.5x)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profile", default="vn-2021")
+    parser.add_argument("--switches", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--sweeps", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="calls in flight in the sweep (drivers and floor alike)")
+    parser.add_argument("--skip-switch", action="store_true")
+    args = parser.parse_args()
+    topo = profile(args.profile)
+    # The floor is raw XML-RPC, so every MCU of the benchmark speaks Codian.
+    async with simulated_meeting(topo, latency_ms=args.latency_ms,
+                                 apis=frozenset({"codian"})) as meeting:
+        await meeting.cascade.up(wait_s=120)
+        # The simulation's ~100,000 long-lived objects would make every full collection
+        # scan them, in the middle of a switch or a floor alike: set them aside.
+        gc.collect()
+        gc.freeze()
+        bare = Bare(meeting, meeting.sim.codian._password.decode())
+        try:
+            print(f"{args.profile}: {len(meeting.cascade.sites):,} sites on "
+                  f"{len(meeting.drivers)} MCUs, one HTTPS socket, "
+                  f"{args.latency_ms:g} ms API latency")
+            if not args.skip_switch:
+                await bench_switch(meeting, bare, args.switches, args.seed)
+            meeting.cascade.concurrency = args.concurrency
+            print(f"sweep: connection state of all {len(meeting.cascade.sites):,} sites, "
+                  f"{len(meeting.drivers)} participant lists, "
+                  f"{meeting.cascade.concurrency} in flight")
+            for latency in (0.0, args.latency_ms):
+                for spec in meeting.sim.mcus:
+                    meeting.sim.mcu(spec).faults.latency_ms = latency
+                await bench_sweep(meeting, bare, args.sweeps)
+        finally:
+            await bare.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,250 @@
+"""The watchdog: a dropped cascade link or site is redialed at once, and reported.
+
+Each :meth:`Watchdog.poll_once` reads every MCU's participant list (one call per MCU, all
+concurrently) and looks at what the meeting needs: each slave's uplink and each site.
+
+- CONNECTED: fine (if it was in trouble: a RECOVERED event).
+- DIALLING / CONNECTING: a call is in progress; wait.
+- DISCONNECTED / FAILED: a DROPPED event, then redials (``connect_participant``) with
+  exponential backoff (:class:`Backoff`); each attempt is a REDIALED event (or
+  REDIAL_FAILED when the MCU refuses); after ``max_attempts`` a GAVE_UP event.
+- **Never fights an operator**: a participant disconnected on purpose is *held*
+  (:meth:`Watchdog.hold`, or :meth:`Watchdog.disconnect`, which holds and then hangs
+  up); held participants are left alone until :meth:`Watchdog.release`. A participant
+  removed from its conference is gone on purpose too: nothing is redialed for it.
+
+Every event goes to the ``notify`` callback (the central office) and to the audit log.
+:meth:`Watchdog.run` polls until stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+from ..errors import ConfigError, HnthError
+from ..model import ConnectionState
+from ..security.audit import AuditLog
+from .live import LiveCascade, gather_bounded
+
+__all__ = ["Backoff", "EventKind", "Watchdog", "WatchdogEvent"]
+
+log = logging.getLogger(__name__)
+
+
+class EventKind(enum.StrEnum):
+    """What the watchdog saw or did."""
+
+    DROPPED = "dropped"
+    REDIALED = "redialed"
+    REDIAL_FAILED = "redial_failed"
+    RECOVERED = "recovered"
+    GAVE_UP = "gave_up"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchdogEvent:
+    """One event: ``what`` is ``"link"`` (``participant`` is the slave's uplink) or
+    ``"site"`` (``participant`` is the site id)."""
+
+    kind: EventKind
+    what: str
+    mcu: str
+    participant: str
+    state: ConnectionState
+    attempt: int = 0
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delay before redial attempt n (1-based): ``first_s * factor**(n-1)``, at most
+    ``max_s``; attempt 1 is immediate when ``immediate``. ``max_attempts`` None: forever."""
+
+    first_s: float = 1.0
+    factor: float = 2.0
+    max_s: float = 30.0
+    max_attempts: int | None = 8
+    immediate: bool = True
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt``."""
+        if attempt <= 1 and self.immediate:
+            return 0.0
+        n = attempt - 1 if self.immediate else attempt
+        return float(min(self.max_s, self.first_s * self.factor ** max(0, n - 1)))
+
+
+@dataclass(slots=True)
+class _Trouble:
+    since: float
+    attempts: int = 0
+    next_at: float = 0.0
+    gave_up: bool = False
+
+
+Notify = Callable[[WatchdogEvent], Awaitable[None] | None]
+
+
+class Watchdog:
+    """Watches one :class:`LiveCascade` (see the module docstring).
+
+    ``clock`` (seconds) paces the backoff; tests pass a fake one.
+    """
+
+    def __init__(self, cascade: LiveCascade, *, notify: Notify | None = None,
+                 audit: AuditLog | None = None, actor: str = "watchdog",
+                 poll_s: float = 2.0, backoff: Backoff | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if poll_s <= 0:
+            raise ConfigError("poll interval must be positive", operation="Watchdog",
+                              got=repr(poll_s))
+        self.cascade = cascade
+        self.notify = notify
+        self.audit = audit
+        self.actor = actor
+        self.poll_s = poll_s
+        self.backoff = backoff or Backoff()
+        self.clock = clock
+        self._held: set[tuple[str, str]] = set()
+        self._trouble: dict[tuple[str, str], _Trouble] = {}
+
+    # ---- operators ------------------------------------------------------------------
+
+    def hold(self, mcu: str, participant: str) -> None:
+        """An operator disconnected this on purpose: leave it alone until released."""
+        self._held.add((mcu, participant))
+        self._trouble.pop((mcu, participant), None)
+
+    def release(self, mcu: str, participant: str) -> None:
+        """Watch this participant again (it is redialed if it is still down)."""
+        self._held.discard((mcu, participant))
+
+    def held(self) -> frozenset[tuple[str, str]]:
+        """Participants the watchdog leaves alone."""
+        return frozenset(self._held)
+
+    async def disconnect(self, mcu: str, participant: str, *, operator: str) -> None:
+        """Hold, then hang up a participant on purpose (audited as the operator's act)."""
+        self.hold(mcu, participant)
+        node = self.cascade.nodes[mcu]
+        await node.driver.disconnect_participant(node.conference, participant)
+        if self.audit is not None:
+            await asyncio.to_thread(
+                self.audit.append, actor=operator, action="participant.disconnect",
+                target=f"{mcu}/{participant}", result="ok", detail={"watchdog": "held"})
+
+    # ---- polling --------------------------------------------------------------------
+
+    def _watched(self) -> list[tuple[str, str, str]]:
+        out = [(mcu, site, "site") for site, mcu in self.cascade.sites.items()]
+        out += [(link.caller.mcu_id, link.leg, "link") for link in self.cascade.links.values()]
+        return out
+
+    async def poll_once(self) -> list[WatchdogEvent]:
+        """One round: read every MCU, redial what is due; returns the events."""
+        states = await self._states()
+        now = self.clock()
+        events: list[WatchdogEvent] = []
+        redials = []
+        for mcu, name, what in self._watched():
+            key = (mcu, name)
+            state = states.get(key)
+            if state is None or key in self._held:
+                continue  # removed or held on purpose: not ours to fix
+            trouble = self._trouble.get(key)
+            if state is ConnectionState.CONNECTED:
+                if trouble is not None:
+                    del self._trouble[key]
+                    events.append(WatchdogEvent(EventKind.RECOVERED, what, mcu, name, state,
+                                                trouble.attempts,
+                                                f"after {now - trouble.since:.1f} s"))
+                continue
+            if state in (ConnectionState.DIALLING, ConnectionState.CONNECTING):
+                continue
+            if trouble is None:
+                trouble = self._trouble[key] = _Trouble(since=now)
+                trouble.next_at = now + self.backoff.delay(1)
+                events.append(WatchdogEvent(EventKind.DROPPED, what, mcu, name, state))
+            if trouble.gave_up or now < trouble.next_at:
+                continue
+            limit = self.backoff.max_attempts
+            if limit is not None and trouble.attempts >= limit:
+                trouble.gave_up = True
+                events.append(WatchdogEvent(EventKind.GAVE_UP, what, mcu, name, state,
+                                            trouble.attempts))
+                continue
+            trouble.attempts += 1
+            trouble.next_at = now + self.backoff.delay(trouble.attempts + 1)
+            redials.append((mcu, name, what, state, trouble.attempts))
+        results = await gather_bounded(
+            [partial(self._redial, *r) for r in redials],
+            self.cascade.concurrency)
+        events.extend(results)
+        for event in events:
+            await self._report(event)
+        return events
+
+    async def _states(self) -> dict[tuple[str, str], ConnectionState]:
+        # One MCU not answering must not blind the watchdog to the others.
+        c = self.cascade
+
+        async def one(mcu: str) -> list[tuple[tuple[str, str], ConnectionState]]:
+            node = c.nodes[mcu]
+            try:
+                parts = await node.driver.participants(node.conference)
+            except HnthError as exc:
+                log.warning("watchdog cannot read %s: %s", mcu, exc)
+                return []
+            return [((mcu, p.name), p.state) for p in parts]
+
+        rows = await gather_bounded([partial(one, m) for m in c.nodes], c.concurrency)
+        return {key: state for row in rows for key, state in row}
+
+    async def _redial(self, mcu: str, name: str, what: str, state: ConnectionState,
+                      attempt: int) -> WatchdogEvent:
+        node = self.cascade.nodes[mcu]
+        try:
+            await node.driver.connect_participant(node.conference, name)
+        except HnthError as exc:
+            return WatchdogEvent(EventKind.REDIAL_FAILED, what, mcu, name, state, attempt,
+                                 str(exc))
+        return WatchdogEvent(EventKind.REDIALED, what, mcu, name, state, attempt)
+
+    async def _report(self, event: WatchdogEvent) -> None:
+        if self.audit is not None:
+            failed = event.kind in (EventKind.REDIAL_FAILED, EventKind.GAVE_UP)
+            detail = {"what": event.what, "state": event.state.value, "attempt": event.attempt,
+                      **({"detail": event.detail} if event.detail else {})}
+            await asyncio.to_thread(
+                self.audit.append, actor=self.actor, action=f"watchdog.{event.kind.value}",
+                target=f"{event.mcu}/{event.participant}", result="failed" if failed else "ok",
+                detail=detail)
+        if self.notify is not None:
+            try:
+                result = self.notify(event)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # a broken callback must not stop the watchdog
+                log.exception("watchdog notify callback failed")
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Poll every ``poll_s`` seconds until ``stop`` is set (or the task is cancelled).
+
+        A failed poll (an MCU not answering) is logged and retried next round.
+        """
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+            except HnthError as exc:
+                log.warning("watchdog poll failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.poll_s)
