@@ -17,10 +17,6 @@ from .app import app, sim_app
 
 __all__ = ["app", "main", "sim_app"]
 
-from . import core  # noqa: F401
-from .demo import demo_command  # noqa: F401
-from .plan import plan_command  # noqa: F401
-
 
 def _version(value: bool) -> None:
     if value:
@@ -46,9 +42,12 @@ def main() -> None:
 _COMMAND_MODULES = (
     "camera",
     "codec",
+    "core",
+    "demo",
     "mcu",
     "mcu_smc",
     "meeting",
+    "plan",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
