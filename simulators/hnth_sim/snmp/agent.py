@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -36,10 +36,6 @@ _GROUP = "hnthSimReaders"
 _RCVBUF = 4 * 1024 * 1024
 
 
-class _Dropped(PySnmpError):
-    """Raised inside the responder to drop a request without an answer (a silent device)."""
-
-
 class _DeviceInstrumentation:
     """pysnmp's MIB instrumentation interface, answered from one device's live state."""
 
@@ -56,7 +52,7 @@ class _DeviceInstrumentation:
     def read_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[Any, Any]]:
         """GET: each requested instance, or noSuchObject."""
         if not self.device.answers():
-            raise _Dropped("device is silent")
+            raise PySnmpError("device is silent")  # the responder drops the request unanswered
         view = MibView(self.device)
         out: list[tuple[Any, Any]] = []
         for idx, (name, _) in enumerate(var_binds):
@@ -69,7 +65,7 @@ class _DeviceInstrumentation:
     def read_next_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[Any, Any]]:
         """GETNEXT (and each GETBULK step): the next instance in view, or endOfMibView."""
         if not self.device.answers():
-            raise _Dropped("device is silent")
+            raise PySnmpError("device is silent")  # the responder drops the request unanswered
         view = MibView(self.device)
         out: list[tuple[Any, Any]] = []
         for idx, (name, _) in enumerate(var_binds):
@@ -151,9 +147,9 @@ class SnmpAgent:
         for dev in self.devices.values():
             instrumentation = _DeviceInstrumentation(dev)
             config.add_context(snmp, dev.name)
-            snmp_context.register_context_name(dev.name, instrumentation)  # type: ignore[arg-type]  # duck-typed instrumentation
+            snmp_context.register_context_name(dev.name, instrumentation)
             if first:
-                snmp_context.context_names[b""] = instrumentation  # type: ignore[assignment]  # duck-typed instrumentation
+                snmp_context.context_names[b""] = instrumentation
                 first = False
         cmdrsp.GetCommandResponder(snmp, snmp_context)
         cmdrsp.NextCommandResponder(snmp, snmp_context)

@@ -16,7 +16,10 @@ from .app import app, sim_app
 __all__ = ["app", "main", "sim_app"]
 
 # Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
-from . import core  # noqa: F401
+from . import (
+    core,  # noqa: F401
+    monitor,  # noqa: F401
+)
 
 
 def _version(value: bool) -> None:

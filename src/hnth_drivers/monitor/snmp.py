@@ -205,8 +205,8 @@ class SnmpPoller:
             return {}
         binds = [(name, Null()) for name in names]
 
-        def send(s: _Session) -> Awaitable[Any]:
-            return get_cmd(self._engine, s.auth, s.transport, s.context, *binds,
+        async def send(s: _Session) -> Any:
+            return await get_cmd(self._engine, s.auth, s.transport, s.context, *binds,
                            lookupMib=False)
         return dict(await self._request(target, "snmp get", send))
 
@@ -221,11 +221,11 @@ class SnmpPoller:
             pending = list(last)
             binds = [(ObjectName(last[r]), Null()) for r in pending]
 
-            def send(s: _Session, binds: list[Any] = binds) -> Awaitable[Any]:
+            async def send(s: _Session, binds: list[Any] = binds) -> Any:
                 if s.bulk:
-                    return bulk_cmd(self._engine, s.auth, s.transport, s.context, 0,
+                    return await bulk_cmd(self._engine, s.auth, s.transport, s.context, 0,
                                     self.max_repetitions, *binds, lookupMib=False)
-                return next_cmd(self._engine, s.auth, s.transport, s.context, *binds,
+                return await next_cmd(self._engine, s.auth, s.transport, s.context, *binds,
                                 lookupMib=False)
             answer = await self._request(target, "snmp walk", send)
             if not answer:
