@@ -51,8 +51,6 @@ class _DeviceInstrumentation:
 
     def read_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[Any, Any]]:
         """GET: each requested instance, or noSuchObject."""
-        if not self.device.answers():
-            raise PySnmpError("device is silent")  # the responder drops the request unanswered
         view = MibView(self.device)
         out: list[tuple[Any, Any]] = []
         for idx, (name, _) in enumerate(var_binds):
@@ -64,8 +62,6 @@ class _DeviceInstrumentation:
 
     def read_next_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[Any, Any]]:
         """GETNEXT (and each GETBULK step): the next instance in view, or endOfMibView."""
-        if not self.device.answers():
-            raise PySnmpError("device is silent")  # the responder drops the request unanswered
         view = MibView(self.device)
         out: list[tuple[Any, Any]] = []
         for idx, (name, _) in enumerate(var_binds):
@@ -80,6 +76,23 @@ class _DeviceInstrumentation:
                     out.append((ObjectName(oid), value))
                     break
         return out
+
+
+def _drop_when_silent(responder: Any, by_context: dict[bytes, SimDevice]) -> None:
+    """Decide once per request whether the device answers (a GETBULK reads many times).
+
+    Raising PySnmpError (not an SMI error) from the operation makes pysnmp's responder
+    drop the request without an answer, as a silent or lossy device would.
+    """
+    handle = responder.handle_management_operation
+
+    def handle_or_drop(snmp: Any, state_ref: Any, context_name: Any, pdu: Any) -> Any:
+        device = by_context.get(bytes(context_name))
+        if device is not None and not device.answers():
+            raise PySnmpError("simulated device does not answer")
+        return handle(snmp, state_ref, context_name, pdu)
+
+    responder.handle_management_operation = handle_or_drop
 
 
 class SnmpAgent:
@@ -151,9 +164,11 @@ class SnmpAgent:
             if first:
                 snmp_context.context_names[b""] = instrumentation
                 first = False
-        cmdrsp.GetCommandResponder(snmp, snmp_context)
-        cmdrsp.NextCommandResponder(snmp, snmp_context)
-        cmdrsp.BulkCommandResponder(snmp, snmp_context)
+        by_context = {dev.name.encode(): dev for dev in self.devices.values()}
+        by_context[b""] = next(iter(self.devices.values()))
+        for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder,
+                          cmdrsp.BulkCommandResponder):
+            _drop_when_silent(responder(snmp, snmp_context), by_context)
         snmp.transport_dispatcher.job_started(1)
         self._engine = snmp
         # The datagram endpoint is created by a task: wait until it is in place.
