@@ -173,6 +173,9 @@ class AlarmEngine:
     def __init__(self, thresholds: QualityThresholds | None = None,
                  damping: FlapDamping | None = None, *,
                  clock: Callable[[], float] = time.monotonic, queue_size: int = 1000) -> None:
+        if queue_size < 1:
+            raise ConfigError("queue_size must be at least 1", operation="AlarmEngine",
+                              got=str(queue_size))
         self.thresholds = thresholds or QualityThresholds()
         self.damping = damping or FlapDamping()
         self._clock = clock
@@ -192,7 +195,7 @@ class AlarmEngine:
     async def events(self) -> AsyncIterator[AlarmEvent]:
         """Every event from now on, until :meth:`close`. A slow reader loses the oldest
         events beyond ``queue_size`` (counted in ``dropped``), never blocks the poller."""
-        queue: asyncio.Queue[AlarmEvent | None] = asyncio.Queue(self._queue_size)
+        queue: asyncio.Queue[AlarmEvent | None] = asyncio.Queue()
         self._queues.append(queue)
         try:
             while (event := await queue.get()) is not None:
@@ -206,13 +209,11 @@ class AlarmEngine:
             self._put(queue, None)
 
     def _put(self, queue: asyncio.Queue[AlarmEvent | None], item: AlarmEvent | None) -> None:
-        while True:
-            try:
-                queue.put_nowait(item)
-                return
-            except asyncio.QueueFull:
-                queue.get_nowait()
-                self.dropped += 1
+        # The end marker always fits; an event beyond queue_size pushes out the oldest.
+        while item is not None and queue.qsize() >= self._queue_size:
+            queue.get_nowait()
+            self.dropped += 1
+        queue.put_nowait(item)
 
     async def observe(self, health: SnmpHealth) -> list[AlarmEvent]:
         """Evaluate one reading and deliver its events; returns them."""
