@@ -257,3 +257,19 @@ async def test_flapping_link_is_damped(agent: SnmpAgent, poller: SnmpPoller) -> 
     await watch.sweep()
     await watch.sweep()
     assert kinds[4:] == [AlarmKind.LINK_UP]
+
+
+async def test_same_user_name_with_different_keys_on_two_agents(agent: SnmpAgent,
+                                                                 poller: SnmpPoller) -> None:
+    from hnth_sim.snmp import devices_named
+
+    async with SnmpAgent(devices_named("other", 1), user="admin", auth_key="other-auth-1",
+                         priv_key="other-priv-1") as other:
+        theirs = target_for(other, "other0001",
+                            credentials=v3_user(auth="other-auth-1", priv="other-priv-1"))
+        ours = target_for(agent, "dev0001")
+        for _ in range(2):  # interleaved: neither set of keys overwrites the other
+            results = await poller.get_all([ours, theirs, ours, theirs],
+                                           ["1.3.6.1.2.1.1.5.0"])
+            assert [next(iter(r.values())) for r in results if isinstance(r, dict)] == [
+                "dev0001", "other0001", "dev0001", "other0001"]

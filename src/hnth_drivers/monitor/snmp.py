@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -32,7 +34,14 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto import errind
 from pysnmp.proto.rfc1902 import Null, ObjectName
 
-from ..errors import AuthError, ConfigError, DeviceError, ProtocolError, TimeoutError
+from ..errors import (
+    AuthError,
+    ConfigError,
+    DeviceError,
+    HnthError,
+    ProtocolError,
+    TimeoutError,
+)
 from ..security.policy import SecurityPolicy
 from ..transport.snmp import SnmpCommunity, SnmpV3User, snmp_credentials, snmp_target
 from .health import SnmpHealth, Value, interpret, unreachable
@@ -87,6 +96,7 @@ class SnmpTarget:
 
 @dataclass
 class _Session:
+    engine: Any
     auth: Any
     transport: Any
     context: Any
@@ -106,6 +116,11 @@ def _value(raw: Any) -> Value:
         return int(raw)
     except (TypeError, ValueError):
         return str(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _oid(text: str) -> OID:
+    return parse_oid(text)
 
 
 class SnmpPoller:
@@ -130,13 +145,14 @@ class SnmpPoller:
         self.profiles = profiles if profiles is not None else builtin_profiles()
         self.max_repetitions = max_repetitions
         self._clock = clock
-        self._engine: Any = None
+        self._open = False
+        self._engines: dict[bytes, Any] = {}
         self._slots = asyncio.Semaphore(max_in_flight)
         self._sessions: dict[str, _Session] = {}
         self._previous: dict[str, SnmpHealth] = {}
 
     async def __aenter__(self) -> SnmpPoller:
-        self._engine = SnmpEngine()
+        self._open = True
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -145,16 +161,33 @@ class SnmpPoller:
 
     async def close(self) -> None:
         """Close the engine's sockets. Idempotent."""
-        engine, self._engine = self._engine, None
+        self._open = False
         self._sessions.clear()
-        if engine is not None:
+        engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
             engine.close_dispatcher()
+
+    def _engine_for(self, creds: SnmpV3User | SnmpCommunity) -> Any:
+        # pysnmp's high-level API keys USM users by name alone: two devices with the same
+        # user name but different keys would overwrite each other in one engine. One
+        # engine per distinct credential set (keyed by a digest, not the keys themselves).
+        if isinstance(creds, SnmpCommunity):
+            material = ["community", creds.version, creds.community.reveal()]
+        else:
+            material = ["usm", creds.user, creds.auth.value, creds.priv.value,
+                        creds.auth_key.reveal() if creds.auth_key else "",
+                        creds.priv_key.reveal() if creds.priv_key else ""]
+        key = hashlib.sha256("\0".join(material).encode()).digest()
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = self._engines[key] = SnmpEngine()
+        return engine
 
     # ---- sessions and requests ------------------------------------------------------
     async def _session(self, target: SnmpTarget) -> _Session:
         session = self._sessions.get(target.name)
         if session is None:
-            if self._engine is None:
+            if not self._open:
                 raise ConfigError("the poller is not open", device=target.name,
                                   operation="snmp", expected="async with SnmpPoller(...)")
             # Policy check (and the waiver audit, if any) once per target, not per poll.
@@ -163,7 +196,7 @@ class SnmpPoller:
                                           retries=target.retries)
             bulk = not (isinstance(target.credentials, SnmpCommunity)
                         and target.credentials.version == "v1")
-            session = _Session(auth, transport, ContextData(contextName=target.context), bulk)
+            session = _Session(self._engine_for(target.credentials), auth, transport, ContextData(contextName=target.context), bulk)
             self._sessions[target.name] = session
         return session
 
@@ -200,20 +233,20 @@ class SnmpPoller:
 
     async def get(self, target: SnmpTarget, oids: Sequence[str | OID]) -> dict[OID, Value]:
         """One GET of ``oids``: value per OID (``None`` where the agent has no such object)."""
-        names = [ObjectName(parse_oid(o) if isinstance(o, str) else o) for o in oids]
+        names = [ObjectName(_oid(o) if isinstance(o, str) else o) for o in oids]
         if not names:
             return {}
         binds = [(name, Null()) for name in names]
 
         async def send(s: _Session) -> Any:
-            return await get_cmd(self._engine, s.auth, s.transport, s.context, *binds,
+            return await get_cmd(s.engine, s.auth, s.transport, s.context, *binds,
                            lookupMib=False)
         return dict(await self._request(target, "snmp get", send))
 
     async def walk(self, target: SnmpTarget, columns: Sequence[str | OID]
                    ) -> dict[OID, dict[OID, Value]]:
         """WALK each subtree in ``columns`` together: rows by index suffix, per column."""
-        roots = [parse_oid(c) if isinstance(c, str) else tuple(c) for c in columns]
+        roots = [_oid(c) if isinstance(c, str) else tuple(c) for c in columns]
         result: dict[OID, dict[OID, Value]] = {root: {} for root in roots}
         last = {root: root for root in roots}
         rows = 0
@@ -223,9 +256,9 @@ class SnmpPoller:
 
             async def send(s: _Session, binds: list[Any] = binds) -> Any:
                 if s.bulk:
-                    return await bulk_cmd(self._engine, s.auth, s.transport, s.context, 0,
+                    return await bulk_cmd(s.engine, s.auth, s.transport, s.context, 0,
                                     self.max_repetitions, *binds, lookupMib=False)
-                return await next_cmd(self._engine, s.auth, s.transport, s.context, *binds,
+                return await next_cmd(s.engine, s.auth, s.transport, s.context, *binds,
                                 lookupMib=False)
             answer = await self._request(target, "snmp walk", send)
             if not answer:
@@ -290,6 +323,22 @@ class SnmpPoller:
         items = list(targets)
         results: list[SnmpHealth | None] = [None] * len(items)
         await self._bounded(items, lambda i, t: self._store(results, i, self.poll(t)))
+        return [r for r in results if r is not None]
+
+    async def get_all(self, targets: Iterable[SnmpTarget], oids: Sequence[str | OID]
+                      ) -> list[dict[OID, Value] | HnthError]:
+        """One GET of ``oids`` from every target, in order, by at most ``max_in_flight``
+        workers; a target that fails gives its error in place of the values."""
+        items = list(targets)
+        results: list[dict[OID, Value] | HnthError | None] = [None] * len(items)
+
+        async def one(i: int, target: SnmpTarget) -> None:
+            try:
+                results[i] = await self.get(target, oids)
+            except (TimeoutError, AuthError, ProtocolError, DeviceError) as exc:
+                results[i] = exc
+
+        await self._bounded(items, one)
         return [r for r in results if r is not None]
 
     @staticmethod
