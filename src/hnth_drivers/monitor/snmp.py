@@ -196,7 +196,8 @@ class SnmpPoller:
                                           retries=target.retries)
             bulk = not (isinstance(target.credentials, SnmpCommunity)
                         and target.credentials.version == "v1")
-            session = _Session(self._engine_for(target.credentials), auth, transport, ContextData(contextName=target.context), bulk)
+            session = _Session(self._engine_for(target.credentials), auth, transport,
+                               ContextData(contextName=target.context), bulk)
             self._sessions[target.name] = session
         return session
 
