@@ -116,3 +116,13 @@ context = "dev0003"
     assert down.returncode == 1
     alarms = json.loads(down.stdout)["alarms"]
     assert [(a["kind"], a["device"]) for a in alarms] == [("device_down", "ghost")]
+
+
+def test_the_docs_polling_example_runs() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "monitoring.md").read_text()
+    start = doc.index("```python\nimport asyncio") + len("```python\n")
+    code = doc[start:doc.index("```", start)]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "room0001 True" in done.stdout and "[60.0]" in done.stdout
