@@ -273,3 +273,37 @@ async def test_same_user_name_with_different_keys_on_two_agents(agent: SnmpAgent
                                            ["1.3.6.1.2.1.1.5.0"])
             assert [next(iter(r.values())) for r in results if isinstance(r, dict)] == [
                 "dev0001", "other0001", "dev0001", "other0001"]
+
+
+async def test_per_target_timeouts_against_a_slow_device(agent: SnmpAgent,
+                                                         poller: SnmpPoller) -> None:
+    slow = agent.device("dev0002")
+    slow.reply_delay_s, slow.reply_jitter_s = 0.3, 0.05
+    patient = target_for(agent, slow, timeout=2.0, retries=0)
+    hasty = target_for(agent, "dev0002", timeout=0.1, retries=0)
+    hasty = type(hasty)("dev0002-hasty", hasty.host, hasty.credentials, port=hasty.port,
+                        vendor=hasty.vendor, context="dev0002", timeout=0.1, retries=0)
+    brisk = target_for(agent, "dev0001", timeout=0.1, retries=0)  # same agent, no delay
+    async with asyncio.timeout(GUARD_S):
+        patient_h, hasty_h, brisk_h = await poller.poll_all([patient, hasty, brisk])
+        with pytest.raises(TimeoutError):
+            await poller.get(hasty, ["1.3.6.1.2.1.1.3.0"])
+    assert patient_h.reachable and patient_h.uptime_s is not None
+    assert not hasty_h.reachable
+    assert brisk_h.reachable
+
+
+async def test_error_replies_are_device_errors(agent: SnmpAgent, poller: SnmpPoller) -> None:
+    from hnth_drivers.errors import DeviceError
+
+    dev = agent.device("dev0003")
+    dev.answer_with_error = True
+    target = target_for(agent, dev)
+    with pytest.raises(DeviceError) as err:
+        await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
+    assert err.value.code == "genErr" and err.value.device == "dev0003"
+    h = await poller.poll(target)
+    assert h.reachable and h.error and "genErr" in h.error
+    dev.reply_delay_s = 0.1  # late and failing
+    with pytest.raises(DeviceError):
+        await poller.get(target, ["1.3.6.1.2.1.1.3.0"])

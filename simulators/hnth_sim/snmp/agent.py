@@ -20,6 +20,7 @@ from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.error import PySnmpError
 from pysnmp.proto import rfc1905
+from pysnmp.proto.api import v2c
 from pysnmp.proto.rfc1902 import ObjectName
 
 from hnth_drivers.errors import ConfigError, ConnectError
@@ -34,6 +35,7 @@ _AUTH_PRIV = 3  # SnmpSecurityLevel authPriv
 _VIEW = "hnthSimView"
 _GROUP = "hnthSimReaders"
 _RCVBUF = 4 * 1024 * 1024
+_REQUEST_CONTEXT = "rfc3412.receiveMessage:request"
 
 
 class _DeviceInstrumentation:
@@ -78,21 +80,71 @@ class _DeviceInstrumentation:
         return out
 
 
-def _drop_when_silent(responder: Any, by_context: dict[bytes, SimDevice]) -> None:
-    """Decide once per request whether the device answers (a GETBULK reads many times).
+class _Faults:
+    """Per-request faults of the simulated devices, wrapped around pysnmp's responders.
 
+    Decided once per request (a GETBULK reads the MIB many times): drop (a silent or
+    lossy device), reply late (latency and jitter), or answer genErr (a failing device).
     Raising PySnmpError (not an SMI error) from the operation makes pysnmp's responder
-    drop the request without an answer, as a silent or lossy device would.
+    drop the request without an answer; a late reply is sent from a timer.
     """
-    handle = responder.handle_management_operation
 
-    def handle_or_drop(snmp: Any, state_ref: Any, context_name: Any, pdu: Any) -> Any:
-        device = by_context.get(bytes(context_name))
-        if device is not None and not device.answers():
-            raise PySnmpError("simulated device does not answer")
-        return handle(snmp, state_ref, context_name, pdu)
+    def __init__(self, by_context: dict[bytes, SimDevice]) -> None:
+        self.by_context = by_context
+        self.timers: set[asyncio.TimerHandle] = set()
 
-    responder.handle_management_operation = handle_or_drop
+    def wrap(self, responder: Any) -> None:
+        handle = responder.handle_management_operation
+        # pysnmp keeps each request's state in a name-mangled dict and releases it when
+        # the operation returns; a late reply puts it back before answering.
+        pending: dict[Any, Any] = responder._CommandResponderBase__pendingReqs
+
+        def answer(snmp: Any, state_ref: Any, context_name: Any, pdu: Any,
+                   device: SimDevice) -> None:
+            if device.answer_with_error:
+                responder.send_varbinds(snmp, state_ref, "genErr", 1,
+                                        v2c.apiPDU.get_varbinds(pdu))
+                responder.release_state_information(state_ref)
+                return
+            handle(snmp, state_ref, context_name, pdu)
+
+        def with_faults(snmp: Any, state_ref: Any, context_name: Any, pdu: Any) -> None:
+            device = self.by_context.get(bytes(context_name))
+            if device is None:
+                handle(snmp, state_ref, context_name, pdu)
+                return
+            if not device.answers():
+                raise PySnmpError("simulated device does not answer")
+            delay = device.reply_delay()
+            if delay <= 0:
+                answer(snmp, state_ref, context_name, pdu, device)
+                return
+            saved = pending[state_ref]
+            # Access control reads the request's execution context, gone by then: keep it.
+            exec_ctx = snmp.observer.get_execution_context(_REQUEST_CONTEXT)
+
+            def late() -> None:
+                self.timers.discard(timer)
+                pending[state_ref] = saved
+                snmp.observer.store_execution_context(snmp, _REQUEST_CONTEXT, exec_ctx)
+                try:
+                    answer(snmp, state_ref, context_name, pdu, device)
+                except PySnmpError:
+                    responder.release_state_information(state_ref)
+                finally:
+                    snmp.observer.clear_execution_context(snmp, _REQUEST_CONTEXT)
+
+            timer = asyncio.get_running_loop().call_later(delay, late)
+            self.timers.add(timer)
+            raise PySnmpError("reply deferred")
+
+        responder.handle_management_operation = with_faults
+
+    def cancel(self) -> None:
+        """Forget replies not yet sent (the agent is stopping)."""
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
 
 
 class SnmpAgent:
@@ -118,6 +170,7 @@ class SnmpAgent:
         self._user = user
         self._keys = (auth_key, priv_key)
         self._engine: Any = None
+        self._faults: _Faults | None = None
         self._sock: socket.socket | None = None
         self.address: tuple[str, int] = (host, port)
 
@@ -166,9 +219,10 @@ class SnmpAgent:
                 first = False
         by_context = {dev.name.encode(): dev for dev in self.devices.values()}
         by_context[b""] = next(iter(self.devices.values()))
+        self._faults = _Faults(by_context)
         for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder,
                           cmdrsp.BulkCommandResponder):
-            _drop_when_silent(responder(snmp, snmp_context), by_context)
+            self._faults.wrap(responder(snmp, snmp_context))
         snmp.transport_dispatcher.job_started(1)
         self._engine = snmp
         # The datagram endpoint is created by a task: wait until it is in place.
@@ -184,6 +238,8 @@ class SnmpAgent:
     async def stop(self) -> None:
         """Stop answering and release the socket."""
         snmp, self._engine = self._engine, None
+        if self._faults is not None:
+            self._faults.cancel()
         if snmp is not None:
             snmp.transport_dispatcher.job_finished(1)
             snmp.close_dispatcher()

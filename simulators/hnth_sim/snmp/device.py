@@ -54,8 +54,10 @@ class SimCall:
 class SimDevice:
     """A managed device: MIB-II system and interfaces, processors, calls.
 
-    ``silent`` makes the agent drop every request for this device (it looks down);
-    ``drop_rate`` drops that fraction of requests, decided by the seeded generator.
+    Faults: ``silent`` makes the agent drop every request for this device (it looks
+    down); ``drop_rate`` drops that fraction of requests; ``reply_delay_s`` ±
+    ``reply_jitter_s`` delays each answer; ``answer_with_error`` answers genErr. Random
+    choices come from the generator seeded by ``seed`` and the name.
     """
 
     name: str
@@ -67,6 +69,9 @@ class SimDevice:
     calls: dict[int, SimCall] = field(default_factory=dict)
     silent: bool = False
     drop_rate: float = 0.0
+    reply_delay_s: float = 0.0
+    reply_jitter_s: float = 0.0
+    answer_with_error: bool = False
     seed: int = 0
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     boot_at: float = field(default=-1.0)
@@ -80,6 +85,10 @@ class SimDevice:
         if not 0.0 <= self.drop_rate <= 1.0:
             raise ConfigError("invalid drop rate", device=self.name, operation="SimDevice",
                               expected="0.0..1.0", got=repr(self.drop_rate))
+        if not (0.0 <= self.reply_jitter_s <= self.reply_delay_s <= 60.0):
+            raise ConfigError("invalid reply delay", device=self.name, operation="SimDevice",
+                              expected="0 ≤ reply_jitter_s ≤ reply_delay_s ≤ 60",
+                              got=f"{self.reply_delay_s}±{self.reply_jitter_s}")
         self.vendor = SimVendor(self.vendor)
         self._rng = random.Random(f"{self.seed}:{self.name}")
         if self.boot_at < 0:
@@ -95,6 +104,13 @@ class SimDevice:
         if self.silent:
             return False
         return not (self.drop_rate and self._rng.random() < self.drop_rate)
+
+    def reply_delay(self) -> float:
+        """Seconds to wait before this answer (0: at once)."""
+        if self.reply_delay_s <= 0:
+            return 0.0
+        jitter = self._rng.uniform(-self.reply_jitter_s, self.reply_jitter_s)
+        return max(0.0, self.reply_delay_s + jitter)
 
     # ---- injected changes -----------------------------------------------------------
     def reboot(self) -> None:

@@ -46,7 +46,11 @@ def sim_snmp(
     drift: float = typer.Option(0.0, "--drift", min=0.0,
                                 help="Seconds between seeded random drifts of CPU and quality "
                                 "(0: static)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the drift."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the drift and of injected loss."),
+    reply_delay: float = typer.Option(0.0, "--reply-delay", min=0.0, max=60.0,
+                                      help="Seconds each device waits before answering."),
+    drop_rate: float = typer.Option(0.0, "--drop-rate", min=0.0, max=1.0,
+                                    help="Fraction of requests each device drops."),
 ) -> None:
     """Run the SNMPv3 agent simulator until interrupted; prints ``READY snmp HOST:PORT``.
 
@@ -65,7 +69,8 @@ def sim_snmp(
         fail(f"--vendor: one of {', '.join(v.value for v in SimVendor)}")
 
     async def serve() -> None:
-        sims = devices_named(prefix, devices, vendor=kind, seed=seed)
+        sims = devices_named(prefix, devices, vendor=kind, seed=seed, drop_rate=drop_rate,
+                             reply_delay_s=reply_delay)
         for n, dev in enumerate(sims):
             for c in range(calls):
                 dev.add_call(f"{1000 + n}{c:02d}", jitter_ms=5.0 + c, delay_ms=40.0)
@@ -128,7 +133,8 @@ def _table(readings: list[SnmpHealth], alarms: AlarmEngine) -> Table:
 @app.command("monitor")
 def monitor(
     targets: Path = typer.Option(..., "--targets", help="Targets file (TOML or JSON)."),
-    once: bool = typer.Option(False, "--once", help="Poll once, print, exit (1 if any alarm)."),
+    once: bool = typer.Option(False, "--once",
+                              help="Poll once, print, exit (1 if any alarm or poll error)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output (JSON lines "
                                  "when live)."),
     interval: float = typer.Option(10.0, "--interval", min=0.1, help="Seconds between sweeps."),
@@ -170,7 +176,8 @@ def monitor(
                 else:
                     from .common import console
                     console.print(_table(readings, alarms))
-                return 1 if alarms.active() else 0
+                failed = alarms.active() or any(h.error for h in readings)
+                return 1 if failed else 0
             if as_json:
                 alarms.on_event(lambda e: print(json.dumps({"event": e.to_json()}), flush=True))
                 while True:
