@@ -145,7 +145,7 @@ def main() -> None:
         h_wall, h_ok = asyncio.run(health_round(port, names, args.concurrency))
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.communicate(timeout=10)
     floor = min(runs["bare pysnmp"])
     ours = min(runs["hnth poller"])
     paired = statistics.median(f[0] / o[0] for f, o in zip(runs["bare pysnmp"],

@@ -81,15 +81,16 @@ def snmpd(tmp_path: Path) -> Iterator[tuple[int, str]]:
             f"agentAddress udp:127.0.0.1:{port}\n"
             f"createUser {user} SHA-256 {AUTH_KEY} AES {PRIV_KEY}\n"
             f"rouser {user} priv\n")
-        proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(conf)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env={**os.environ, "MIBS": ""})
+        with (tmp_path / "snmpd.log").open("ab") as log:
+            proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(conf)],
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "MIBS": ""})
         if _wait_bound(port, proc):
             break
         proc.kill()
         proc.wait(5)
     else:
-        pytest.fail("snmpd did not start")
+        pytest.fail(f"snmpd did not start: {(tmp_path / 'snmpd.log').read_text()[-500:]}")
     try:
         yield port, user
     finally:

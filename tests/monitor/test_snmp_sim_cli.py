@@ -69,7 +69,7 @@ def sim_process() -> Iterator[tuple[str, int]]:
         yield host, int(port)
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.communicate(timeout=10)  # also closes the pipes
 
 
 def test_sim_refuses_missing_keys() -> None:
