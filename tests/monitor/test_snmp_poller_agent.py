@@ -307,3 +307,15 @@ async def test_error_replies_are_device_errors(agent: SnmpAgent, poller: SnmpPol
     dev.reply_delay_s = 0.1  # late and failing
     with pytest.raises(DeviceError):
         await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
+
+
+async def test_unresolvable_host_is_unreachable_not_a_crash(poller: SnmpPoller) -> None:
+    from hnth_drivers.errors import ConnectError
+    from hnth_drivers.monitor import SnmpTarget
+
+    target = SnmpTarget("lost", "no-such-host.invalid", v3_user(), timeout=0.5, retries=0)
+    async with asyncio.timeout(GUARD_S):
+        health = await poller.poll(target)
+        with pytest.raises(ConnectError):
+            await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
+    assert not health.reachable and health.error and "resolve" in health.error

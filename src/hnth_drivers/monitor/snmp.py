@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
+from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch.asyncio import (
     ContextData,
     SnmpEngine,
@@ -37,6 +38,7 @@ from pysnmp.proto.rfc1902 import Null, ObjectName
 from ..errors import (
     AuthError,
     ConfigError,
+    ConnectError,
     DeviceError,
     HnthError,
     ProtocolError,
@@ -149,6 +151,7 @@ class SnmpPoller:
         self._engines: dict[bytes, Any] = {}
         self._slots = asyncio.Semaphore(max_in_flight)
         self._sessions: dict[str, _Session] = {}
+        self._auth: dict[str, Any] = {}
         self._previous: dict[str, SnmpHealth] = {}
 
     async def __aenter__(self) -> SnmpPoller:
@@ -163,6 +166,7 @@ class SnmpPoller:
         """Close the engine's sockets. Idempotent."""
         self._open = False
         self._sessions.clear()
+        self._auth.clear()
         engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.close_dispatcher()
@@ -191,9 +195,19 @@ class SnmpPoller:
                 raise ConfigError("the poller is not open", device=target.name,
                                   operation="snmp", expected="async with SnmpPoller(...)")
             # Policy check (and the waiver audit, if any) once per target, not per poll.
-            auth = snmp_credentials(self.policy, target.credentials, device=target.name)
-            transport = await snmp_target(target.host, target.port, timeout=target.timeout,
-                                          retries=target.retries)
+            auth = self._auth.get(target.name)
+            if auth is None:
+                auth = self._auth[target.name] = snmp_credentials(
+                    self.policy, target.credentials, device=target.name)
+            try:  # resolving the host name has a deadline too
+                async with asyncio.timeout(target.deadline_s):
+                    transport = await snmp_target(target.host, target.port,
+                                                  timeout=target.timeout,
+                                                  retries=target.retries)
+            except (builtins.TimeoutError, PySnmpError) as exc:
+                raise ConnectError("cannot resolve the target address", device=target.name,
+                                   operation="snmp target", expected="a resolvable host",
+                                   got=type(exc).__name__) from None
             bulk = not (isinstance(target.credentials, SnmpCommunity)
                         and target.credentials.version == "v1")
             session = _Session(self._engine_for(target.credentials), auth, transport,
@@ -303,14 +317,14 @@ class SnmpPoller:
         not answer, or answers with an error, yields a health with ``error`` set.
         Configuration and policy errors (bad profile, refused credentials) do raise."""
         profile = self.profile(target)
-        await self._session(target)  # policy errors raise here, before any I/O
         started = self._clock()
         try:
+            await self._session(target)  # policy errors raise here, before any packet
             scalars = await self.get(target, profile.scalar_oids())
             columns = await self.walk(target, profile.column_oids())
-        except (TimeoutError, AuthError, ProtocolError, DeviceError) as exc:
+        except (TimeoutError, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
             health = unreachable(target.name, started, str(exc), vendor=profile.name,
-                                 answered=not isinstance(exc, TimeoutError))
+                                 answered=not isinstance(exc, TimeoutError | ConnectError))
         else:
             health = interpret(target.name, profile, scalars, columns, polled_at=started,
                                previous=self._previous.get(target.name))
@@ -336,7 +350,7 @@ class SnmpPoller:
         async def one(i: int, target: SnmpTarget) -> None:
             try:
                 results[i] = await self.get(target, oids)
-            except (TimeoutError, AuthError, ProtocolError, DeviceError) as exc:
+            except (TimeoutError, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
                 results[i] = exc
 
         await self._bounded(items, one)
