@@ -150,8 +150,8 @@ class SnmpPoller:
         self._open = False
         self._engines: dict[bytes, Any] = {}
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._sessions: dict[str, _Session] = {}
-        self._auth: dict[str, Any] = {}
+        self._sessions: dict[SnmpTarget, _Session] = {}
+        self._auth: dict[SnmpTarget, Any] = {}
         self._previous: dict[str, SnmpHealth] = {}
 
     async def __aenter__(self) -> SnmpPoller:
@@ -189,15 +189,15 @@ class SnmpPoller:
 
     # ---- sessions and requests ------------------------------------------------------
     async def _session(self, target: SnmpTarget) -> _Session:
-        session = self._sessions.get(target.name)
+        session = self._sessions.get(target)
         if session is None:
             if not self._open:
                 raise ConfigError("the poller is not open", device=target.name,
                                   operation="snmp", expected="async with SnmpPoller(...)")
             # Policy check (and the waiver audit, if any) once per target, not per poll.
-            auth = self._auth.get(target.name)
+            auth = self._auth.get(target)
             if auth is None:
-                auth = self._auth[target.name] = snmp_credentials(
+                auth = self._auth[target] = snmp_credentials(
                     self.policy, target.credentials, device=target.name)
             try:  # resolving the host name has a deadline too
                 async with asyncio.timeout(target.deadline_s):
@@ -212,7 +212,7 @@ class SnmpPoller:
                         and target.credentials.version == "v1")
             session = _Session(self._engine_for(target.credentials), auth, transport,
                                ContextData(contextName=target.context), bulk)
-            self._sessions[target.name] = session
+            self._sessions[target] = session
         return session
 
     async def _request(self, target: SnmpTarget, operation: str,
@@ -255,7 +255,7 @@ class SnmpPoller:
 
         async def send(s: _Session) -> Any:
             return await get_cmd(s.engine, s.auth, s.transport, s.context, *binds,
-                           lookupMib=False)
+                                 lookupMib=False)
         return dict(await self._request(target, "snmp get", send))
 
     async def walk(self, target: SnmpTarget, columns: Sequence[str | OID]
