@@ -125,6 +125,12 @@ def _oid(text: str) -> OID:
     return parse_oid(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _bind(oid: OID) -> tuple[Any, Any]:
+    # pyasn1 values are immutable: one request variable per OID, shared by every request.
+    return ObjectName(oid), Null()
+
+
 class SnmpPoller:
     """Reads devices over SNMP with bounded concurrency.
 
@@ -244,14 +250,13 @@ class SnmpPoller:
                                                             if hasattr(status, "prettyPrint")
                                                             else status),
                               got=f"error index {int(index)}")
-        return [(tuple(vb[0]), _value(vb[1])) for vb in var_binds]
+        return [(vb[0].asTuple(), _value(vb[1])) for vb in var_binds]
 
     async def get(self, target: SnmpTarget, oids: Sequence[str | OID]) -> dict[OID, Value]:
         """One GET of ``oids``: value per OID (``None`` where the agent has no such object)."""
-        names = [ObjectName(_oid(o) if isinstance(o, str) else o) for o in oids]
-        if not names:
+        binds = [_bind(_oid(o) if isinstance(o, str) else tuple(o)) for o in oids]
+        if not binds:
             return {}
-        binds = [(name, Null()) for name in names]
 
         async def send(s: _Session) -> Any:
             return await get_cmd(s.engine, s.auth, s.transport, s.context, *binds,
@@ -267,7 +272,7 @@ class SnmpPoller:
         rows = 0
         while last:
             pending = list(last)
-            binds = [(ObjectName(last[r]), Null()) for r in pending]
+            binds = [_bind(last[r]) for r in pending]
 
             async def send(s: _Session, binds: list[Any] = binds) -> Any:
                 if s.bulk:
