@@ -16,10 +16,7 @@ from .app import app, sim_app
 __all__ = ["app", "main", "sim_app"]
 
 # Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
-from . import (
-    core,  # noqa: F401
-    monitor,  # noqa: F401
-)
+from . import core  # noqa: F401
 
 
 def _version(value: bool) -> None:
@@ -39,3 +36,6 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from . import monitor  # noqa: E402,F401
