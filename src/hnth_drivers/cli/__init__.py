@@ -47,6 +47,7 @@ _COMMAND_MODULES = (
     "mcu",
     "mcu_smc",
     "meeting",
+    "monitor",
     "plan",
 )
 for _module in _COMMAND_MODULES:
