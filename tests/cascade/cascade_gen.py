@@ -38,6 +38,31 @@ def topologies(draw: st.DrawFn, max_sites: int = 30, max_mcus: int = 6,
     return Topology.build("random", sites, mcus)
 
 
+@st.composite
+def regional_topologies(draw: st.DrawFn) -> Topology:
+    """National-like small instances: a government root, 1-4 provinces with communes, a
+    small master and per-province MCUs (at most 6 MCUs, 30 sites)."""
+    provinces = draw(st.integers(1, 4))
+    sites = [Site("gov", "Government", Level.GOVERNMENT)]
+    mcus = [McuSpec("m0", "central office", "codian", "https://m0.test",
+                    draw(st.integers(1, 6)), "gov", McuRole.MASTER)]
+    for p in range(provinces):
+        sites.append(Site(f"p{p}", f"Province {p}", Level.PROVINCE, "gov"))
+        sites += [Site(f"p{p}c{c}", f"Commune {c}", Level.COMMUNE, f"p{p}")
+                  for c in range(draw(st.integers(0, 6)))]
+    for p in range(provinces):
+        for _ in range(draw(st.integers(0, 2))):
+            if len(mcus) < 6:
+                mcus.append(McuSpec(f"m{len(mcus)}", "VNPT", "smc", "https://x.test",
+                                    draw(st.integers(1, 12)), f"p{p}"))
+    return Topology.build("regional", sites, mcus)
+
+
+def any_topology() -> st.SearchStrategy[Topology]:
+    """Random trees or national-like instances, half and half."""
+    return st.one_of(topologies(), regional_topologies())
+
+
 @dataclass(frozen=True)
 class Optimum:
     """The lexicographic optimum: depth, number of cascade links, peak utilisation."""

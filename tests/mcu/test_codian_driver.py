@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 import time
 from pathlib import Path
@@ -15,9 +16,10 @@ from hnth_drivers.errors import (
     ConnectError,
     DeviceError,
     PolicyViolation,
+    ProtocolError,
     TimeoutError,
 )
-from hnth_drivers.mcu.codian import CodianMcu
+from hnth_drivers.mcu.codian import CodianMcu, CodianOptions
 from hnth_drivers.model import (
     ConnectionState,
     Endpoint,
@@ -29,9 +31,9 @@ from hnth_drivers.security.secrets import Secret
 from hnth_drivers.transport.https import TlsTrust
 from hnth_sim.mcu.codian_server import CodianServer
 from hnth_sim.mcu.model import Network, Refusal, cascade_address
-from hnth_sim.mcu.tls import ensure_tls
+from hnth_sim.mcu.tls import ensure_tls, server_context
 
-from .conftest import make_driver
+from .conftest import PASSWORD, make_driver
 
 
 def ep(i: int) -> Endpoint:
@@ -206,3 +208,56 @@ async def test_concurrent_calls(driver: CodianMcu) -> None:
     await driver.create_conference("c")
     await asyncio.gather(*(driver.add_participant("c", ep(i)) for i in range(20)))
     assert len(await driver.participants("c")) == 20
+
+
+async def test_pinned_certificate(server: CodianServer) -> None:
+    der = ssl.PEM_cert_to_DER_cert(server.tls.cert.read_text())
+    good = hashlib.sha256(der).hexdigest()
+    async with CodianMcu(server.url(), password=Secret(PASSWORD),
+                         trust=TlsTrust(pin_sha256=good)) as mcu:
+        assert await mcu.conferences() == []
+    with pytest.raises(PolicyViolation):
+        await CodianMcu(server.url(), password=Secret(PASSWORD),
+                        trust=TlsTrust(pin_sha256="00" * 32)).open()
+
+
+async def test_oversized_reply_is_refused(server: CodianServer, network: Network) -> None:
+    mcu = network.mcu("mcu-hn")
+    mcu.create_conference("c")
+    for i in range(20):
+        mcu.add_participant("c", ep(i))
+    small = CodianMcu(server.url(), password=Secret(PASSWORD),
+                      trust=TlsTrust(ca_file=server.ca_file),
+                      options=CodianOptions(max_response_bytes=4096))
+    async with small:
+        with pytest.raises(ProtocolError, match="too large"):
+            await small.participants("c")
+
+
+async def test_a_dripping_server_cannot_hold_a_call(server: CodianServer) -> None:
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(200):
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.05)    # always within the per-read timeout
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    slow = await asyncio.start_server(drip, "127.0.0.1", 0,
+                                      ssl=server_context(server.tls))
+    port = slow.sockets[0].getsockname()[1]
+    mcu = CodianMcu(f"https://127.0.0.1:{port}/RPC2", password=Secret(PASSWORD),
+                    trust=TlsTrust(ca_file=server.ca_file),
+                    options=CodianOptions(timeout_s=0.3))
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            await mcu.open()
+    finally:
+        slow.close()
+    assert time.monotonic() - started < 3.0

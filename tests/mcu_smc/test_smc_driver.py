@@ -95,6 +95,7 @@ async def test_layouts_round_trip(smc: SmcMcu, network: Network) -> None:
 
 
 async def test_mute_and_stats(smc: SmcMcu, network: Network) -> None:
+    network.mcu("mcu-hn").stats_interval_s = 3600.0       # both reads in one sample tick
     await smc.create_conference("c")
     await smc.add_participant("c", A)
     await smc.add_participant("c", B)

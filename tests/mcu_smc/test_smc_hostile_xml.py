@@ -216,3 +216,22 @@ async def test_the_safe_settings_are_what_refuses_a_bare_doctype(
     async with SmcMcu(f"https://{host}:{port}/", password=Secret(PASSWORD),
                       trust=TlsTrust(ca_file=smc_tls_dir / "ca.pem")) as driver:
         assert await driver.conferences() == []
+
+
+async def test_hostile_fault_details_are_bounded(
+        hostile_server: tuple[HttpsServer, SmcService, list[bytes | None]],
+        smc_tls_dir: Path) -> None:
+    from hnth_drivers.errors import DeviceError
+
+    server, _service, poison = hostile_server
+    poison[0] = ('<?xml version="1.0"?>' + ENV.format(
+        "<soapenv:Fault><faultcode>soapenv:Server</faultcode><faultstring>x</faultstring>"
+        "<detail><smc:ConferenceFault><smc:errorCode>" + "9" * 5000 + "</smc:errorCode>"
+        "<smc:reason>" + "r" * 5000 + "</smc:reason><smc:description>" + "d" * 5000
+        + "</smc:description></smc:ConferenceFault></detail></soapenv:Fault>")).encode()
+    host, port = server.address or ("", 0)
+    async with SmcMcu(f"https://{host}:{port}/", password=Secret(PASSWORD),
+                      trust=TlsTrust(ca_file=smc_tls_dir / "ca.pem")) as driver:
+        with pytest.raises(DeviceError) as info:
+            await driver.conferences()
+    assert len(str(info.value)) < 500 and isinstance(info.value.code, str)

@@ -15,7 +15,7 @@ from hnth_drivers.errors import (
     PolicyViolation,
     TimeoutError,
 )
-from hnth_drivers.mcu.smc import SmcMcu
+from hnth_drivers.mcu.smc import SmcMcu, SmcOptions
 from hnth_drivers.security.secrets import Secret
 from hnth_drivers.transport.https import TlsTrust
 from hnth_sim.mcu.model import Network, Refusal
@@ -138,3 +138,45 @@ async def test_pinned_certificate(smc_server: SmcServer) -> None:
 async def test_not_open_is_a_connect_error(smc_server: SmcServer) -> None:
     with pytest.raises(ConnectError):
         await make_driver(smc_server).conferences()
+
+
+async def test_concurrent_callers_share_one_fresh_login(smc_server: SmcServer,
+                                                        smc: SmcMcu) -> None:
+    service = smc_server.service()
+    await smc.create_conference("c")
+    service.expire_sessions()
+    results = await asyncio.gather(*(smc.conferences() for _ in range(5)))
+    assert all([c.name for c in r] == ["c"] for r in results)
+    assert service.calls["LoginRequest"] == 2 and service.session_count == 1
+
+
+async def test_a_dripping_server_cannot_hold_a_call(smc_server: SmcServer) -> None:
+    import time
+
+    from hnth_sim.mcu.tls import server_context
+
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(200):
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.05)    # always within httpx's per-read timeout
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    slow = await asyncio.start_server(drip, "127.0.0.1", 0, ssl=server_context(smc_server.tls))
+    port = slow.sockets[0].getsockname()[1]
+    driver = SmcMcu(f"https://127.0.0.1:{port}/", password=Secret(PASSWORD),
+                    trust=TlsTrust(ca_file=smc_server.ca_file),
+                    options=SmcOptions(timeout_s=0.3))
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            await driver.open()
+    finally:
+        slow.close()
+    assert time.monotonic() - started < 3.0

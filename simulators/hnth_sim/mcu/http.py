@@ -69,6 +69,7 @@ class HttpsServer:
         self._handlers: list[Handler] = []
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.address: tuple[str, int] | None = None
 
     def mount(self, handler: Handler) -> None:
@@ -90,6 +91,8 @@ class HttpsServer:
             self._server.close()
         for writer in list(self._clients):
             writer.close()
+        for task in list(self._tasks):      # e.g. a handler sleeping out injected latency
+            task.cancel()
         for writer in list(self._clients):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 2.0)
@@ -141,6 +144,9 @@ class HttpsServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._clients.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         first = True
         try:
             while True:
@@ -172,6 +178,12 @@ class HttpsServer:
                     return
         except (ConnectionError, ssl.SSLError):
             return
+        except asyncio.CancelledError:
+            # close() cancelled this connection's task; it is the task's top level and
+            # nothing awaits it, so end quietly (asyncio's streams would log the cancel)
+            return
         finally:
             self._clients.discard(writer)
+            if task is not None:
+                self._tasks.discard(task)
             writer.close()

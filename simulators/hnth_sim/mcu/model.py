@@ -73,7 +73,6 @@ from hnth_drivers.model import (
     DeviceHealth,
     Endpoint,
     Layout,
-    PaneKind,
     ParticipantKind,
     SignalProtocol,
 )
@@ -95,6 +94,7 @@ from .conference import (
     cascade_address,
     parse_cascade_address,
 )
+from .views import collect_audio, collect_screen, shown
 
 __all__ = [
     "AUTO_LAYOUT",
@@ -547,14 +547,14 @@ class McuModel:
         """The participants in the panes of ``target``'s layout (one MCU, no cascade)."""
         conf = self.conference(conference)
         leg = None if target is None else self.participant(conference, target)
-        return _shown(conf, leg)
+        return shown(conf, leg)
 
     def view_of(self, conference: str, participant: str) -> tuple[str, ...]:
         """Site ids on ``participant``'s screen, in pane order, through cascade hops."""
         leg = self.participant(conference, participant)
         out: dict[str, None] = {}
         if leg.connected:
-            _collect_screen(leg.conference, leg, {id(leg)}, out)
+            collect_screen(leg.conference, leg, {id(leg)}, out)
         return tuple(out)
 
     def audio_of(self, conference: str, participant: str) -> frozenset[str]:
@@ -562,65 +562,5 @@ class McuModel:
         leg = self.participant(conference, participant)
         out: set[str] = set()
         if leg.connected:
-            _collect_audio(leg.conference, leg, {id(leg)}, out)
+            collect_audio(leg.conference, leg, {id(leg)}, out)
         return frozenset(out)
-
-
-def _shown(conf: SimConference, target: SimParticipant | None) -> list[SimParticipant]:
-    layout = conf.layouts.get(target.name, conf.default_layout) if target is not None \
-        else conf.default_layout
-    size = layout.grid * layout.grid
-    slots: list[SimParticipant | None] = [None] * size
-    kinds = [PaneKind.DEFAULT] * size
-    placed: set[str] = set()
-    for pane in layout.panes:
-        kinds[pane.index] = pane.kind
-        if pane.kind is PaneKind.PARTICIPANT and pane.participant is not None:
-            placed.add(pane.participant)
-            leg = conf.participants.get(pane.participant)
-            if leg is not None and leg is not target and leg.connected:
-                slots[pane.index] = leg
-    if any(k in (PaneKind.DEFAULT, PaneKind.ROLLING, PaneKind.LOUDEST) for k in kinds):
-        pool = [leg for leg in conf.participants.values()
-                if leg is not target and leg.name not in placed and leg.connected]
-        speaker = conf.participants.get(conf.speaker) if conf.speaker else None
-        if speaker not in pool or (speaker is not None and speaker.muted):
-            speaker = next((leg for leg in pool if not leg.muted), None)
-        if PaneKind.LOUDEST in kinds and speaker is not None:
-            for i, kind in enumerate(kinds):
-                if kind is PaneKind.LOUDEST:
-                    slots[i] = speaker
-            pool.remove(speaker)
-        rest = iter(pool)
-        for i, kind in enumerate(kinds):
-            if kind in (PaneKind.DEFAULT, PaneKind.ROLLING):
-                slots[i] = next(rest, None)
-    return [leg for leg in slots if leg is not None]
-
-
-def _collect_screen(conf: SimConference, target: SimParticipant | None, seen: set[int],
-                    out: dict[str, None]) -> None:
-    for leg in _shown(conf, target):
-        if leg.kind is ParticipantKind.SITE:
-            if leg.site is not None:
-                out[leg.site] = None
-            continue
-        far = leg.far_leg
-        if far is not None and id(far) not in seen and far.connected:
-            seen.add(id(far))
-            _collect_screen(far.conference, far, seen, out)
-
-
-def _collect_audio(conf: SimConference, listener: SimParticipant, seen: set[int],
-                   out: set[str]) -> None:
-    for leg in conf.participants.values():
-        if leg is listener or leg.muted or not leg.connected:
-            continue
-        if leg.kind is ParticipantKind.SITE:
-            if leg.site is not None:
-                out.add(leg.site)
-            continue
-        far = leg.far_leg
-        if far is not None and id(far) not in seen and far.connected:
-            seen.add(id(far))
-            _collect_audio(far.conference, far, seen, out)

@@ -113,7 +113,8 @@ def _conference_status(state: SmcState, conf: SimConference, parent: ET.Element,
 
 def _site_status(state: SmcState, conf: SimConference, leg: SimParticipant,
                  parent: ET.Element, name: str,
-                 stats: dict[str, tuple[float, float, float]]) -> None:
+                 stats: dict[str, tuple[float, float, float]],
+                 default_view: list[SimParticipant] | None = None) -> None:
     node = element(parent, name)
     element(node, "uri", leg.address)
     element(node, "name", leg.name)
@@ -123,7 +124,14 @@ def _site_status(state: SmcState, conf: SimConference, leg: SimParticipant,
     element(node, "status", status.value)
     element(node, "volume", _VOLUME)
     if leg.connected:
-        shown = state.mcu.shown_to(conf.name, leg.name)
+        # A participant without a layout of its own that the default view does not show
+        # sees exactly the default view (taking it out of the pool changes nothing):
+        # one view per conference instead of one per site.
+        if default_view is not None and leg.name not in conf.layouts \
+                and leg not in default_view:
+            shown = default_view
+        else:
+            shown = state.mcu.shown_to(conf.name, leg.name)
         if shown:
             element(node, "videoSource", shown[0].address)
     element(node, "isMute", leg.muted)
@@ -214,8 +222,9 @@ def query_sites(state: SmcState, body: ET.Element, reply: ET.Element) -> None:
     legs = [state.site(conf, uri, "queryConfSitesStatusEx") for uri in uris] if uris \
         else list(conf.participants.values())
     stats = _stats(state, conf)
+    default_view = state.mcu.shown_to(conf.name)
     for leg in legs:
-        _site_status(state, conf, leg, reply, "siteStatuses", stats)
+        _site_status(state, conf, leg, reply, "siteStatuses", stats, default_view)
 
 
 def query_conferences(state: SmcState, body: ET.Element, reply: ET.Element) -> None:

@@ -128,7 +128,9 @@ class SmcService:
             return self._fault(500, "Client", f"unknown operation {operation!r}")
         session_id = _cookie(request.headers.get("cookie", ""))
         try:
-            delay = self.mcu.admit(operation)
+            # injected faults apply to conference operations (the WSDL declares only
+            # AuthenticationFault on the session operations)
+            delay = self.mcu.admit(operation) if operation in OPERATIONS else 0.0
             if delay:
                 await asyncio.sleep(delay)
             return self._answer(operation, soap.body, session_id)

@@ -167,7 +167,7 @@ def _greedy_at(tree: AreaTree, master: int, depth: int) -> Solution | None:
             relays += 1
             if relays > 2:
                 return None
-        extra = _another(tree, used, parent[1] if parent else None)
+        extra = _another(tree, master, used, parent[1] if parent else None)
         if extra is None:
             return None
         used.add(extra)
@@ -198,7 +198,8 @@ def _open_bottom_up(tree: AreaTree, master: int) -> set[int]:
     incoming = [0] * len(tree.nodes)
     for v in range(len(tree.nodes)):
         need = tree.demand[v] + incoming[v]
-        here = sorted(tree.mcus_at[v], key=lambda m: (-tree.mcus[m].capacity, tree.mcus[m].id))
+        here = sorted(tree.mcus_at[v], key=lambda m: (m != master, -tree.mcus[m].capacity,
+                                                      tree.mcus[m].id))
         for m in here:
             if need <= 0:
                 break
@@ -212,12 +213,12 @@ def _open_bottom_up(tree: AreaTree, master: int) -> set[int]:
     return used
 
 
-def _another(tree: AreaTree, used: set[int], missing: int | None) -> int | None:
+def _another(tree: AreaTree, master: int, used: set[int], missing: int | None) -> int | None:
     """The unused MCU to open next: the largest one nearest to the area short of ports."""
     spare = [m for m in range(len(tree.mcus)) if m not in used and tree.mcus[m].capacity > 1]
     if not spare:
         return None
-    budget = _optimistic(tree, -1, used)
+    budget = _optimistic(tree, master, used)
     area = tree.shortage(budget).area if missing else None
     target = tree.node_of.get(area, -1) if area else -1
 

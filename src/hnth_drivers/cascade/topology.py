@@ -106,6 +106,9 @@ class McuSpec:
             raise TopologyError("negative capacity", field="capacity",
                                 expected="an integer >= 0", got=str(self.capacity))
         _check_id("area", self.area)
+        if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
+            raise TopologyError("invalid name", field="name", expected="non-empty text or none",
+                                got=repr(self.name))
         if not isinstance(self.role, McuRole):
             raise TopologyError("invalid role", field="role",
                                 expected="master or slave", got=repr(self.role))

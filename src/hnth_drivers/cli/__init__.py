@@ -8,6 +8,8 @@ module only builds the top-level app. Heavy libraries are imported inside comman
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 from .. import __version__
@@ -15,11 +17,7 @@ from .app import app, sim_app
 
 __all__ = ["app", "main", "sim_app"]
 
-# Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
-from . import (
-    core,  # noqa: F401
-    demo,  # noqa: F401
-)
+from . import core  # noqa: F401
 from .plan import plan_command  # noqa: F401
 
 
@@ -40,4 +38,15 @@ def _root(
 def main() -> None:
     """Console-script entry point."""
     app()
-from . import mcu  # noqa: E402,F401
+
+
+# Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
+# One line per module, sorted, so that parallel branches merge cleanly.
+_COMMAND_MODULES = (
+    "codec",
+    "demo",
+    "mcu",
+    "mcu_smc",
+)
+for _module in _COMMAND_MODULES:
+    importlib.import_module(f"{__name__}.{_module}")

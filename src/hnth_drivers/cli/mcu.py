@@ -98,8 +98,8 @@ async def _run_sim(api: str, opts: SimMcuOptions, *, mcu_id: str, ports: int,
 
 @sim_app.command("mcu")
 def sim_mcu(
-    api: str = typer.Option("codian", "--api", help="Wire API: " + ", ".join(SIM_FRONT_ENDS)
-                            + " (more as front ends register)."),
+    api: str = typer.Option("codian", "--api", help="Wire API: codian, or any front end "
+                            "registered in hnth_drivers.cli.mcu.SIM_FRONT_ENDS."),
     listen: str = typer.Option("127.0.0.1:0", "--listen", help="HOST:PORT (port 0: any)."),
     tls_dir: Path = typer.Option(..., "--tls-dir", help="Where ca.pem and the server "
                                  "certificate are written (created if needed)."),
@@ -156,7 +156,8 @@ def _codian_driver(target: McuTarget) -> Mcu:
 
 DRIVER_FACTORIES: dict[str, Callable[[McuTarget], Mcu]] = {"codian": _codian_driver}
 
-DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver name.")
+DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver: codian, or any factory "
+                          "registered in hnth_drivers.cli.mcu.DRIVER_FACTORIES.")
 URL_OPT = typer.Option(..., "--url", help="e.g. https://HOST:PORT/RPC2")
 CA_OPT = typer.Option(None, "--ca", help="CA certificate file that signed the MCU's.")
 PIN_OPT = typer.Option(None, "--pin", help="SHA-256 fingerprint of the MCU's certificate.")
@@ -255,13 +256,17 @@ def health(driver: str = DRIVER_OPT, url: str = URL_OPT, ca: Path | None = CA_OP
            pin: str | None = PIN_OPT, user: str = USER_OPT, timeout: float = TIMEOUT_OPT,
            as_json: bool = JSON_OPT) -> None:
     """The MCU's health and port usage."""
+    from ..model import Capability
+
     async def work(mcu: Mcu) -> Any:
-        return await mcu.health(), await mcu.capacity()
+        # a driver without CAPACITY (smc) still reports health
+        cap = await mcu.capacity() if mcu.supports(Capability.CAPACITY) else None
+        return await mcu.health(), cap
 
     report, cap = _run(driver, McuTarget(url, ca, pin, user, timeout), work)
     row = {"device": report.device, "reachable": report.reachable, "uptime_s": report.uptime_s,
            "cpu_load_percent": report.cpu_load_percent, "active_calls": report.active_calls,
-           "ports_total": cap.ports_total, "ports_used": cap.ports_used}
+           "ports_total": cap and cap.ports_total, "ports_used": cap and cap.ports_used}
     if as_json:
         typer.echo(json.dumps(row, indent=2))
         return

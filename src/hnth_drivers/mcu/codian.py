@@ -20,6 +20,7 @@ are never repeated, since the first may have taken effect.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import math
 import ssl
 from dataclasses import dataclass
@@ -157,11 +158,25 @@ class CodianMcu(Mcu):
         attempts = 2 if self.options.retry_reads and method in READ_METHODS else 1
         for attempt in range(attempts):
             try:
-                return await self._once(method, params)
+                return await self._deadline(method, params)
             except _Transient as transient:
                 if attempt + 1 == attempts:
                     raise transient.error from transient
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _deadline(self, method: str, params: dict[str, Any]) -> Any:
+        # httpx bounds each phase; this bounds the whole exchange (a server dripping one
+        # byte at a time must not hold a call open forever)
+        limit = self.options.timeout_s * 2
+        try:
+            async with asyncio.timeout(limit):
+                return await self._once(method, params)
+        except HnthError:
+            raise
+        except builtins.TimeoutError as exc:
+            raise _Transient(TimeoutError("exchange took too long", device=self._device,
+                                          operation=method, expected=f"at most {limit} s",
+                                          got="deadline passed")) from exc
 
     async def _once(self, method: str, params: dict[str, Any]) -> Any:
         if self._client is None:
@@ -170,9 +185,23 @@ class CodianMcu(Mcu):
         body = xmlrpc.encode_call(method, [{"authenticationUser": self._user,
                                             "authenticationPassword": self._password.reveal(),
                                             **params}])
+        limit = self.options.max_response_bytes
         try:
-            response = await self._client.post(self._path, content=body,
-                                               headers={"Content-Type": "text/xml"})
+            async with self._client.stream("POST", self._path, content=body,
+                                           headers={"Content-Type": "text/xml"}) as response:
+                status = response.status_code
+                chunks: list[bytes] = []
+                size = 0
+                if status == 200:
+                    # read at most limit + 1 bytes: a huge reply is refused, never buffered
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > limit:
+                            raise ProtocolError("reply too large", device=self._device,
+                                                operation=method,
+                                                expected=f"at most {limit} bytes",
+                                                got=f"more than {limit} bytes")
+                        chunks.append(chunk)
         except httpx.TimeoutException as exc:
             raise _Transient(TimeoutError("no answer in time", device=self._device,
                                           operation=method,
@@ -185,15 +214,14 @@ class CodianMcu(Mcu):
                                       "for this host", got="verification failed") from exc
             raise _Transient(ConnectError("connection failed", device=self._device,
                                           operation=method, got=type(exc).__name__)) from exc
-        if response.status_code >= 500:
+        if status >= 500:
             raise _Transient(ConnectError("server error", device=self._device,
-                                          operation=method, got=f"HTTP {response.status_code}"))
-        if response.status_code != 200:
+                                          operation=method, got=f"HTTP {status}"))
+        if status != 200:
             raise ProtocolError("unexpected HTTP status", device=self._device, operation=method,
-                                expected="HTTP 200", got=f"HTTP {response.status_code}")
+                                expected="HTTP 200", got=f"HTTP {status}")
         try:
-            value = xmlrpc.decode_response(response.content,
-                                           max_bytes=self.options.max_response_bytes)
+            value = xmlrpc.decode_response(b"".join(chunks), max_bytes=limit)
         except ProtocolError as exc:
             raise ProtocolError(exc.message, device=self._device, operation=method,
                                 expected=exc.expected, got=exc.got) from exc

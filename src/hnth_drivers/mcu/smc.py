@@ -24,25 +24,12 @@ reports no port usage).
 
 from __future__ import annotations
 
-import asyncio
-import builtins
 import contextlib
-import logging
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from zeep.exceptions import Fault, TransportError
 
-from ..errors import (
-    AuthError,
-    ConnectError,
-    DeviceError,
-    HnthError,
-    PolicyViolation,
-    ProtocolError,
-    TimeoutError,
-)
+from ..errors import ConfigError, DeviceError
 from ..model import (
     CallStats,
     Capability,
@@ -58,49 +45,15 @@ from ..model import (
 )
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust, https_client
+from ..transport.https import TlsTrust
 from .base import Mcu
-from .smc_client import (
-    HOSTILE_XML,
-    ReplyTooLarge,
-    SafeTransport,
-    is_cert_failure,
-    service_proxy,
-)
-from .smc_protocol import (
-    CLIENT_TYPE,
-    NAMESPACE,
-    AuthFaultReason,
-    ConferenceFaultReason,
-    SubPicture,
-    encrypt_password,
-    layout_of,
-    presence_of,
-)
+from .smc_protocol import ConferenceFaultReason, SubPicture, layout_of, presence_of
+from .smc_session import SmcOptions, SmcSession
 
 __all__ = ["SmcMcu", "SmcOptions"]
 
-log = logging.getLogger(__name__)
 _NO_CONF = ConferenceFaultReason.NO_SUCH_CONFERENCE
 _NO_SITE = ConferenceFaultReason.NO_SUCH_PARTICIPANT
-
-
-@dataclass(frozen=True, slots=True)
-class SmcOptions:
-    """Tuning of the ``smc`` driver.
-
-    ``keepalive_s``: seconds between KeepAlive calls (None: a third of the session
-    timeout the service announces at login, at least 1 s).
-    """
-
-    timeout_s: float = 10.0
-    keepalive_s: float | None = None
-    max_reply_bytes: int = 4 * 1024 * 1024
-    client_type: str = CLIENT_TYPE
-
-
-class _SessionLost(Exception):
-    pass
 
 
 def _items(value: Any) -> list[Any]:
@@ -126,17 +79,10 @@ class SmcMcu(Mcu):
         parsed = httpx.URL(url)
         self._url = url
         self._user = user
-        self._password = password
-        self._trust = trust
-        self._policy = policy
         self.options = options or SmcOptions()
         self._device = device or f"smc {parsed.host}:{parsed.port or 443}{parsed.path}"
-        self._http: httpx.AsyncClient | None = None
-        self._service: Any = None
-        self._keepalive: asyncio.Task[None] | None = None
-        self._login_lock = asyncio.Lock()
-        self._generation = 0
-        self._session_timeout_s = 300.0
+        self._session = SmcSession(url, user=user, password=password, trust=trust,
+                                   policy=policy, options=self.options, device=self._device)
         self._conf_ids: dict[str, str] = {}
         self._uris: dict[tuple[str, str], str] = {}
         self._names: dict[tuple[str, str], str] = {}
@@ -149,133 +95,16 @@ class SmcMcu(Mcu):
         """``smc host:port/path``."""
         return self._device
 
-    # ---- session --------------------------------------------------------------------
-
     async def open(self) -> None:
-        """Build the SOAP client over verified HTTPS and log in."""
-        if self._service is not None:
-            return
-        self._http = https_client(self._url, policy=self._policy, trust=self._trust,
-                                  timeout=self.options.timeout_s, device=self._device)
-        try:
-            transport = SafeTransport(self._http, max_reply_bytes=self.options.max_reply_bytes,
-                                      device=self._device)
-            self._service = service_proxy(transport, self._url)
-            await self._login(self._generation)
-        except BaseException:
-            await self.close()
-            raise
-        self._keepalive = asyncio.create_task(self._keep_alive(), name=f"{self._device} alive")
+        """Build the SOAP client over verified HTTPS, log in, start the keep-alive."""
+        await self._session.open()
 
     async def close(self) -> None:
         """Stop the keep-alive, log out (best effort) and close the connection."""
-        task, self._keepalive = self._keepalive, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        if self._service is not None and self._generation > 0:
-            with contextlib.suppress(HnthError, _SessionLost):
-                await self._invoke("Logout", {}, timeout_s=min(2.0, self.options.timeout_s))
-        self._service = None
-        http, self._http = self._http, None
-        if http is not None:
-            await http.aclose()
-
-    async def _login(self, seen_generation: int) -> None:
-        async with self._login_lock:
-            if self._generation != seen_generation:
-                return  # another task logged in again meanwhile
-            challenge = await self._invoke("LoginRequest", {
-                "userName": self._user, "clientType": self.options.client_type})
-            if not isinstance(challenge, bytes | bytearray) or not challenge:
-                raise ProtocolError("no login challenge", device=self._device,
-                                    operation="LoginRequest", expected="randomSequence bytes",
-                                    got=type(challenge).__name__)
-            proof = encrypt_password(self._password.reveal(), bytes(challenge))
-            try:
-                timeout = await self._invoke("Authenticate", {"encryptPassword": proof})
-            except _SessionLost as exc:
-                raise AuthError("login refused", device=self._device,
-                                operation="Authenticate", got=str(exc)) from None
-            if isinstance(timeout, int) and timeout > 0:
-                self._session_timeout_s = float(timeout)
-            self._generation += 1
-
-    async def _keep_alive(self) -> None:
-        interval = self.options.keepalive_s or max(1.0, self._session_timeout_s / 3)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self._call("KeepAlive")
-            except HnthError as exc:  # the next call reports it; keep trying
-                log.warning("%s: keep-alive failed: %s", self._device, exc)
+        await self._session.close()
 
     async def _call(self, operation: str, **params: Any) -> Any:
-        if self._service is None:
-            raise ConnectError("not open", device=self._device, operation=operation,
-                               expected="async with the driver, or await open()")
-        generation = self._generation
-        try:
-            return await self._invoke(operation, params)
-        except _SessionLost:
-            await self._login(generation)
-        try:
-            return await self._invoke(operation, params)
-        except _SessionLost as exc:
-            raise AuthError("session refused after a fresh login", device=self._device,
-                            operation=operation, got=str(exc)) from None
-
-    async def _invoke(self, operation: str, params: dict[str, Any],
-                      timeout_s: float | None = None) -> Any:
-        where = {"device": self._device, "operation": operation}
-        try:
-            async with asyncio.timeout(timeout_s or self.options.timeout_s):
-                return await getattr(self._service, operation)(**params)
-        except Fault as fault:
-            raise self._fault(operation, fault) from None
-        except ReplyTooLarge as exc:
-            raise ReplyTooLarge(exc.message, **where, expected=exc.expected,
-                                got=exc.got) from None
-        except HOSTILE_XML as exc:
-            raise ProtocolError("refused or invalid SOAP reply", **where,
-                                expected="a plain SOAP envelope (no DTD, entities or "
-                                "external references) that matches the WSDL",
-                                got=f"{type(exc).__name__}: {str(exc)[:120]}") from None
-        except TransportError as exc:
-            raise ProtocolError("not a SOAP reply", **where, expected="HTTP 200 or a fault",
-                                got=f"HTTP {exc.status_code}") from None
-        except (builtins.TimeoutError, httpx.TimeoutException):
-            raise TimeoutError("no answer in time", **where,
-                               expected=f"a reply within {timeout_s or self.options.timeout_s}"
-                               " s") from None
-        except httpx.HTTPError as exc:
-            if is_cert_failure(exc):
-                raise PolicyViolation("server certificate not trusted", **where,
-                                      expected="a certificate the trust anchor verifies",
-                                      got=type(exc).__name__) from None
-            raise ConnectError("connection failed", **where,
-                               got=type(exc).__name__) from None
-
-    def _fault(self, operation: str, fault: Fault) -> HnthError | _SessionLost:
-        detail = fault.detail
-        auth = detail.find(f"{{{NAMESPACE}}}AuthenticationFault") if detail is not None \
-            else None
-        conf = detail.find(f"{{{NAMESPACE}}}ConferenceFault") if detail is not None else None
-        if auth is not None:
-            reason = auth.findtext(f"{{{NAMESPACE}}}reason") or ""
-            if reason in (AuthFaultReason.SESSION_EXPIRED, AuthFaultReason.NOT_LOGGED_IN):
-                return _SessionLost(reason)
-            return AuthError("credentials refused", device=self._device, operation=operation,
-                             got=reason or str(fault.message)[:80])
-        if conf is not None:
-            code_text = conf.findtext(f"{{{NAMESPACE}}}errorCode") or ""
-            code: int | str = int(code_text) if code_text.lstrip("-").isdigit() else code_text
-            return DeviceError(conf.findtext(f"{{{NAMESPACE}}}description") or "refused",
-                               code=code, device=self._device, operation=operation,
-                               got=conf.findtext(f"{{{NAMESPACE}}}reason"))
-        return DeviceError(str(fault.message)[:200] or "SOAP fault", code=str(fault.code),
-                           device=self._device, operation=operation)
+        return await self._session.call(operation, **params)
 
     # ---- names ↔ identifiers --------------------------------------------------------
 
@@ -322,12 +151,18 @@ class SmcMcu(Mcu):
         self._uris[(conference, name)] = uri
         self._names[(conference, uri)] = name
 
-    def _participant(self, conference: str, status: Any) -> Participant:
+    def _participant(self, conference: str, status: Any, site: str | None = None
+                     ) -> Participant:
         self._remember(conference, status.name, status.uri)
-        return Participant(conference=conference, name=status.name, address=status.uri,
-                           protocol=SignalProtocol(status.type),
-                           kind=ParticipantKind(status.kind),
-                           state=ConnectionState(status.status), muted=bool(status.isMute))
+        kind = ParticipantKind(status.kind)
+        fields = {"conference": conference, "name": status.name, "address": status.uri,
+                  "protocol": SignalProtocol(status.type), "kind": kind,
+                  "state": ConnectionState(status.status), "muted": bool(status.isMute)}
+        if kind is ParticipantKind.SITE:
+            # the wire has no site id: like codian, a site participant's site is its name
+            with contextlib.suppress(ConfigError):   # a name that is not a valid site id
+                return Participant(**fields, site=site or status.name)
+        return Participant(**fields)
 
     async def _layout_from(self, conference: str, status: Any) -> Layout:
         pics = [SubPicture(p.index, PaneKind(p.type),
@@ -386,7 +221,7 @@ class SmcMcu(Mcu):
         info = {"name": name or endpoint.site, "uri": endpoint.address,
                 "type": endpoint.protocol.value, "kind": kind.value}
         status = await self._on_conf(conference, "addSiteToConfEx", siteInfo=info)
-        return self._participant(conference, status)
+        return self._participant(conference, status, endpoint.site)
 
     async def remove_participant(self, conference: str, participant: str) -> None:
         """``delSiteFromConfEx``."""
@@ -465,5 +300,5 @@ class SmcMcu(Mcu):
         return DeviceHealth(device=self._device, reachable=True,
                             active_calls=sum(s.connectedSiteCount for s in statuses),
                             detail={"conferences": str(len(statuses)),
-                                    "session_timeout_s": str(int(self._session_timeout_s))})
+                                    "session_timeout_s": str(int(self._session.session_timeout_s))})
 

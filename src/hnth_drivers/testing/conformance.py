@@ -13,6 +13,7 @@ from ..driver import Driver
 from ..errors import DeviceError, HnthError, NotSupported
 from ..mcu.base import Mcu
 from ..model import (
+    Call,
     CallStats,
     CameraPosition,
     Capability,
@@ -306,7 +307,12 @@ class McuConformance(_Conformance):
 
 
 class CodecConformance(_Conformance):
-    """Every Codec driver passes these."""
+    """Every Codec driver passes these.
+
+    Provide an open ``driver`` fixture; override ``dial_number`` (a number the device can
+    call) and ``layout_family`` (one it knows) where the defaults do not fit. The tests
+    leave no call up.
+    """
 
     contract = Codec
     capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
@@ -343,13 +349,45 @@ class CodecConformance(_Conformance):
             assert [c for c in await driver.calls() if c.call_id == call.call_id
                     and c.state.value in ("connected", "connecting", "dialling")] == []
 
+    @pytest.fixture
+    def layout_family(self) -> str:
+        """A layout family the device under test knows."""
+        return "equal"
+
+    async def test_calls_have_typed_states(self, driver: Codec, dial_number: str) -> None:
+        self.need(driver, Capability.CALLS)
+        self.need(driver, Capability.DIAL)
+        call = await driver.dial(dial_number)
+        try:
+            listed = await driver.calls()
+            assert all(isinstance(c, Call) and isinstance(c.state, ConnectionState)
+                       for c in listed)
+            assert call.call_id in {c.call_id for c in listed}
+        finally:
+            if driver.supports(Capability.HANG_UP):
+                await driver.hang_up()
+
+    async def test_hang_up_unknown_call_is_a_device_error(self, driver: Codec) -> None:
+        self.need(driver, Capability.HANG_UP)
+        with pytest.raises(DeviceError):
+            await driver.hang_up("987654")
+
+    async def test_set_layout(self, driver: Codec, layout_family: str) -> None:
+        self.need(driver, Capability.CODEC_LAYOUT)
+        await driver.set_layout(layout_family)
+        with pytest.raises(HnthError):
+            await driver.set_layout("no-such-layout-family")
+
     async def test_camera_through_codec(self, driver: Codec) -> None:
         self.need(driver, Capability.CAMERA_CONTROL)
         assert isinstance(driver.camera(1), Camera)
+        with pytest.raises(HnthError):
+            driver.camera(0)
 
     async def test_health(self, driver: Codec) -> None:
         self.need(driver, Capability.HEALTH)
-        assert (await driver.health()).reachable
+        health = await driver.health()
+        assert isinstance(health, DeviceHealth) and health.reachable
 
 
 class CameraConformance(_Conformance):

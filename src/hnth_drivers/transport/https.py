@@ -124,6 +124,40 @@ class _PinningBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def _cert_failure(exc: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        if isinstance(seen, ssl.SSLError) and "PROTOCOL" in (seen.reason or "").upper():
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class _PolicyTransport(httpx.AsyncBaseTransport):
+    """Turns a failed certificate or protocol-version check into PolicyViolation."""
+
+    def __init__(self, inner: httpx.AsyncHTTPTransport, device: str) -> None:
+        self._inner, self._device = inner, device
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx.ConnectError as exc:
+            failure = _cert_failure(exc)
+            if failure is None:
+                raise
+            raise PolicyViolation("the server's TLS certificate or version is refused",
+                                  device=self._device, operation="TLS handshake",
+                                  expected="a certificate verified by the trusted CA, TLS >= 1.2",
+                                  got=(getattr(failure, "verify_message", None)
+                                       or failure.reason or type(failure).__name__)) from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def https_client(
     base_url: str,
     *,
@@ -161,5 +195,6 @@ def https_client(
     if trust.pin_sha256 is not None:
         pool = transport._pool  # httpx keeps its httpcore pool here; no public hook exists
         pool._network_backend = _PinningBackend(pool._network_backend, trust.pin_sha256, label)
-    return httpx.AsyncClient(base_url=base_url, timeout=tmo, transport=transport,
+    return httpx.AsyncClient(base_url=base_url, timeout=tmo,
+                             transport=_PolicyTransport(transport, label),
                              headers=headers, trust_env=False)

@@ -1,0 +1,73 @@
+"""``hnth sim mcu --api smc`` in a real process, ``hnth mcu ... --driver smc`` against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from hnth_drivers.cli import app
+
+PASSWORD = "cli-smc-secret"
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    env = {**os.environ, "HNTH_SIM_PASSWORD": PASSWORD}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from hnth_drivers.cli import main; main()", "sim", "mcu",
+         "--api", "smc", "--listen", "127.0.0.1:0", "--tls-dir", str(tmp_path / "tls"),
+         "--ports", "12"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 20)
+        assert ready, "simulator did not start"
+        line = proc.stdout.readline().split()
+        assert line[:2] == ["READY", "mcu"], line
+        yield f"https://{line[2]}/", tmp_path / "tls" / "ca.pem"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            assert proc.wait(10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def run(args: list[str], audit: Path, password: str = PASSWORD) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args, env={"HNTH_PASSWORD": password,
+                                                "HNTH_AUDIT_LOG": str(audit)})
+    return result.exit_code, result.output
+
+
+def test_cli_against_the_smc_simulator(sim: tuple[str, Path], tmp_path: Path) -> None:
+    url, ca = sim
+    audit = tmp_path / "audit.jsonl"
+    wsdl = httpx.get(f"{url}?wsdl", verify=ssl.create_default_context(cafile=str(ca)),
+                     trust_env=False)
+    assert wsdl.status_code == 200 and f'location="{url}"'.encode() in wsdl.content
+    common = ["--driver", "smc", "--url", url, "--ca", str(ca), "--json"]
+    code, out = run(["mcu", "conferences", *common], audit)
+    assert code == 0 and json.loads(out) == []
+    code, out = run(["mcu", "health", *common], audit)
+    assert code == 0, out
+    health = json.loads(out)
+    assert health["reachable"] is True and health["ports_total"] is None   # not reported
+    code, out = run(["mcu", "participants", "nope", *common], audit)
+    assert code == 3 and "no such conference" in out
+    code, out = run(["mcu", "conferences", *common], audit, password="wrong-pass")
+    assert code == 3 and "credentials refused" in out and "wrong-pass" not in out
