@@ -109,8 +109,11 @@ class McuLink(CascadeLink):
 
     async def up(self) -> None:
         """Dial the master's conference from the slave's, unless the link is up or dialling."""
-        parts = await self.slave.mcu.participants(self.slave.conference)
-        leg = self._slave_side(parts)
+        await self.up_from(await self.slave.mcu.participants(self.slave.conference))
+
+    async def up_from(self, slave_participants: list[Participant]) -> None:
+        """:meth:`up`, given the slave conference's participant list read just before."""
+        leg = self._slave_side(slave_participants)
         if leg is None:
             await self.slave.mcu.add_participant(
                 self.slave.conference,

@@ -125,7 +125,9 @@ class LiveCascade:
         Returns the final state per slave MCU. Raises :class:`TimeoutError` naming the
         links still down after ``wait_s``.
         """
-        await gather_bounded([link.up for link in self._by_depth()], self.concurrency)
+        lists = await self.participant_lists()
+        await gather_bounded([partial(link.up_from, lists[link.slave.mcu_id])
+                              for link in self._by_depth()], self.concurrency)
         return await self.wait_links(wait_s=wait_s, poll_s=poll_s)
 
     async def wait_links(self, *, wait_s: float = 30.0,

@@ -177,16 +177,16 @@ def _switch_table(topo: object, traces: list[object]) -> None:
 
     assert isinstance(topo, Topology)
     table = Table(title="The chair calls sites, one after another", box=box.SIMPLE_HEAD)
-    for col in ("#", "site", "level", "hops", "calls", "RTs", "ms", "chair sees", "30 s"):
-        table.add_column(col, no_wrap=True,
-                         justify="right" if col in ("#", "hops", "calls", "RTs", "ms")
+    for col in ("#", "site", "level", "hops", "calls/RTs", "ms", "chair sees", "≤30 s"):
+        table.add_column(col, no_wrap=True, min_width=len(col),
+                         justify="right" if col in ("#", "hops", "calls/RTs", "ms")
                          else "left")
     for i, tr in enumerate(traces, start=1):
         assert isinstance(tr, SwitchTrace)
         site = topo.site(tr.site)
         verdict = "[green]PASS[/]" if tr.within_limit else "[red]FAIL[/]"
         table.add_row(str(i), tr.site, site.level.value, str(tr.hops),
-                      str(len(tr.actions) + len(tr.confirmations)), str(tr.round_trips),
+                      f"{len(tr.actions) + len(tr.confirmations)}/{tr.round_trips}",
                       f"{tr.total_s * 1000:.0f}", ", ".join(tr.seen or ()) or "-", verdict)
     console.print(table)
     for tr in traces:
