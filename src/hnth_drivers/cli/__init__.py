@@ -47,6 +47,7 @@ _COMMAND_MODULES = (
     "demo",
     "mcu",
     "mcu_smc",
+    "monitor",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")

@@ -1,0 +1,202 @@
+"""``hnth monitor`` (SNMP health and alarms) and ``hnth sim snmp`` (the simulator agent)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from .app import app, sim_app
+from .common import fail, ready, secret_store, typed_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..monitor.alarms import AlarmEngine, AlarmEvent
+    from ..monitor.health import SnmpHealth
+
+ENV_SIM_AUTH = "HNTH_SIM_PASSWORD"
+ENV_SIM_PRIV = "HNTH_SIM_PRIV_PASSWORD"
+
+
+def _split_listen(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        fail(f"--listen wants HOST:PORT, got {listen!r}")
+    return host, int(port)
+
+
+@sim_app.command("snmp")
+def sim_snmp(
+    listen: str = typer.Option("127.0.0.1:1161", "--listen", help="HOST:PORT (port 0: any)."),
+    user: str = typer.Option("admin", "--user", help="SNMPv3 user (SHA-256 + AES-128)."),
+    devices: int = typer.Option(1, "--devices", min=1, max=20000,
+                                help="Simulated devices, one SNMPv3 context each."),
+    prefix: str = typer.Option("dev", "--prefix", help="Device (context) name prefix."),
+    vendor: str = typer.Option("hnth", "--vendor",
+                               help="Extra vendor objects: hnth, polycom-codec, polycom-mcu, "
+                               "cisco-tp."),
+    calls: int = typer.Option(0, "--calls", min=0, max=64, help="Calls each device starts with."),
+    drift: float = typer.Option(0.0, "--drift", min=0.0,
+                                help="Seconds between seeded random drifts of CPU and quality "
+                                "(0: static)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the drift and of injected loss."),
+    reply_delay: float = typer.Option(0.0, "--reply-delay", min=0.0, max=60.0,
+                                      help="Seconds each device waits before answering."),
+    drop_rate: float = typer.Option(0.0, "--drop-rate", min=0.0, max=1.0,
+                                    help="Fraction of requests each device drops."),
+) -> None:
+    """Run the SNMPv3 agent simulator until interrupted; prints ``READY snmp HOST:PORT``.
+
+    Auth key from HNTH_SIM_PASSWORD, privacy key from HNTH_SIM_PRIV_PASSWORD (8+ chars).
+    Device N is the context ``<prefix>NNNN``; the empty context is the first device.
+    """
+    from hnth_sim.snmp import SimVendor, SnmpAgent, devices_named
+
+    host, port = _split_listen(listen)
+    auth, priv = os.environ.get(ENV_SIM_AUTH), os.environ.get(ENV_SIM_PRIV)
+    if not auth or not priv:
+        fail(f"set {ENV_SIM_AUTH} and {ENV_SIM_PRIV} (keys are never taken from argv)")
+    try:
+        kind = SimVendor(vendor)
+    except ValueError:
+        fail(f"--vendor: one of {', '.join(v.value for v in SimVendor)}")
+
+    async def serve() -> None:
+        sims = devices_named(prefix, devices, vendor=kind, seed=seed, drop_rate=drop_rate,
+                             reply_delay_s=reply_delay)
+        for n, dev in enumerate(sims):
+            for c in range(calls):
+                dev.add_call(f"{1000 + n}{c:02d}", jitter_ms=5.0 + c, delay_ms=40.0)
+        async with SnmpAgent(sims, host=host, port=port, user=user, auth_key=auth,
+                             priv_key=priv) as agent:
+            ready("snmp", f"{agent.address[0]}:{agent.address[1]}")
+            while True:
+                await asyncio.sleep(drift or 3600)
+                if drift:
+                    for dev in sims:
+                        dev.drift()
+
+    with typed_errors(), contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+
+
+def _health_json(h: SnmpHealth) -> dict[str, Any]:
+    return {
+        "device": h.device, "reachable": h.reachable, "polled_at": h.polled_at,
+        "vendor": h.vendor, "uptime_s": h.uptime_s, "rebooted": h.rebooted,
+        "descr": h.descr, "cpu_load_percent": h.cpu_load_percent,
+        "active_calls": h.active_calls, "active_conferences": h.active_conferences,
+        "interfaces": [{"index": i.index, "name": i.name, "oper_status": i.oper_status}
+                       for i in h.interfaces],
+        "calls": [{"call": c.call, "remote": c.remote, "loss_percent": c.loss_percent,
+                   "audio_loss_percent": c.audio_loss_percent,
+                   "video_loss_percent": c.video_loss_percent, "jitter_ms": c.jitter_ms,
+                   "delay_ms": c.delay_ms} for c in h.calls],
+        "error": h.error,
+    }
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.0f}{unit}"
+
+
+def _table(readings: list[SnmpHealth], alarms: AlarmEngine) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Device health (SNMPv3)")
+    for col in ("device", "state", "uptime", "cpu", "calls", "links down", "delay/jitter",
+                "alarms"):
+        table.add_column(col)
+    active: dict[str, list[AlarmEvent]] = {}
+    for event in alarms.active():
+        active.setdefault(event.device, []).append(event)
+    for h in readings:
+        state = ("[green]up" if not h.error else "[red]error") if h.reachable else "[red]down"
+        worst = max(h.calls, key=lambda c: (c.delay_ms or 0) + 10 * (c.jitter_ms or 0),
+                    default=None)
+        worst_text = "-" if worst is None else (
+            f"{_fmt(worst.delay_ms)}/{_fmt(worst.jitter_ms)} ms")
+        table.add_row(h.device, state, _fmt(h.uptime_s, "s"), _fmt(h.cpu_load_percent, "%"),
+                      _fmt(h.active_calls), ", ".join(i.label for i in h.interfaces_down) or "-",
+                      worst_text, "; ".join(e.kind.value for e in active.get(h.device, []))
+                      or "-")
+    return table
+
+
+@app.command("monitor")
+def monitor(
+    targets: Path = typer.Option(..., "--targets", help="Targets file (TOML or JSON)."),
+    once: bool = typer.Option(False, "--once",
+                              help="Poll once, print, exit (1 if any alarm or poll error)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output (JSON lines "
+                                 "when live)."),
+    interval: float = typer.Option(10.0, "--interval", min=0.1, help="Seconds between sweeps."),
+    max_in_flight: int = typer.Option(32, "--max-in-flight", min=1, max=1024,
+                                      help="SNMP requests in flight at once."),
+) -> None:
+    """Watch device health and call quality over SNMPv3; show alarms as they happen.
+
+    Keys come from HNTH_PASSWORD / HNTH_PRIV_PASSWORD (or the variables or secret-store
+    names the targets file gives), never from argv or the file itself.
+    """
+    from ..monitor import (
+        AlarmEngine,
+        SnmpMonitor,
+        SnmpPoller,
+        load_profiles,
+        load_targets,
+    )
+    from ..security.policy import STRICT
+
+    if not targets.is_file():
+        fail(f"no such file: {targets}")
+
+    def store_get(name: str) -> Any:
+        return secret_store().get(name)
+
+    async def run() -> int:
+        spec = load_targets(targets, store=store_get)
+        profiles = load_profiles(spec.vendor_tables)
+        alarms = AlarmEngine()
+        async with SnmpPoller(STRICT, max_in_flight=max_in_flight, profiles=profiles) as poller:
+            watch = SnmpMonitor(poller, spec.targets, alarms, interval=interval)
+            if once:
+                readings = await watch.sweep()
+                if as_json:
+                    typer.echo(json.dumps({
+                        "devices": [_health_json(h) for h in readings],
+                        "alarms": [e.to_json() for e in alarms.active()]}, indent=2))
+                else:
+                    from .common import console
+                    console.print(_table(readings, alarms))
+                failed = alarms.active() or any(h.error for h in readings)
+                return 1 if failed else 0
+            if as_json:
+                alarms.on_event(lambda e: print(json.dumps({"event": e.to_json()}), flush=True))
+                while True:
+                    readings = await watch.sweep()
+                    print(json.dumps({"sweep": [_health_json(h) for h in readings]}),
+                          flush=True)
+                    await asyncio.sleep(interval)
+            from rich.live import Live
+
+            with Live(auto_refresh=False) as live:
+                while True:
+                    readings = await watch.sweep()
+                    live.update(_table(readings, alarms), refresh=True)
+                    await asyncio.sleep(interval)
+
+    with typed_errors():
+        try:
+            code = asyncio.run(run())
+        except KeyboardInterrupt:
+            code = 0
+    sys.stdout.flush()
+    raise typer.Exit(code)

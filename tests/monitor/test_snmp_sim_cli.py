@@ -1,0 +1,128 @@
+"""The simulator's object view (no network) and the two CLI commands end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pysnmp.proto.rfc1902 import Gauge32
+
+from hnth_drivers.errors import ConfigError
+from hnth_sim.snmp import MibView, SimDevice, SimVendor, render
+from hnth_sim.snmp.mib import CALL_ENTRY, HNTH_SIM
+
+from .conftest import AUTH_KEY, PRIV_KEY
+
+HNTH = [sys.executable, "-c", "from hnth_drivers.cli import main; main()"]
+
+
+def test_view_is_sorted_and_answers_get_and_next() -> None:
+    dev = SimDevice("codec-7", clock=lambda: 12.5, boot_at=10.0)
+    dev.add_call("84-1", audio_loss_percent=12.34, jitter_ms=7.6)
+    items = render(dev)
+    oids = [oid for oid, _ in items]
+    assert oids == sorted(oids) and len(set(oids)) == len(oids)
+    view = MibView(dev)
+    assert int(view.get((1, 3, 6, 1, 2, 1, 1, 3, 0))) == 250   # 2.5 s in ticks
+    assert view.get((1, 3, 6, 1, 2, 1, 1, 3)) is None
+    assert int(view.get((*CALL_ENTRY, 3, 1))) == 1234           # 0.01 % units
+    assert int(view.get((*CALL_ENTRY, 5, 1))) == 8
+    nxt = view.next((1, 3, 6, 1, 4, 1, 32473))
+    assert nxt is not None and nxt[0] == (*HNTH_SIM, 1, 1, 0) and isinstance(nxt[1], Gauge32)
+    assert view.next(oids[-1]) is None
+
+
+def test_vendor_objects_and_injection() -> None:
+    dev = SimDevice("cts", vendor=SimVendor.CISCO_TP)
+    idx = dev.add_call("x", video_loss_percent=5)
+    view = MibView(dev)
+    assert int(view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx))) == 500
+    dev.end_call(idx)
+    assert MibView(dev).get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx)) is None
+    with pytest.raises(ConfigError):
+        dev.set_link(9, False)
+    with pytest.raises(ConfigError):
+        dev.set_cpu(101)
+    with pytest.raises(ConfigError):
+        dev.set_quality(99, jitter_ms=1)
+    with pytest.raises(ConfigError):
+        SimDevice("bad name\n")
+
+
+@pytest.fixture
+def sim_process() -> Iterator[tuple[str, int]]:
+    env = {**os.environ, "HNTH_SIM_PASSWORD": AUTH_KEY, "HNTH_SIM_PRIV_PASSWORD": PRIV_KEY}
+    proc = subprocess.Popen([*HNTH, "sim", "snmp", "--listen", "127.0.0.1:0", "--devices",
+                             "3", "--calls", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # the simulator prints READY within seconds
+        assert line.startswith("READY snmp 127.0.0.1:"), line + (proc.stderr.read()
+                                                                 if proc.poll() else "")
+        host, port = line.split()[2].rsplit(":", 1)
+        yield host, int(port)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)  # also closes the pipes
+
+
+def test_sim_refuses_missing_keys() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HNTH_SIM_")}
+    done = subprocess.run([*HNTH, "sim", "snmp", "--listen", "127.0.0.1:0"], env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "HNTH_SIM_PASSWORD" in done.stderr
+
+
+def test_monitor_once_json_against_the_simulator(sim_process: tuple[str, int],
+                                                 tmp_path: Path) -> None:
+    host, port = sim_process
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f'''
+[defaults]
+host = "{host}"
+port = {port}
+vendor = "hnth-sim"
+timeout = 0.5
+retries = 1
+[[target]]
+name = "dev0001"
+context = "dev0001"
+[[target]]
+name = "dev0003"
+context = "dev0003"
+''')
+    env = {**os.environ, "HNTH_PASSWORD": AUTH_KEY, "HNTH_PRIV_PASSWORD": PRIV_KEY}
+    done = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once", "--json"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [d["device"] for d in report["devices"]] == ["dev0001", "dev0003"]
+    assert all(d["reachable"] and d["active_calls"] == 2 for d in report["devices"])
+    assert report["alarms"] == []
+    assert AUTH_KEY not in done.stdout + done.stderr
+    table = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert table.returncode == 0 and "dev0003" in table.stdout
+    # A device that does not exist on the agent: down, alarm, exit 1.
+    targets.write_text(targets.read_text() + '[[target]]\nname = "ghost"\ncontext = "x"\n')
+    down = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once", "--json"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 1
+    alarms = json.loads(down.stdout)["alarms"]
+    assert [(a["kind"], a["device"]) for a in alarms] == [("device_down", "ghost")]
+
+
+def test_the_docs_polling_example_runs() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "monitoring.md").read_text()
+    start = doc.index("```python\nimport asyncio") + len("```python\n")
+    code = doc[start:doc.index("```", start)]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "room0001 True" in done.stdout and "[60.0]" in done.stdout

@@ -1,0 +1,200 @@
+"""Vendor tables (data, user-extensible) and the readings → health interpretation.
+
+The OIDs checked here are the PROTOCOLS.md §8 facts, written out by hand, not read back
+from our simulator.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hnth_drivers.errors import ConfigError
+from hnth_drivers.monitor import (
+    InterfaceStatus,
+    builtin_profiles,
+    interpret,
+    load_profiles,
+    load_targets,
+)
+from hnth_drivers.monitor.health import SnmpHealth
+from hnth_drivers.monitor.vendors import parse_oid
+from hnth_sim.snmp import mib
+
+P8 = {  # PROTOCOLS.md §8
+    "sysDescr": "1.3.6.1.2.1.1.1.0", "sysUpTime": "1.3.6.1.2.1.1.3.0",
+    "ifOperStatus": "1.3.6.1.2.1.2.2.1.8", "hrProcessorLoad": "1.3.6.1.2.1.25.3.3.1.2",
+    "polycomLoss": "1.3.6.1.4.1.2684.1.1.21.0", "polycomJitter": "1.3.6.1.4.1.2684.1.1.22.0",
+    "polycomLatency": "1.3.6.1.4.1.2684.1.1.23.0",
+    "polycomConferences": "1.3.6.1.4.1.13885.101.1.5.1.0",
+    "ctsRxTotal": "1.3.6.1.4.1.9.9.644.1.4.10.1.12",
+    "ctsRxLost": "1.3.6.1.4.1.9.9.644.1.4.10.1.13",
+    "ctsMaxJitter": "1.3.6.1.4.1.9.9.644.1.4.10.1.25",
+}
+
+
+def o(name: str) -> tuple[int, ...]:
+    return parse_oid(P8[name])
+
+
+def test_builtin_tables_hold_the_protocol_facts() -> None:
+    p = builtin_profiles()
+    assert {"mib2", "hnth-sim", "polycom-codec", "polycom-mcu", "cisco-tp"} <= set(p)
+    for name in ("mib2", "hnth-sim", "polycom-codec", "polycom-mcu", "cisco-tp"):
+        prof = p[name]  # every profile extends MIB-II
+        assert prof.descr and prof.descr.oid == o("sysDescr")
+        assert prof.uptime and prof.uptime.oid == o("sysUpTime")
+        assert prof.if_oper_status and prof.if_oper_status.oid == o("ifOperStatus")
+        assert prof.cpu_load and prof.cpu_load.oid == o("hrProcessorLoad")
+    codec = p["polycom-codec"].call_scalars
+    assert (codec["loss_percent"].oid, codec["jitter_ms"].oid, codec["delay_ms"].oid) == (
+        o("polycomLoss"), o("polycomJitter"), o("polycomLatency"))
+    mcu = p["polycom-mcu"].active_conferences
+    assert mcu is not None and mcu.oid == o("polycomConferences")
+    cts = p["cisco-tp"].call_table
+    assert (cts["rx_packets"].oid, cts["rx_lost_packets"].oid, cts["jitter_ms"].oid) == (
+        o("ctsRxTotal"), o("ctsRxLost"), o("ctsMaxJitter"))
+
+
+def test_simulator_subtree_matches_the_hnth_sim_table() -> None:
+    prof = builtin_profiles()["hnth-sim"]
+    assert prof.active_calls and prof.active_calls.oid == mib.CALL_COUNT
+    table = {k: (m.oid, m.scale) for k, m in prof.call_table.items()}
+    assert table == {
+        "remote": ((*mib.CALL_ENTRY, 2), 1.0),
+        "audio_loss_percent": ((*mib.CALL_ENTRY, 3), 0.01),
+        "video_loss_percent": ((*mib.CALL_ENTRY, 4), 0.01),
+        "jitter_ms": ((*mib.CALL_ENTRY, 5), 1.0),
+        "delay_ms": ((*mib.CALL_ENTRY, 6), 1.0),
+    }
+
+
+def test_users_extend_and_override_without_code(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.toml"
+    extra.write_text('''
+format = "hnth-snmp-vendors"
+version = 1
+[profiles.acme-codec]
+extends = "mib2"
+description = "Acme codec"
+active_calls = "1.3.6.1.4.1.99999.1.1.0"
+[profiles.acme-codec.call_table]
+loss_percent = { oid = "1.3.6.1.4.1.99999.1.2.1.3", scale = 0.1 }
+jitter_ms = "1.3.6.1.4.1.99999.1.2.1.4"
+[profiles.mib2]
+cpu_load = "1.3.6.1.4.1.2021.11.9.0"
+''')
+    p = load_profiles([extra])
+    acme = p["acme-codec"]
+    assert acme.uptime == builtin_profiles()["mib2"].uptime
+    assert acme.call_table["loss_percent"].scale == 0.1
+    assert p["mib2"].cpu_load and p["mib2"].cpu_load.oid[-3:] == (11, 9, 0)
+    assert "polycom-codec" in p  # built-ins stay
+
+
+@pytest.mark.parametrize("profiles", [
+    {"x": {"extends": "nope"}},
+    {"x": {"uptime": "1.3.six"}},
+    {"x": {"uptime": {"oid": "1.3.6.1", "scale": -1}}},
+    {"x": {"call_table": {"mos": "1.3.6.1.4.1.1"}}},
+    {"x": {"colour": "blue"}},
+    {"x": "1.3.6.1"},
+])
+def test_bad_tables_are_config_errors(tmp_path: Path, profiles: dict[str, object]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "hnth-snmp-vendors", "version": 1,
+                               "profiles": profiles}))
+    with pytest.raises(ConfigError):
+        load_profiles([bad])
+    (tmp_path / "other.json").write_text('{"profiles": {}}')
+    with pytest.raises(ConfigError):
+        load_profiles([tmp_path / "other.json"])
+
+
+def _cols(*pairs: tuple[str, dict[tuple[int, ...], int | str | None]]
+          ) -> dict[tuple[int, ...], dict[tuple[int, ...], int | str | None]]:
+    return {o(name): rows for name, rows in pairs}
+
+
+def test_interpret_mib2_and_polycom_codec() -> None:
+    prof = builtin_profiles()["polycom-codec"]
+    scalars = {o("sysDescr"): "Polycom HDX", o("sysUpTime"): 123456,
+               o("polycomLoss"): 4, o("polycomJitter"): 35, o("polycomLatency"): 180}
+    cols = _cols(("ifOperStatus", {(1,): 1, (2,): 7}), ("hrProcessorLoad", {(1,): 10, (2,): 31}))
+    h = interpret("room-1", prof, scalars, cols, polled_at=1.0)
+    assert (h.descr, h.uptime_s, h.cpu_load_percent) == ("Polycom HDX", 1234.56, 20.5)
+    assert h.interfaces == (InterfaceStatus(1, 1), InterfaceStatus(2, 7))
+    assert [i.index for i in h.interfaces_down] == [2]
+    (call,) = h.calls
+    assert (call.call, call.loss_percent, call.jitter_ms, call.delay_ms) == ("*", 4, 35, 180)
+    assert call.to_call_stats().loss_percent == 4
+
+
+def test_interpret_cisco_loss_from_packet_counts() -> None:
+    prof = builtin_profiles()["cisco-tp"]
+    cols = _cols(("ctsRxTotal", {(7,): 20_000, (9,): 0}), ("ctsRxLost", {(7,): 500, (9,): 0}),
+                 ("ctsMaxJitter", {(7,): 12, (9,): 4}))
+    h = interpret("cts-1", prof, {o("sysUpTime"): 100}, cols, polled_at=1.0)
+    assert [(c.call, c.loss_percent, c.jitter_ms) for c in h.calls] == [
+        ("7", 2.5, 12), ("9", None, 4)]
+    assert h.active_calls == 2
+
+
+def test_missing_objects_are_none_not_zero() -> None:
+    prof = builtin_profiles()["polycom-mcu"]
+    h = interpret("rmx", prof, {o("sysUpTime"): None, o("polycomConferences"): None}, {},
+                  polled_at=1.0)
+    assert h.reachable and h.uptime_s is None and h.active_conferences is None
+    assert h.cpu_load_percent is None and h.interfaces == () and h.calls == ()
+
+
+def test_reboot_detection_and_ticks_wrap() -> None:
+    prof = builtin_profiles()["mib2"]
+
+    def at(ticks: int, prev: SnmpHealth | None = None) -> SnmpHealth:
+        return interpret("d", prof, {o("sysUpTime"): ticks}, {}, polled_at=0, previous=prev)
+
+    first = at(500_000)
+    assert not first.rebooted
+    assert at(600_000, first).rebooted is False
+    assert at(1_000, first).rebooted is True
+    near_wrap = at(2**32 - 1_000)
+    assert at(5_000, near_wrap).rebooted is False  # a 497-day wrap, not a restart
+
+
+def test_targets_file(tmp_path: Path) -> None:
+    f = tmp_path / "targets.toml"
+    f.write_text('''
+vendor_tables = ["extra.json"]
+[defaults]
+user = "monitor"
+timeout = 0.5
+vendor = "hnth-sim"
+[[target]]
+name = "mcu-hanoi"
+host = "10.0.0.5"
+vendor = "polycom-mcu"
+[[target]]
+name = "room-7"
+host = "10.0.0.7"
+port = 1161
+context = "dev0007"
+priv_key_env = "ROOM7_PRIV"
+''')
+    env = {"HNTH_PASSWORD": "auth-pass-1", "HNTH_PRIV_PASSWORD": "priv-pass-1",
+           "ROOM7_PRIV": "room-7-priv"}
+    spec = load_targets(f, env=env)
+    a, b = spec.targets
+    assert (a.name, a.port, a.vendor, a.timeout, a.context) == (
+        "mcu-hanoi", 161, "polycom-mcu", 0.5, "")
+    assert (b.port, b.vendor, b.context) == (1161, "hnth-sim", "dev0007")
+    assert b.credentials.priv_key and b.credentials.priv_key.reveal() == "room-7-priv"  # type: ignore[union-attr]
+    assert spec.vendor_tables == (tmp_path / "extra.json",)
+    assert "auth-pass" not in repr(a)
+    with pytest.raises(ConfigError, match="HNTH_PRIV_PASSWORD"):
+        load_targets(f, env={"HNTH_PASSWORD": "auth-pass-1"})
+    f.write_text('[[target]]\nname = "x"\nhost = "h"\ncommunity = "public"\n')
+    with pytest.raises(ConfigError, match="unknown field"):
+        load_targets(f, env=env)
