@@ -47,6 +47,7 @@ _COMMAND_MODULES = (
     "demo",
     "mcu",
     "mcu_smc",
+    "meeting",
     "monitor",
 )
 for _module in _COMMAND_MODULES:
