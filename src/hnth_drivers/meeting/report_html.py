@@ -20,15 +20,25 @@ __all__ = ["render_html"]
 
 _MAX_BARS = 40  # a chart with more bars than this shows the worst ones
 
+SERIES_COLOURS = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457")
+"""Colours of the series of the bar and line charts, in order (opaque)."""
+VERDICT_COLOURS = {"good": "#2e7d32", "poor": "#c62828", "unknown": "#9e9e9e"}
+"""Colours of the verdict pie."""
+
 
 def _pygal() -> Any:
     # pygal ships no type information: reach it through importlib, typed as Any.
     return importlib.import_module("pygal")
 
 
-def _chart(kind: str, title: str, *, height: int = 360, **options: Any) -> Any:
+def _chart(kind: str, title: str, *, height: int = 360,
+           colours: Sequence[str] = SERIES_COLOURS, **options: Any) -> Any:
     pygal = _pygal()
+    style = importlib.import_module("pygal.style").Style(
+        colors=tuple(colours), opacity="1", opacity_hover="1", background="white",
+        plot_background="white", font_family="sans-serif")
     config = pygal.Config(js=[], disable_xml_declaration=True, width=900, height=height,
+                          style=style,
                           title=title, explicit_size=False, legend_at_bottom=True,
                           truncate_label=-1, print_values=False, **options)
     return getattr(pygal, kind)(config)
@@ -40,7 +50,7 @@ def _svg(chart: Any) -> str:
 
 def _switch_chart(report: QualityReport) -> str:
     chart = _chart("Line", "Switch times against the 30-second rule (s)", stroke=True,
-                   x_label_rotation=30, show_minor_x_labels=False)
+                   x_label_rotation=30)
     chart.x_labels = [s.site for s in report.switches]
     chart.add("switch time (s)", [s.seconds for s in report.switches], stroke=False,
               dots_size=5)
@@ -77,8 +87,8 @@ def _carrier_chart(report: QualityReport) -> str:
 
 def _verdict_chart(report: QualityReport) -> str:
     chart = _chart("Pie", "Sites by call-quality verdict (p95 against the thresholds)",
-                   inner_radius=0.45)
-    for verdict in ("good", "poor", "unknown"):
+                   inner_radius=0.45, colours=tuple(VERDICT_COLOURS.values()))
+    for verdict in VERDICT_COLOURS:
         chart.add(verdict, sum(1 for s in report.sites if s.verdict == verdict))
     return _svg(chart)
 
