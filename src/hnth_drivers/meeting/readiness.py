@@ -285,9 +285,26 @@ class ReadinessCheck:
 
     # ---- the sweep ----------------------------------------------------------------------
 
-    async def run(self, progress: Callable[[int], None] | None = None) -> ReadinessReport:
+    async def test_calls(self, progress: Callable[[int], None] | None = None
+                         ) -> tuple[TestCall, ...]:
+        """The chair's test calls, one after another (none without a switcher)."""
+        calls: list[TestCall] = []
+        if self.switcher is None:
+            return ()
+        for site in self.pick_test_sites():
+            try:
+                calls.append(TestCall.of(await self.switcher.switch_to(site)))
+            except HnthError as exc:
+                calls.append(TestCall(site, 0.0, False, _describe(exc)))
+            if progress is not None:
+                progress(1)
+        return tuple(calls)
+
+    async def run(self, progress: Callable[[int], None] | None = None, *,
+                  calls: Sequence[TestCall] | None = None) -> ReadinessReport:
         """Sweep every site; ``progress(n)`` is told of each batch of ``n`` sites checked
-        (the MCU sweep first, then each test call counts as one more step)."""
+        (the MCU sweep first, then each test call counts as one more step). ``calls``:
+        test calls already made (:meth:`test_calls`), else they are made now."""
         t0 = time.perf_counter()
         cascade = self.cascade
         per_mcu: dict[str, list[str]] = {}
@@ -304,19 +321,11 @@ class ReadinessCheck:
                                              cascade.concurrency))
         links = self._link_states(readings)
         probed = await self._probe_rooms()
-        calls: dict[str, TestCall] = {}
-        if self.switcher is not None:
-            for site in self.pick_test_sites():
-                try:
-                    call = TestCall.of(await self.switcher.switch_to(site))
-                except HnthError as exc:
-                    call = TestCall(site, 0.0, False, _describe(exc))
-                calls[site] = call
-                if progress is not None:
-                    progress(1)
-        rows = tuple(self._row(site, readings, links, probed, calls)
+        made = tuple(calls) if calls is not None else await self.test_calls(progress)
+        by_site = {c.site: c for c in made}
+        rows = tuple(self._row(site, readings, links, probed, by_site)
                      for site in cascade.sites)
-        return ReadinessReport(rows, tuple(calls.values()), self.thresholds, time.time(),
+        return ReadinessReport(rows, made, self.thresholds, time.time(),
                                time.perf_counter() - t0)
 
     def _link_states(self, readings: Mapping[str, _McuReading]) -> dict[str, ConnectionState]:
