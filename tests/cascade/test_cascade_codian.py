@@ -100,3 +100,53 @@ async def test_one_socket_each_mcu_only_its_own_api(tls_dir: Path) -> None:
             assert (await client.post(f"{base}/mcu/b/RPC2", content=b"x")).status_code == 404
             assert (await client.post(f"{base}/smc/a/", content=b"x")).status_code == 404
             assert (await client.get(f"{base}/smc/b/?wsdl")).status_code == 200
+
+
+async def test_deadline_cancels_cleanly_over_https(wired: tuple[NationalSim, LiveCascade],
+                                                   tmp_path: Path) -> None:
+    import asyncio
+    sim, cascade = wired
+    await cascade.up(wait_s=5)
+    sw = Switcher(cascade, operator=Operator("central", Role.CENTRAL_OPERATOR), tree=_tree(),
+                  audit=None, view_of=lambda: sim.view_of("m0", "gov"))
+    sim.mcu("m2").faults.latency_ms = 3000
+    trace = await sw.switch_to("s3", deadline_s=0.3)
+    assert not trace.ok and trace.reason is not None and "deadline" in trace.reason
+    assert trace.total_s < 1.5
+    left = [t for t in asyncio.all_tasks()   # no call of the switch is left running
+            if "_Recorder" in getattr(t.get_coro(), "__qualname__", "")]
+    assert left == []
+    sim.mcu("m2").faults.latency_ms = 0
+    again = await sw.switch_to("s3")
+    assert again.ok, again.reason
+    assert sim.view_of("m0", "gov") == ("s3",)
+
+
+async def test_participant_status_matches_the_list(
+        wired: tuple[NationalSim, LiveCascade]) -> None:
+    from hnth_drivers.errors import DeviceError
+    sim, cascade = wired
+    await cascade.up(wait_s=5)
+    for node in cascade.nodes.values():
+        listed = {p.name: p for p in await node.driver.participants(sim.conference)}
+        for name, p in listed.items():
+            assert await node.driver.participant(sim.conference, name) == p
+        with pytest.raises(DeviceError):
+            await node.driver.participant(sim.conference, "nobody-here")
+
+
+async def test_watchdog_redials_a_dropped_link_over_the_wire(
+        wired: tuple[NationalSim, LiveCascade], tmp_path: Path) -> None:
+    from hnth_drivers.cascade.watchdog import EventKind, Watchdog, WatchdogEvent
+    sim, cascade = wired
+    await cascade.up(wait_s=5)
+    events: list[WatchdogEvent] = []
+    audit = AuditLog(tmp_path / "w.jsonl", durable=False)
+    dog = Watchdog(cascade, notify=events.append, audit=audit)
+    sim.mcu("m3").drop(sim.conference, "uplink")
+    await dog.poll_once()
+    await dog.poll_once()
+    assert [(e.kind, e.mcu) for e in events] == [
+        (EventKind.DROPPED, "m3"), (EventKind.REDIALED, "m3"), (EventKind.RECOVERED, "m3")]
+    assert await cascade.links["m3"].state() is ConnectionState.CONNECTED
+    assert audit.records == 3

@@ -89,3 +89,25 @@ def test_vn_2021_simulation_fits_in_memory(tmp_path: Path) -> None:
     assert len(sim.sites) == 11_371 and len(sim.mcus) == len(the_plan.mcus)
     assert {m.api for m in sim.mcus.values()} == {"codian", "smc"}
     assert peak < 200 * 1024 * 1024
+
+
+async def test_demo_fails_when_a_site_is_down(tmp_path: Path) -> None:
+    def unplug(meeting: object) -> None:
+        from hnth_drivers.cli.simulated import SimulatedMeeting
+        assert isinstance(meeting, SimulatedMeeting)
+        mcu = meeting.plan.mcu_of("p2-d1-c2")
+        meeting.sim.mcu(mcu).drop(meeting.sim.conference, "p2-d1-c2")
+
+    result = await run_demo(small_topology(), latency_ms=0, per_level=1, seed=1,
+                            audit_path=tmp_path / "audit.jsonl", prepare=unplug)
+    assert not result.ok
+    failed = [name for name, ok, _ in result.steps if not ok]
+    assert failed == ["site connection states"]
+
+
+def test_demo_needs_no_test_dependency() -> None:
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['pytest'] = None; "
+            "import hnth_drivers.cli.demo, hnth_drivers.cli.simulated, hnth_sim.network")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

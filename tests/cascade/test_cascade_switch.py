@@ -29,12 +29,12 @@ async def test_switch_through_hops_shows_the_site_to_the_chair(
     assert chain.net.view_of("m0", CONF, "gov") == (site,)
     assert site in chain.net.audio_of("m0", CONF, "gov")
     assert trace.round_trips == 2
-    # one show_full_screen per MCU on the path, plus the unmute
+    # per MCU on the path: show full-screen and unmute what it shows
     assert sorted(c.operation for c in trace.actions) == sorted(
-        ["show_full_screen"] * (hops + 1) + ["mute"])
-    # per MCU: the layout toward the chair and that leg's state; plus the site itself
-    assert len(trace.confirmations) == 2 * (hops + 1) + 1
-    assert all(c.operation in ("layout", "participant") for c in trace.confirmations)
+        ["show_full_screen", "mute"] * (hops + 1))
+    # per MCU: the layout toward the chair, that leg's state, the participant shown
+    assert sorted(c.operation for c in trace.confirmations) == sorted(
+        ["layout", "participant", "participant"] * (hops + 1))
     assert trace.seen == (site,)
 
 
@@ -47,11 +47,26 @@ async def test_switching_back_and_forth(chain: Chain) -> None:
         assert chain.chair_view() == (site,)
 
 
-async def test_muted_site_is_unmuted(chain: Chain) -> None:
+async def test_the_sound_path_is_opened(chain: Chain) -> None:
     await chain.cascade.up(wait_s=1)
     chain.net.mcu("m2").mute(CONF, "s2", True)
-    trace = await switcher(chain).switch_to("s2")
-    assert trace.ok and not chain.net.mcu("m2").participant(CONF, "s2").muted
+    master_leg = chain.cascade.links["m1"].master_leg
+    chain.net.mcu("m0").mute(CONF, master_leg, True)     # the link from m1 muted on m0
+    assert "s2" not in chain.net.audio_of("m0", CONF, "gov")
+    hears = lambda: chain.net.audio_of("m0", CONF, "gov")  # noqa: E731
+    trace = await switcher(chain, hears=hears).switch_to("s2")
+    assert trace.ok, trace.reason
+    assert not chain.net.mcu("m2").participant(CONF, "s2").muted
+    assert "s2" in chain.net.audio_of("m0", CONF, "gov")
+
+
+async def test_without_the_policy_a_muted_link_fails_the_sound_check(chain: Chain) -> None:
+    await chain.cascade.up(wait_s=1)
+    chain.net.mcu("m0").mute(CONF, chain.cascade.links["m1"].master_leg, True)
+    hears = lambda: chain.net.audio_of("m0", CONF, "gov")  # noqa: E731
+    trace = await switcher(chain, hears=hears, unmute_path=False).switch_to("s1")
+    assert not trace.ok and trace.reason == "the chair does not hear s1"
+    assert chain.chair_view() == ("s1",)                  # the picture is there
 
 
 async def test_slow_mcu_beyond_the_deadline_fails_cleanly(chain: Chain) -> None:
@@ -107,3 +122,9 @@ async def test_limit_is_configurable(chain: Chain) -> None:
     chain.net.mcu("m1").faults.latency_ms = 30
     trace = await switcher(chain, limit_s=0.01, deadline_s=5).switch_to("s1")
     assert trace.ok and trace.verdict == "FAIL" and not trace.within_limit
+
+
+async def test_unknown_site_is_a_config_error(chain: Chain) -> None:
+    from hnth_drivers.errors import ConfigError
+    with pytest.raises(ConfigError):
+        await switcher(chain).switch_to("nowhere")

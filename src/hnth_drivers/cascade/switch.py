@@ -7,14 +7,16 @@ independent: each MCU only changes what it sends on one leg):
 - the site's MCU shows the site full-screen on its uplink (on the master: to the chair);
 - each intermediate MCU shows the incoming link from below full-screen on its uplink;
 - the master shows that link full-screen on the chair's screen;
-- the site's audio is unmuted (``unmute_site``, the default policy).
+- the sound path is opened (``unmute_path``, the default policy): the site, and on each
+  MCU above it the incoming link that carries its sound, are unmuted.
 
 Then it **confirms**, in one concurrent round: every MCU on the path reads back the
-layout it sends on the leg toward the chair and that leg's state (connected), and the
-site's MCU the site itself (connected and, by policy, unmuted): small status queries
-(:meth:`~hnth_drivers.mcu.base.Mcu.participant`), never a whole participant list. In simulation a
-``view_of`` callable (the model's ``view_of`` of the chair) must also show exactly the
-site. The confirmation is never skipped.
+layout it sends on the leg toward the chair, that leg's state, and the participant it
+shows (connected and, by policy, unmuted) — small status queries
+(:meth:`~hnth_drivers.mcu.base.Mcu.participant`), never a whole participant list. In
+simulation, ``view_of`` (the model's view of the chair's screen) must show exactly the
+site and ``hears`` (what the chair hears) must include it. The confirmation is never
+skipped.
 
 The returned :class:`SwitchTrace` has every call with its duration, the total, the round
 trips on the critical path (2: actions, then confirmation) and the verdict against the
@@ -133,21 +135,24 @@ class Switcher:
 
     ``operator`` and ``tree`` authorise each switch; ``audit`` records it.
     ``limit_s`` is the rule (30 s); ``deadline_s`` (default: the limit) cancels a switch
-    that takes longer. ``view_of`` (simulation) returns what the chair sees.
+    that takes longer. ``view_of`` and ``hears`` (simulation) return the sites the chair
+    sees and hears.
     """
 
     def __init__(self, cascade: LiveCascade, *, operator: Operator, tree: SiteTree,
                  audit: AuditLog | None, limit_s: float = NATIONAL_LIMIT_S,
-                 deadline_s: float | None = None, unmute_site: bool = True,
-                 view_of: Callable[[], tuple[str, ...]] | None = None) -> None:
+                 deadline_s: float | None = None, unmute_path: bool = True,
+                 view_of: Callable[[], tuple[str, ...]] | None = None,
+                 hears: Callable[[], frozenset[str]] | None = None) -> None:
         self.cascade = cascade
         self.operator = operator
         self.tree = tree
         self.audit = audit
         self.limit_s = limit_s
         self.deadline_s = deadline_s if deadline_s is not None else limit_s
-        self.unmute_site = unmute_site
+        self.unmute_path = unmute_path
         self.view_of = view_of
+        self.hears = hears
 
     def steps(self, site: str) -> list[_Step]:
         """The per-MCU actions of a switch to ``site`` (site's MCU first, master last)."""
@@ -166,13 +171,15 @@ class Switcher:
     async def switch_to(self, site: str, *, deadline_s: float | None = None) -> SwitchTrace:
         """Put ``site`` on the chair's screen, confirm it, audit it; see the module doc.
 
-        Raises :class:`AccessDenied` (audited) when the operator may not; every other
-        failure (device errors, a missed deadline) comes back as a failed trace.
+        Raises :class:`AccessDenied` (audited) when the operator may not, and
+        :class:`~hnth_drivers.errors.ConfigError` for a site that is not in the meeting;
+        every other failure (device errors, a missed deadline) comes back as a failed
+        trace.
         """
         try:
             authorize(self.operator, Action.MCU_CONTROL, site, self.tree)
         except AccessDenied as exc:
-            self._audit(site, "denied", {"reason": exc.message})
+            await self._audit(site, "denied", {"reason": exc.message})
             raise
         t0 = time.perf_counter()
         rec_actions, rec_confirm = _Recorder(t0), _Recorder(t0)
@@ -198,7 +205,7 @@ class Switcher:
             confirmations=tuple(rec_confirm.calls), total_s=total,
             round_trips=int(bool(rec_actions.calls)) + int(bool(rec_confirm.calls)),
             limit_s=self.limit_s, ok=reason is None, reason=reason, seen=seen)
-        self._audit(site, "ok" if trace.within_limit else "failed", {
+        await self._audit(site, "ok" if trace.within_limit else "failed", {
             "path": list(path), "total_ms": round(total * 1000, 1),
             "round_trips": trace.round_trips, "verdict": trace.verdict,
             **({"reason": reason} if reason else {})})
@@ -210,50 +217,50 @@ class Switcher:
                 tg.create_task(rec.run(
                     s.mcu, "show_full_screen", f"{s.shown} -> {s.to}",
                     partial(s.driver.show_full_screen, s.conference, s.shown, target=s.to)))
-            if self.unmute_site:
-                first = steps[0]
-                tg.create_task(rec.run(first.mcu, "mute", f"{site} off",
-                                       partial(first.driver.mute, first.conference, site, False)))
+                if self.unmute_path:
+                    tg.create_task(rec.run(
+                        s.mcu, "mute", f"{s.shown} off",
+                        partial(s.driver.mute, s.conference, s.shown, False)))
 
     async def _confirm(self, steps: list[_Step], site: str,
                        rec: _Recorder) -> tuple[str | None, tuple[str, ...] | None]:
-        layouts: list[asyncio.Task[Layout]] = []
-        legs: list[asyncio.Task[Participant]] = []
-        first = steps[0]
+        reads: list[tuple[asyncio.Task[Layout], asyncio.Task[Participant],
+                          asyncio.Task[Participant]]] = []
         async with asyncio.TaskGroup() as tg:
-            source = tg.create_task(rec.run(
-                first.mcu, "participant", site,
-                partial(first.driver.participant, first.conference, site)))
             for s in steps:
-                layouts.append(tg.create_task(rec.run(
-                    s.mcu, "layout", s.to,
-                    partial(s.driver.layout, s.conference, target=s.to))))
-                legs.append(tg.create_task(rec.run(
-                    s.mcu, "participant", s.to,
-                    partial(s.driver.participant, s.conference, s.to))))
-        for s, lt, pt in zip(steps, layouts, legs, strict=True):
-            layout = lt.result()
+                reads.append((
+                    tg.create_task(rec.run(s.mcu, "layout", s.to, partial(
+                        s.driver.layout, s.conference, target=s.to))),
+                    tg.create_task(rec.run(s.mcu, "participant", s.to, partial(
+                        s.driver.participant, s.conference, s.to))),
+                    tg.create_task(rec.run(s.mcu, "participant", s.shown, partial(
+                        s.driver.participant, s.conference, s.shown)))))
+        for s, (layout_read, to_read, shown_read) in zip(steps, reads, strict=True):
+            layout = layout_read.result()
             if not _is_full_screen_of(layout, s.shown):
                 return (f"{s.mcu} sends {layout.participants() or layout.kind.value} "
                         f"to {s.to}, not {s.shown} full-screen"), None
-            if pt.result().state is not ConnectionState.CONNECTED:
-                return f"{s.mcu}: {s.to} is {pt.result().state.value}, not connected", None
-        shown = source.result()
-        if shown.state is not ConnectionState.CONNECTED:
-            return f"{first.mcu}: {site} is {shown.state.value}, not connected", None
-        if self.unmute_site and shown.muted:
-            return f"{first.mcu}: {site} is still muted", None
+            for leg in (to_read.result(), shown_read.result()):
+                if leg.state is not ConnectionState.CONNECTED:
+                    return f"{s.mcu}: {leg.name} is {leg.state.value}, not connected", None
+            if self.unmute_path and shown_read.result().muted:
+                return f"{s.mcu}: {s.shown} is still muted", None
         seen = None
         if self.view_of is not None:
             seen = self.view_of()
             if seen != (site,):
                 return f"the chair sees {seen}, not ({site!r},)", seen
+        if self.hears is not None and site not in self.hears():
+            return f"the chair does not hear {site}", seen
         return None, seen
 
-    def _audit(self, site: str, result: str, detail: dict[str, object]) -> None:
+    async def _audit(self, site: str, result: str, detail: dict[str, object]) -> None:
+        # A durable append waits for the disk (fsync): off the event loop, so that the
+        # watchdog and other switches keep running meanwhile.
         if self.audit is not None:
-            self.audit.append(actor=self.operator.name, action="cascade.switch_to",
-                              target=site, result=result, detail=detail)
+            await asyncio.to_thread(
+                self.audit.append, actor=self.operator.name, action="cascade.switch_to",
+                target=site, result=result, detail=detail)
 
 
 def _is_full_screen_of(layout: Layout, participant: str) -> bool:

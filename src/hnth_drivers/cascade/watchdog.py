@@ -137,9 +137,9 @@ class Watchdog:
         node = self.cascade.nodes[mcu]
         await node.driver.disconnect_participant(node.conference, participant)
         if self.audit is not None:
-            self.audit.append(actor=operator, action="participant.disconnect",
-                              target=f"{mcu}/{participant}", result="ok",
-                              detail={"watchdog": "held"})
+            await asyncio.to_thread(
+                self.audit.append, actor=operator, action="participant.disconnect",
+                target=f"{mcu}/{participant}", result="ok", detail={"watchdog": "held"})
 
     # ---- polling --------------------------------------------------------------------
 
@@ -220,13 +220,13 @@ class Watchdog:
 
     async def _report(self, event: WatchdogEvent) -> None:
         if self.audit is not None:
-            self.audit.append(actor=self.actor, action=f"watchdog.{event.kind.value}",
-                              target=f"{event.mcu}/{event.participant}",
-                              result="failed" if event.kind in (EventKind.REDIAL_FAILED,
-                                                                EventKind.GAVE_UP) else "ok",
-                              detail={"what": event.what, "state": event.state.value,
-                                      "attempt": event.attempt,
-                                      **({"detail": event.detail} if event.detail else {})})
+            failed = event.kind in (EventKind.REDIAL_FAILED, EventKind.GAVE_UP)
+            detail = {"what": event.what, "state": event.state.value, "attempt": event.attempt,
+                      **({"detail": event.detail} if event.detail else {})}
+            await asyncio.to_thread(
+                self.audit.append, actor=self.actor, action=f"watchdog.{event.kind.value}",
+                target=f"{event.mcu}/{event.participant}", result="failed" if failed else "ok",
+                detail=detail)
         if self.notify is not None:
             try:
                 result = self.notify(event)

@@ -34,6 +34,7 @@ from .common import console, fail
 
 if TYPE_CHECKING:
     from ..cascade.topology import Topology
+    from .simulated import SimulatedMeeting
 
 __all__ = ["DemoResult", "demo_command", "pick_sites", "run_demo"]
 
@@ -74,8 +75,12 @@ def pick_sites(levels: dict[str, list[str]], paths: Callable[[str], int], *,
 
 
 async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: int,
-                   audit_path: Path) -> DemoResult:
-    """Run the whole demo on ``topo``; returns the steps (printing as it goes)."""
+                   audit_path: Path,
+                   prepare: Callable[[SimulatedMeeting], None] | None = None) -> DemoResult:
+    """Run the whole demo on ``topo``; returns the steps (printing as it goes).
+
+    ``prepare`` is called with the meeting before the cascade comes up (fault injection).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from ..cascade.planner import plan
@@ -83,7 +88,7 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
     from ..model import ConnectionState, Level
     from ..security.access import Operator, Role
     from ..security.audit import AuditLog, verify
-    from ..testing.national import simulated_meeting
+    from .simulated import simulated_meeting
 
     result = DemoResult()
     t0 = time.perf_counter()
@@ -103,6 +108,8 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
                     f"on one HTTPS socket {meeting.sim.http.address}, {latency_ms:g} ms "
                     f"API latency, drivers connected ({time.perf_counter() - t:.2f} s)")
         cascade = meeting.cascade
+        if prepare is not None:
+            prepare(meeting)
         t = time.perf_counter()
         try:
             states = await cascade.up(wait_s=60)

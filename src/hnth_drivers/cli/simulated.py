@@ -61,13 +61,17 @@ class SimulatedMeeting:
         """Site ids on the chair's screen, as the simulation's model computes them."""
         return self.sim.view_of(self.cascade.master, self.chair)
 
+    def chair_hears(self) -> frozenset[str]:
+        """Site ids the chair hears, as the simulation's model computes them."""
+        return self.sim.audio_of(self.cascade.master, self.chair)
+
     def switcher(self, *, operator: Operator | None = None, audit: AuditLog | None = None,
                  limit_s: float = 30.0, deadline_s: float | None = None) -> Switcher:
         """A :class:`Switcher` for this meeting, confirming through the model too."""
         return Switcher(self.cascade,
                         operator=operator or Operator("central", Role.CENTRAL_OPERATOR),
                         tree=self.tree, audit=audit, limit_s=limit_s, deadline_s=deadline_s,
-                        view_of=self.chair_view)
+                        view_of=self.chair_view, hears=self.chair_hears)
 
 
 def _chair(topology: Topology, the_plan: Plan) -> str:
