@@ -8,6 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hnth_drivers.cli.simulated import simulated_meeting
+from hnth_drivers.cli.simulated_snmp import simulated_snmp
 from hnth_drivers.errors import ConnectError
 from hnth_drivers.meeting.readiness import (
     Problem,
@@ -17,8 +19,6 @@ from hnth_drivers.meeting.readiness import (
     directory_from_topology,
 )
 from hnth_drivers.meeting.summary import from_json, read_csv, rich_table, to_json, write_csv
-from hnth_drivers.testing.national import simulated_meeting
-from hnth_drivers.testing.snmp_network import simulated_snmp
 from hnth_sim.mcu.model import Impairment
 
 from .province import province

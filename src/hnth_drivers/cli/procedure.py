@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from ..meeting.live import LiveMeeting
     from ..meeting.readiness import SiteInfo
     from ..meeting.record import MeetingRecorder
-    from ..testing.national import SimulatedMeeting
-    from ..testing.snmp_network import SimulatedSnmp
     from .demo import DemoResult
+    from .simulated import SimulatedMeeting
+    from .simulated_snmp import SimulatedSnmp
 
 __all__ = ["run_procedure"]
 
@@ -51,8 +51,9 @@ def _injector(meeting: SimulatedMeeting, snmp: SimulatedSnmp, script: list[str]
         cascade, sim = meeting.cascade, meeting.sim
         victim = max(cascade.links, key=lambda m: (cascade.depth(m), m))
         sim.mcu(victim).drop(sim.conference, cascade.links[victim].uplink)
-        site = next(s for s in sorted(cascade.sites) if s not in script
-                    and s != cascade.chair and cascade.sites[s] != victim)
+        site = max((s for s in cascade.sites if s not in script and s != cascade.chair
+                    and cascade.sites[s] != victim),
+                   key=lambda s: (len(cascade.path(s)), s))  # a far site: the worst case
         sim.mcu(cascade.sites[site]).drop(sim.conference, site)
         snmp.device(victim).set_link(2, up=False)
         return (f"injected: cascade link {victim} dropped, site {site} dropped, "
@@ -72,7 +73,7 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
 
     from ..cascade.planner import plan
     from ..meeting.actions import default_registry
-    from ..meeting.definition import Meeting, MeetingKind
+    from ..meeting.definition import Meeting, MeetingKind, format_duration
     from ..meeting.live import LIVE_STEPS, LiveMeeting, ProcedureClock, register_live_actions
     from ..meeting.readiness import directory_from_topology
     from ..meeting.runbook import Runbook, Runner
@@ -80,9 +81,9 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
     from ..meeting.summary import rich_table, to_json, write_csv
     from ..security.access import Operator, Role
     from ..security.audit import AuditLog, verify
-    from ..testing.national import simulated_meeting
-    from ..testing.snmp_network import simulated_snmp
     from .demo import DemoResult, pick_sites
+    from .simulated import simulated_meeting
+    from .simulated_snmp import simulated_snmp
 
     result = DemoResult()
     t0 = time.perf_counter()
@@ -91,8 +92,8 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
                 f"{len(the_plan.mcus)} MCUs, {len(the_plan.links)} links, max depth "
                 f"{the_plan.max_depth} ({time.perf_counter() - t0:.2f} s)")
     audit = AuditLog(audit_path, durable=False)
-    contacts = {s.name: f"Trực kỹ thuật {s.name}" for s in topo.sites if s.parent is None
-                or s.level.value == "province"}
+    units = [s.name for s in topo.sites if s.parent is None or s.level.value == "province"]
+    contacts = {u: f"024 38{i:02d} {1000 + 37 * i:04d}" for i, u in enumerate(units)}
     directory = directory_from_topology(topo, contacts=contacts)
     carriers = {m.id: m.operator for m in topo.mcus}
     request = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -157,15 +158,19 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
             progress.stop()
         for sched in runbook.schedule:
             rec = state.steps[sched.step.name]
+            # a warning (done after the warning time, before the deadline) is not a failure
             ok = rec.status is StepStatus.DONE and rec.deadline_status in (
-                DeadlineStatus.MET, DeadlineStatus.NONE) and not rec.violations
-            at = rec.finished_at.strftime("%H:%M") if rec.finished_at else "--:--"
-            due = sched.deadline.strftime("%H:%M") if sched.deadline else "-"
-            result.step(sched.step.name, ok, f"[{at} ≤ {due} {rec.deadline_status.value}] "
+                DeadlineStatus.MET, DeadlineStatus.WARNED, DeadlineStatus.NONE) \
+                and not rec.violations
+            at = "start" + format_duration(rec.finished_at - start) if rec.finished_at \
+                else "-"
+            due = "start" + format_duration(sched.deadline - start) if sched.deadline \
+                else "-"
+            result.step(sched.step.name, ok, f"({at} ≤ {due}: {rec.deadline_status.value}) "
                         f"{rec.summary or rec.error or rec.status.value}"
                         + (f"; {'; '.join(rec.violations)}" if rec.violations else ""))
         if live.readiness is not None:
-            console.print(rich_table(live.readiness, lang=lang, limit=12))
+            console.print(rich_table(live.readiness, lang=lang, limit=8))
             csv_path = report_html.with_name(report_html.stem + ".readiness.csv")
             write_csv(live.readiness, csv_path, lang=lang)
             import json

@@ -222,7 +222,8 @@ _STYLE = {Status.READY: "green", Status.DEGRADED: "yellow", Status.NOT_READY: "b
 def rich_table(report: ReadinessReport, *, lang: str = "vi", limit: int | None = None,
                problems_first: bool = True) -> Any:
     """A :class:`rich.table.Table` of the form; ``limit`` rows at most (problem rows
-    first when ``problems_first``), with the counts in the caption."""
+    first when ``problems_first``), with the counts in the caption. The quality column
+    gives the verdict (the figures are in the CSV and JSON, and in the problem note)."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -235,13 +236,17 @@ def rich_table(report: ReadinessReport, *, lang: str = "vi", limit: int | None =
     shown = rows if limit is None else rows[:limit]
     counts = " · ".join(f"{lab[s.value]}: {report.count(s):,}" for s in Status)
     more = f" ({len(rows) - len(shown):,} more)" if len(shown) < len(rows) else ""
-    table = Table(title=lab["title"], caption=counts + more, box=box.SIMPLE_HEAD)
+    table = Table(title=lab["title"], caption=counts + more, box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True)
     for col in ("site", "level", "unit", "mcu", "status", "quality", "contact"):
-        table.add_column(lab[col], overflow="fold")
+        wrap = col in ("unit", "contact")  # the rest keeps one line on 80 columns
+        table.add_column(lab[col], overflow="fold" if wrap else "ellipsis", no_wrap=not wrap,
+                         min_width=8 if wrap else None)
     for r in shown:
         status = f"[{_STYLE[r.status]}]{escape(lab[r.status.value])}[/]"
         if r.problems:
             status += "\n" + escape(", ".join(lab[f"problem.{p.value}"] for p in r.problems))
+        quality = lab["unknown" if r.quality_ok is None else "good" if r.quality_ok else "poor"]
         table.add_row(escape(r.site), lab[r.level.value], escape(r.unit), escape(r.mcu),
-                      status, escape(quality_text(r, lang)), escape(r.contact))
+                      status, quality, escape(r.contact))
     return table
