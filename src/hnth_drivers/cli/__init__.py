@@ -49,6 +49,7 @@ _COMMAND_MODULES = (
     "mcu_smc",
     "meeting",
     "monitor",
+    "readiness",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
