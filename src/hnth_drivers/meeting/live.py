@@ -248,6 +248,7 @@ async def _serve(ctx: StepContext, live: LiveMeeting, cascade: object) -> StepOu
         timings.append(SwitchTiming(trace.site, trace.total_s if trace.ok else 1e9))
         if i == 0 and live.inject is not None:
             live.serve_log.append(await live.inject(live, recorder))
+            await recorder.sample()  # what the central office sees at once
             await _until_recovered(dog, recorder, live)
             await snmp_round()
         await recorder.sample(stats_mcus=watched)

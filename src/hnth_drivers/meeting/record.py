@@ -202,8 +202,14 @@ class MeetingRecorder:
 
     def watchdog(self, event: Any) -> None:
         """A :class:`~hnth_drivers.cascade.watchdog.WatchdogEvent` as an alarm (use as, or
-        from, the watchdog's ``notify`` callback)."""
+        from, the watchdog's ``notify`` callback); the state it saw is recorded too, so a
+        drop redialed between two samples still counts."""
         kind = str(event.kind.value)
+        state = ConnectionState(event.state)
+        if event.what == "site" and event.participant in self.record.sites:
+            self.observe_sites({event.participant: state})
+        elif event.what == "link" and event.mcu in self.cascade.links:
+            self.observe_links({event.mcu: state})
         severity = {"dropped": "critical", "gave_up": "critical", "redial_failed": "warning",
                     "recovered": "clear"}.get(kind, "warning")
         self.alarm("watchdog", kind, severity, event.mcu,
