@@ -43,6 +43,7 @@ def main() -> None:
 # Command groups: importing a module registers its commands on ``app`` / ``sim_app``.
 # One line per module, sorted, so that parallel branches merge cleanly.
 _COMMAND_MODULES = (
+    "camera",
     "codec",
     "demo",
     "mcu",

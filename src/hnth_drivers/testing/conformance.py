@@ -391,8 +391,15 @@ class CodecConformance(_Conformance):
 
 
 class CameraConformance(_Conformance):
-    """Every Camera driver passes these."""
+    """Every Camera driver passes these.
 
+    Override the fixtures when the device under test has other ranges: ``target``
+    (a position within the model's pan/tilt/zoom ranges) and ``spare_preset`` (a preset
+    number the test may overwrite).
+    """
+
+    # Names only this class uses are imported inside its tests: the module imports stay
+    # shared with the other kits.
     contract = Camera
     capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
         Capability.PRESETS: ("recall_preset", "store_preset"),
@@ -403,27 +410,127 @@ class CameraConformance(_Conformance):
         Capability.POWER: ("power", "is_powered"),
     }
 
+    @pytest.fixture
+    def target(self) -> CameraPosition:
+        """A position the camera can reach, away from home."""
+        return CameraPosition(pan=100, tilt=50, zoom=0)
+
+    @pytest.fixture
+    def spare_preset(self) -> int:
+        """A preset the kit may overwrite."""
+        return 2
+
     async def test_power_round_trip(self, driver: Camera) -> None:
         self.need(driver, Capability.POWER)
         await driver.power(True)
         assert await driver.is_powered() is True
 
-    async def test_store_and_recall_preset_returns_to_position(self, driver: Camera) -> None:
+    async def test_standby_and_back(self, driver: Camera) -> None:
+        self.need(driver, Capability.POWER)
+        await driver.power(False)
+        try:
+            assert await driver.is_powered() is False
+        finally:
+            await driver.power(True)
+        assert await driver.is_powered() is True
+
+    async def test_store_and_recall_preset_returns_to_position(
+            self, driver: Camera, target: CameraPosition, spare_preset: int) -> None:
         self.need(driver, Capability.PRESETS)
         self.need(driver, Capability.ABSOLUTE_POSITION)
         self.need(driver, Capability.POSITION)
-        here = CameraPosition(pan=100, tilt=50, zoom=0)
-        await driver.move_to(here)
-        await driver.store_preset(2)
+        await driver.move_to(target)
+        await driver.store_preset(spare_preset)
         await driver.home()
-        await driver.recall_preset(2)
+        await driver.recall_preset(spare_preset)
         got = await driver.position()
-        assert (got.pan, got.tilt) == (here.pan, here.tilt)
+        assert (got.pan, got.tilt) == (target.pan, target.tilt)
+
+    async def test_recall_by_room_name(self, driver: Camera, target: CameraPosition,
+                                       spare_preset: int) -> None:
+        from ..vcs.base import RoomPresets
+
+        self.need(driver, Capability.PRESETS)
+        saved = driver.room_presets
+        driver.room_presets = RoomPresets({"chair": spare_preset})
+        try:
+            if driver.supports(Capability.ABSOLUTE_POSITION):
+                await driver.move_to(target)
+            await driver.store("chair")
+            if driver.supports(Capability.ABSOLUTE_POSITION):
+                await driver.home()
+            await driver.recall("chair")
+            if driver.supports(Capability.POSITION) and driver.supports(
+                    Capability.ABSOLUTE_POSITION):
+                got = await driver.position()
+                assert (got.pan, got.tilt) == (target.pan, target.tilt)
+        finally:
+            driver.room_presets = saved
+
+    async def test_unknown_room_preset_name_is_refused(self, driver: Camera) -> None:
+        from ..errors import ConfigError
+
+        self.need(driver, Capability.PRESETS)
+        with pytest.raises(ConfigError):
+            await driver.recall(f"no-such-{uuid.uuid4().hex[:6]}")
+
+    async def test_move_to_returns_when_the_move_is_done(
+            self, driver: Camera, target: CameraPosition) -> None:
+        self.need(driver, Capability.ABSOLUTE_POSITION)
+        self.need(driver, Capability.POSITION)
+        await driver.home()
+        await driver.move_to(target)
+        got = await driver.position()
+        assert (got.pan, got.tilt, got.zoom) == (target.pan, target.tilt, target.zoom)
+        await driver.home()
+        got = await driver.position()
+        assert (got.pan, got.tilt) == (0, 0)
+
+    async def test_drive_then_stop_holds_still(self, driver: Camera) -> None:
+        import asyncio
+
+        from ..model import MoveDirection
+
+        self.need(driver, Capability.MOVE)
+        await driver.move(MoveDirection.RIGHT)
+        await asyncio.sleep(0.05)
+        await driver.stop()
+        if driver.supports(Capability.POSITION):
+            first = await driver.position()
+            await asyncio.sleep(0.05)
+            assert await driver.position() == first
+        await driver.move(MoveDirection.STOP)
+
+    async def test_zoom_continuous_and_direct(self, driver: Camera,
+                                              target: CameraPosition) -> None:
+        from ..model import ZoomDirection
+
+        self.need(driver, Capability.ZOOM)
+        await driver.zoom(ZoomDirection.TELE)
+        await driver.zoom(ZoomDirection.STOP)
+        await driver.zoom(ZoomDirection.WIDE)
+        await driver.zoom(ZoomDirection.STOP)
+        await driver.zoom_to(target.zoom + 100)
+        if driver.supports(Capability.POSITION):
+            assert (await driver.position()).zoom == target.zoom + 100
 
     async def test_out_of_range_preset_is_refused(self, driver: Camera) -> None:
         self.need(driver, Capability.PRESETS)
         with pytest.raises(HnthError):
             await driver.recall_preset(10_000)
+
+    async def test_out_of_range_arguments_are_refused(self, driver: Camera) -> None:
+        from ..model import MoveDirection
+
+        if driver.supports(Capability.MOVE):
+            with pytest.raises(HnthError):
+                await driver.move(MoveDirection.LEFT, pan_speed=10_000)
+        if driver.supports(Capability.ZOOM):
+            with pytest.raises(HnthError):
+                await driver.zoom_to(10_000_000)
+        if driver.supports(Capability.PRESETS):
+            with pytest.raises(HnthError):
+                await driver.store_preset(-1)
 
     async def test_undeclared_calls_raise_not_supported(self, driver: Camera) -> None:
         for capability, methods in self.capability_methods.items():

@@ -114,6 +114,11 @@ class CodecCamera(Camera):
                                   pan_speed=self._speed("ramp_speed", pan_speed, "move"),
                                   tilt_speed=self._speed("ramp_speed", tilt_speed, "move"))
         else:
+            for speed in (pan_speed, tilt_speed):
+                if speed is not None:
+                    raise ConfigError("this dialect moves the camera at a fixed speed",
+                                      device=self.device, operation="move",
+                                      expected="no pan_speed/tilt_speed", got=repr(speed))
             moves = self._table("moves")
             if direction.value not in moves:
                 raise NotSupported("this dialect moves one axis at a time", device=self.device,
@@ -127,6 +132,9 @@ class CodecCamera(Camera):
             await self._on_camera("ramp_zoom", zoom=_RAMP_ZOOM[direction],
                                   speed=self._speed("zoom_speed", speed, "zoom"))
         else:
+            if speed is not None:
+                raise ConfigError("this dialect zooms at a fixed speed", device=self.device,
+                                  operation="zoom", expected="no speed", got=repr(speed))
             await self._on_camera("move", direction=self._table("moves")[direction.value])
 
     async def zoom_to(self, position: int) -> None:

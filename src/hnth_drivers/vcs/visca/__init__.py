@@ -1,0 +1,7 @@
+"""Sony VISCA PTZ cameras: a sans-I/O codec, VISCA over IP framing, per-model profiles.
+
+``codec`` (frames, commands, replies; both roles), ``overip`` (the 8-byte VISCA-over-IP
+header) and ``profiles`` (model limits as data) do no I/O, so the camera simulator uses
+them too. The drivers live in ``serial`` (RS-232, pyserial in a worker thread) and ``ip``
+(asyncio UDP, allowed only under a ``visca-ip`` waiver); import them explicitly.
+"""

@@ -1,0 +1,132 @@
+"""``hnth sim camera`` as a real process; ``hnth camera ...`` against it, both transports."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hnth_drivers.cli import app
+from hnth_drivers.security.audit import verify
+
+HNTH = Path(sys.executable).with_name("hnth")
+
+
+class SimProcess:
+    def __init__(self, proc: subprocess.Popen[str], address: str, link: Path) -> None:
+        self.proc, self.address, self.link = proc, address, link
+
+
+@pytest.fixture
+def sim_process(tmp_path: Path) -> Iterator[SimProcess]:
+    link = tmp_path / "camera-tty"
+    proc = subprocess.Popen(
+        [str(HNTH), "sim", "camera", "--visca-udp", "127.0.0.1:0", "--visca-pty", str(link),
+         "--travel-scale", "0.05"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 20)
+        assert ready, "the simulator printed nothing within 20 s"
+        line = proc.stdout.readline().split()
+        assert line[:2] == ["READY", "camera"], line
+        yield SimProcess(proc, line[2], link)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def audit_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("HNTH_AUDIT_LOG", str(path))
+    return path
+
+
+def hnth(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_udp_needs_the_trusted_segment_flag(sim_process: SimProcess, audit_file: Path) -> None:
+    code, out = hnth("camera", "recall", "2", "--visca-udp", sim_process.address)
+    assert code == 3 and "visca-ip" in out and "--trusted-segment" in out
+    code, out = hnth("camera", "recall", "2", "--visca-udp", sim_process.address,
+                     "--trusted-segment")
+    assert (code, out.strip()) == (0, "recalled preset 2")
+    records = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert [r["action"] for r in records] == ["policy.waiver", "camera.recall"]
+    assert records[0]["detail"]["reason"] == "operator passed --trusted-segment"
+    assert verify(audit_file).ok
+
+
+def test_named_presets_over_serial_and_ip(sim_process: SimProcess, audit_file: Path,
+                                          tmp_path: Path) -> None:
+    room = tmp_path / "room.json"
+    room.write_text(json.dumps({"chair": 1, "left": 2}))
+    serial = ("--visca-serial", str(sim_process.link))
+    udp = ("--visca-udp", sim_process.address, "--trusted-segment")
+    assert hnth("camera", "zoom", "700", *serial)[0] == 0
+    assert hnth("camera", "move", "right", *serial)[0] == 0
+    assert hnth("camera", "move", "stop", *serial)[0] == 0
+    code, out = hnth("camera", "store", "left", "--presets", str(room), *serial)
+    assert (code, out.strip()) == (0, "stored preset left")
+    code, out = hnth("camera", "position", "--json", *udp)
+    stored = json.loads(out)
+    assert hnth("camera", "recall", "0", *udp)[0] == 0
+    assert json.loads(hnth("camera", "position", "--json", *serial)[1]) == {
+        "pan": 0, "tilt": 0, "zoom": 0}
+    assert hnth("camera", "recall", "left", "--presets", str(room), *udp)[0] == 0
+    assert json.loads(hnth("camera", "position", "--json", *serial)[1]) == stored
+    assert stored["zoom"] == 700 and stored["pan"] > 0
+
+
+def test_power_and_not_executable(sim_process: SimProcess, audit_file: Path) -> None:
+    serial = ("--visca-serial", str(sim_process.link))
+    assert hnth("camera", "power", "off", *serial) == (0, "power off\n")
+    assert json.loads(hnth("camera", "power", "status", "--json", *serial)[1]) == {
+        "power": "off"}
+    code, out = hnth("camera", "recall", "1", *serial)
+    assert code == 3 and "memory_recall" in out
+    assert hnth("camera", "power", "on", *serial)[0] == 0
+    records = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert [(r["action"], r["result"]) for r in records] == [
+        ("camera.power", "ok"), ("camera.recall", "error"), ("camera.power", "ok")]
+
+
+@pytest.mark.parametrize("args", [
+    ("camera", "recall", "1"),
+    ("camera", "recall", "1", "--visca-serial", "/dev/null", "--visca-udp", "h:1"),
+    ("camera", "recall", "1", "--visca-serial", "/dev/null", "--trusted-segment"),
+    ("camera", "recall", "300", "--visca-udp", "127.0.0.1:9", "--trusted-segment"),
+    ("camera", "move", "sideways", "--visca-serial", "/dev/null"),
+    ("camera", "zoom", "closer", "--visca-serial", "/dev/null"),
+    ("camera", "power", "maybe", "--visca-serial", "/dev/null"),
+    ("camera", "recall", "1", "--visca-udp", "no-port", "--trusted-segment"),
+    ("camera", "recall", "1", "--visca-serial", "/dev/null", "--baud", "4800"),
+])
+def test_bad_usage_exits_2_before_touching_a_camera(args: tuple[str, ...],
+                                                    audit_file: Path) -> None:
+    code, out = hnth(*args)
+    assert code == 2, out
+    assert "Traceback" not in out
+
+
+def test_sim_stops_cleanly_on_sigterm(sim_process: SimProcess) -> None:
+    assert sim_process.link.is_symlink()
+    sim_process.proc.send_signal(signal.SIGTERM)
+    assert sim_process.proc.wait(10) == 0
+    assert not os.path.lexists(sim_process.link)
