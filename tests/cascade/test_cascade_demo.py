@@ -111,3 +111,17 @@ def test_demo_needs_no_test_dependency() -> None:
     code = ("import sys; sys.modules['pytest'] = None; "
             "import hnth_drivers.cli.demo, hnth_drivers.cli.simulated, hnth_sim.network")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_demo_reports_an_mcu_that_does_not_answer(tmp_path: Path) -> None:
+    def power_cut(meeting: object) -> None:
+        from hnth_drivers.cli.simulated import SimulatedMeeting
+        assert isinstance(meeting, SimulatedMeeting)
+        meeting.sim.mcu("mcu-p1-d2").faults.down = True
+
+    result = await run_demo(small_topology(), latency_ms=0, per_level=1, seed=1,
+                            audit_path=tmp_path / "audit.jsonl", prepare=power_cut)
+    assert not result.ok
+    assert [(name, ok) for name, ok, _ in result.steps][-2:] == [
+        ("error", False), ("audit log", True)]
+    assert "mcu-p1-d2" in dict((n, d) for n, _, d in result.steps)["error"]

@@ -79,3 +79,54 @@ async def test_cascade_up_and_down_whole_chain(chain: Chain) -> None:
     assert sites == dict.fromkeys(chain.cascade.sites, ConnectionState.CONNECTED)
     await chain.cascade.down()
     assert set((await chain.cascade.link_states()).values()) == {ConnectionState.DISCONNECTED}
+
+
+def test_from_plan_needs_a_driver_per_planned_mcu() -> None:
+    import pytest
+
+    from hnth_drivers.cascade.live import LiveCascade
+    from hnth_drivers.cascade.planner import plan
+    from hnth_drivers.cascade.profiles import vn_2025
+    from hnth_drivers.errors import ConfigError
+    from hnth_drivers.testing.model_mcu import ModelMcu
+    from hnth_sim.mcu.model import Network
+
+    the_plan = plan(vn_2025())
+    net = Network()
+    drivers = {m.id: ModelMcu(net.add_mcu(m.id, ports=m.capacity)) for m in the_plan.mcus}
+    cascade = LiveCascade.from_plan(the_plan, drivers, conference="hnth", chair="gov")
+    assert cascade.master == the_plan.master and len(cascade.links) == len(the_plan.links)
+    assert all(tuple(cascade.path(a.site)) == the_plan.path(a.site)
+               for a in the_plan.sites[::97])
+    del drivers[the_plan.links[0].slave]
+    with pytest.raises(ConfigError):
+        LiveCascade.from_plan(the_plan, drivers, conference="hnth", chair="gov")
+
+
+async def test_link_changes_are_audited_and_failures_raised(chain: Chain) -> None:
+    import json
+
+    import pytest
+
+    from hnth_drivers.errors import DeviceError
+    from hnth_sim.mcu.model import Refusal
+
+    chain.cascade.audit = chain.audit
+    chain.net.mcu("m2").faults.fail_next("add_participant", Refusal.TOO_MANY_PARTICIPANTS)
+    with pytest.raises(DeviceError):
+        await chain.cascade.up(wait_s=1)
+    await chain.cascade.up(wait_s=1)              # retried: only m2 is dialled now
+    await chain.cascade.up(wait_s=1)              # nothing to do: nothing written
+    chain.net.mcu("m3").drop(CONF, "uplink")
+    await chain.cascade.up(wait_s=1)
+    await chain.cascade.down()
+    records = [json.loads(line) for line in chain.audit.path.read_text().splitlines()]
+    got = [(r["action"], r["target"], r["result"], r["detail"].get("action")) for r in records]
+    assert sorted(got[:3]) == [("cascade.link.up", "m1->m0", "ok", "dialled"),
+                               ("cascade.link.up", "m2->m1", "failed", None),
+                               ("cascade.link.up", "m3->m2", "ok", "dialled")]
+    assert got[3:] == [("cascade.link.up", "m2->m1", "ok", "dialled"),
+                       ("cascade.link.up", "m3->m2", "ok", "redialled"),
+                       ("cascade.link.down", "m3->m2", "ok", "removed"),
+                       ("cascade.link.down", "m2->m1", "ok", "removed"),
+                       ("cascade.link.down", "m1->m0", "ok", "removed")]

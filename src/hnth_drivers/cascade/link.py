@@ -111,16 +111,23 @@ class McuLink(CascadeLink):
         """Dial the master's conference from the slave's, unless the link is up or dialling."""
         await self.up_from(await self.slave.mcu.participants(self.slave.conference))
 
-    async def up_from(self, slave_participants: list[Participant]) -> None:
-        """:meth:`up`, given the slave conference's participant list read just before."""
+    async def up_from(self, slave_participants: list[Participant]) -> str | None:
+        """:meth:`up`, given the slave conference's participant list read just before.
+
+        Returns what was done: ``"dialled"`` (a new uplink), ``"redialled"`` (a dropped
+        one), or None (nothing to do).
+        """
         leg = self._slave_side(slave_participants)
         if leg is None:
             await self.slave.mcu.add_participant(
                 self.slave.conference,
                 Endpoint(site=self.master.mcu_id, address=self.address),
                 name=self.uplink, kind=ParticipantKind.CASCADE)
-        elif leg.state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
+            return "dialled"
+        if leg.state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             await self.slave.mcu.connect_participant(self.slave.conference, self.uplink)
+            return "redialled"
+        return None
 
     async def redial(self) -> None:
         """Dial the existing uplink participant again (after a drop)."""
@@ -128,13 +135,21 @@ class McuLink(CascadeLink):
 
     async def down(self) -> None:
         """Remove the link's participant on the slave, then any leg left on the master."""
+        await self.tear_down()
+
+    async def tear_down(self) -> str | None:
+        """:meth:`down`, returning ``"removed"`` if anything was, else None."""
+        removed = False
         parts = await self.slave.mcu.participants(self.slave.conference)
         if self._slave_side(parts) is not None:
             await self.slave.mcu.remove_participant(self.slave.conference, self.uplink)
+            removed = True
         # Some MCUs keep the answering leg after the caller hangs up: remove it too.
         left = self._master_side(await self.master.mcu.participants(self.master.conference))
         if left is not None:
             await self.master.mcu.remove_participant(self.master.conference, left.name)
+            removed = True
+        return "removed" if removed else None
 
     async def sides(self) -> tuple[ConnectionState, ConnectionState]:
         """(slave side, master side) states, read concurrently; absent means DISCONNECTED."""

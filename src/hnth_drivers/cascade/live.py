@@ -17,12 +17,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import ConfigError, TimeoutError
+from ..errors import ConfigError, HnthError, TimeoutError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Participant
+from ..security.audit import AuditLog
 from .link import LinkEnd, McuLink, default_cascade_address, worse
+
+if TYPE_CHECKING:
+    from .planner import Plan
 
 __all__ = ["LiveCascade", "McuNode", "gather_bounded"]
 
@@ -55,12 +59,17 @@ class LiveCascade:
 
     ``address_of(mcu_id, conference)`` gives the address a slave dials to reach its
     parent's conference (default: the simulators' ``"<conference>@<mcu id>"``).
-    ``concurrency`` bounds the calls in flight in sweeps and bring-up.
+    ``concurrency`` bounds the calls in flight in sweeps and bring-up. With ``audit``,
+    every link brought up, redialled or torn down (or failing to) is recorded as
+    ``actor``.
     """
 
     def __init__(self, nodes: Iterable[McuNode], sites: Mapping[str, str], *, chair: str,
                  address_of: Callable[[str, str], str] = default_cascade_address,
-                 concurrency: int = 32) -> None:
+                 concurrency: int = 32, audit: AuditLog | None = None,
+                 actor: str = "cascade") -> None:
+        self.audit = audit
+        self.actor = actor
         self.nodes = {n.id: n for n in nodes}
         masters = [n.id for n in self.nodes.values() if n.parent is None]
         if len(masters) != 1:
@@ -94,6 +103,21 @@ class LiveCascade:
         for mcu_id in self.nodes:
             self.mcu_path(mcu_id)  # refuses cycles now rather than during a switch
 
+    @classmethod
+    def from_plan(cls, plan: Plan, drivers: Mapping[str, Mcu], *, conference: str,
+                  chair: str, address_of: Callable[[str, str], str] = default_cascade_address,
+                  concurrency: int = 32, audit: AuditLog | None = None,
+                  actor: str = "cascade") -> LiveCascade:
+        """The cascade of a :class:`~hnth_drivers.cascade.planner.Plan`: every MCU the plan
+        uses hosts ``conference`` and is reached through ``drivers[mcu id]``."""
+        missing = [m.id for m in plan.mcus if m.id not in drivers]
+        if missing:
+            raise ConfigError("no driver for some planned MCUs", operation="LiveCascade",
+                              expected="a driver per MCU of the plan", got=repr(missing[:5]))
+        return cls([McuNode(m.id, drivers[m.id], conference, m.parent) for m in plan.mcus],
+                   {a.site: a.mcu for a in plan.sites}, chair=chair,
+                   address_of=address_of, concurrency=concurrency, audit=audit, actor=actor)
+
     def mcu_path(self, mcu_id: str) -> list[str]:
         """MCU ids from ``mcu_id`` up to the master (both included)."""
         path = [mcu_id]
@@ -126,9 +150,38 @@ class LiveCascade:
         links still down after ``wait_s``.
         """
         lists = await self.participant_lists()
-        await gather_bounded([partial(link.up_from, lists[link.slave.mcu_id])
-                              for link in self._by_depth()], self.concurrency)
+        await self._each([partial(link.up_from, lists[link.slave.mcu_id])
+                          for link in self._by_depth()], self._by_depth(), "cascade.link.up")
         return await self.wait_links(wait_s=wait_s, poll_s=poll_s)
+
+    async def _each(self, actions: list[Callable[[], Awaitable[object]]],
+                    links: list[McuLink], what: str) -> None:
+        # Every link is tried; each change (or failure) is audited; then the first
+        # failure is raised.
+        async def one(action: Callable[[], Awaitable[object]]) -> object:
+            try:
+                return await action()
+            except HnthError as exc:
+                return exc
+
+        results = await gather_bounded([partial(one, a) for a in actions], self.concurrency)
+        errors = []
+        for link, result in zip(links, results, strict=True):
+            if isinstance(result, HnthError):
+                errors.append(result)
+                await self._record(what, link, "failed", {"error": str(result)})
+            elif result:
+                await self._record(what, link, "ok", {"action": str(result)})
+        if errors:
+            raise errors[0]
+
+    async def _record(self, what: str, link: McuLink, result: str,
+                      detail: dict[str, object]) -> None:
+        if self.audit is not None:
+            await asyncio.to_thread(
+                self.audit.append, actor=self.actor, action=what,
+                target=f"{link.slave.mcu_id}->{link.master.mcu_id}", result=result,
+                detail=detail)
 
     async def wait_links(self, *, wait_s: float = 30.0,
                          poll_s: float = 0.2) -> dict[str, ConnectionState]:
@@ -151,7 +204,7 @@ class LiveCascade:
         for depth in sorted({self.depth(s) for s in self.links}, reverse=True):
             level = [link for link in self.links.values()
                      if self.depth(link.slave.mcu_id) == depth]
-            await gather_bounded([link.down for link in level], self.concurrency)
+            await self._each([link.tear_down for link in level], level, "cascade.link.down")
 
     async def link_states(self) -> dict[str, ConnectionState]:
         """State of every link per slave MCU (worse side), one participant list per MCU."""

@@ -29,10 +29,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ..errors import HnthError
+from ..security.access import Operator, Role
+from ..security.audit import AuditLog, verify
 from .app import app
 from .common import console, fail
 
 if TYPE_CHECKING:
+    from ..cascade.planner import Plan
+    from ..cascade.switch import SwitchTrace
     from ..cascade.topology import Topology
     from .simulated import SimulatedMeeting
 
@@ -44,18 +49,22 @@ class DemoResult:
     """What the demo did: named steps with their outcome, and the switch traces."""
 
     steps: list[tuple[str, bool, str]] = field(default_factory=list)
-    switches: list[object] = field(default_factory=list)
+    switches: list[SwitchTrace] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """Whether every step passed."""
-        return all(ok for _, ok, _ in self.steps)
+        """Whether every step ran and passed."""
+        return bool(self.steps) and all(ok for _, ok, _ in self.steps)
 
-    def step(self, name: str, ok: bool, detail: str) -> bool:
+    def step(self, name: str, ok: bool, detail: str, seconds: float | None = None) -> bool:
         """Record one step and print it."""
         self.steps.append((name, ok, detail))
+        if seconds is not None:
+            self.seconds[name] = seconds
         mark = "[green]    ok[/]" if ok else "[bold red]FAILED[/]"
-        console.print(f"{mark} [bold]{name}[/]: {detail}", highlight=False)
+        took = f" ({seconds:.2f} s)" if seconds is not None else ""
+        console.print(f"{mark} [bold]{name}[/]: {detail}{took}", highlight=False)
         return ok
 
 
@@ -81,14 +90,8 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
 
     ``prepare`` is called with the meeting before the cascade comes up (fault injection).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from ..cascade.planner import plan
-    from ..cascade.watchdog import EventKind, Watchdog, WatchdogEvent
-    from ..model import ConnectionState, Level
-    from ..security.access import Operator, Role
-    from ..security.audit import AuditLog, verify
-    from .simulated import simulated_meeting
+    from ..model import Level
 
     result = DemoResult()
     t0 = time.perf_counter()
@@ -97,28 +100,49 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
     result.step("plan", True, f"{topo.name}: {len(topo.sites):,} sites "
                 f"({', '.join(f'{n:,} {lv.value}' for lv, n in levels.items() if n)}) on "
                 f"{len(the_plan.mcus)} of {len(topo.mcus)} MCUs, {len(the_plan.links)} links, "
-                f"max depth {the_plan.max_depth} ({time.perf_counter() - t0:.2f} s)")
+                f"max depth {the_plan.max_depth}", time.perf_counter() - t0)
     audit = AuditLog(audit_path, durable=False)
     chair_op = Operator("demo.central-office", Role.CENTRAL_OPERATOR)
+    try:
+        await _meeting(result, topo, the_plan, audit, chair_op, latency_ms=latency_ms,
+                       per_level=per_level, seed=seed, prepare=prepare)
+    except HnthError as exc:  # a failed step, reported on one line, never a traceback
+        result.step("error", False, str(exc))
+    if audit.records:
+        report = verify(audit_path)
+        result.step("audit log", report.ok, f"{audit_path}: {report}")
+    else:
+        result.step("audit log", True, "nothing was changed, nothing to record")
+    _summary_table(result, time.perf_counter() - t0)
+    return result
+
+
+async def _meeting(result: DemoResult, topo: Topology, the_plan: Plan, audit: AuditLog,
+                   chair_op: Operator, *, latency_ms: float, per_level: int, seed: int,
+                   prepare: Callable[[SimulatedMeeting], None] | None) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..cascade.watchdog import EventKind, Watchdog, WatchdogEvent
+    from ..model import ConnectionState
+    from .simulated import simulated_meeting
+
     t = time.perf_counter()
     async with simulated_meeting(topo, the_plan=the_plan, latency_ms=latency_ms,
                                  seed=seed) as meeting:
         apis = sorted({m.api for m in meeting.sim.mcus.values()})
         result.step("simulation", True, f"{len(meeting.drivers)} MCUs ({', '.join(apis)}) "
                     f"on one HTTPS socket {meeting.sim.http.address}, {latency_ms:g} ms "
-                    f"API latency, drivers connected ({time.perf_counter() - t:.2f} s)")
+                    f"API latency, drivers connected", time.perf_counter() - t)
         cascade = meeting.cascade
+        cascade.audit, cascade.actor = audit, chair_op.name
         if prepare is not None:
             prepare(meeting)
         t = time.perf_counter()
-        try:
-            states = await cascade.up(wait_s=60)
-            up_ok = all(s is ConnectionState.CONNECTED for s in states.values())
-            detail = f"{len(states)} links connected"
-        except Exception as exc:  # reported as a failed step, never a traceback
-            up_ok, detail = False, str(exc)
-        if not result.step("cascade up", up_ok, f"{detail} ({time.perf_counter() - t:.2f} s)"):
-            return result
+        states = await cascade.up(wait_s=60)
+        up_ok = all(s is ConnectionState.CONNECTED for s in states.values())
+        if not result.step("cascade up", up_ok, f"{len(states)} links connected",
+                           time.perf_counter() - t):
+            return
 
         t = time.perf_counter()
         with Progress(TextColumn("  sites"), BarColumn(), MofNCompleteColumn(),
@@ -128,33 +152,31 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
         bad = {s: v for s, v in sites.items() if v is not ConnectionState.CONNECTED}
         result.step("site connection states", not bad,
                     f"{len(sites) - len(bad):,}/{len(sites):,} connected"
-                    + (f"; not: {sorted(bad)[:5]}" if bad else "")
-                    + f" ({time.perf_counter() - t:.2f} s)")
+                    + (f"; not: {sorted(bad)[:5]}" if bad else ""), time.perf_counter() - t)
 
         by_level: dict[str, list[str]] = {}
-        for s in topo.sites:
-            if s.id != meeting.chair:
-                by_level.setdefault(s.level.value, []).append(s.id)
+        for site in topo.sites:
+            if site.id != meeting.chair:
+                by_level.setdefault(site.level.value, []).append(site.id)
         chosen = pick_sites(by_level, lambda s: len(cascade.path(s)), per_level=per_level,
                             seed=seed)
         switcher = meeting.switcher(operator=chair_op, audit=audit)
-        for site in chosen:
-            trace = await switcher.switch_to(site)
-            result.switches.append(trace)
+        t = time.perf_counter()
+        for site_id in chosen:
+            result.switches.append(await switcher.switch_to(site_id))
         _switch_table(topo, result.switches)
-        passed = [tr for tr in result.switches if getattr(tr, "within_limit", False)]
-        totals = [getattr(tr, "total_s", 0.0) for tr in result.switches]
+        passed = [tr for tr in result.switches if tr.within_limit]
+        totals = [tr.total_s for tr in result.switches]
         result.step("switches", len(passed) == len(chosen),
                     f"{len(passed)}/{len(chosen)} on the chair's screen within 30 s; "
                     f"median {statistics.median(totals) * 1000:.0f} ms, "
-                    f"worst {max(totals) * 1000:.0f} ms")
+                    f"worst {max(totals) * 1000:.0f} ms", time.perf_counter() - t)
 
         events: list[WatchdogEvent] = []
         dog = Watchdog(cascade, notify=events.append, audit=audit, poll_s=0.1)
         victim = max(cascade.links, key=lambda m: (cascade.depth(m), m))
-        behind = next(s for s in chosen if victim in cascade.path(s))  \
-            if any(victim in cascade.path(s) for s in chosen) \
-            else next(s for s, m in cascade.sites.items() if m == victim)
+        behind = next((s for s in chosen if victim in cascade.path(s)),
+                      next(s for s, m in cascade.sites.items() if m == victim))
         meeting.sim.mcu(victim).drop(meeting.sim.conference, cascade.links[victim].uplink)
         t = time.perf_counter()
         for _ in range(50):
@@ -165,31 +187,36 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
         kinds = [e.kind.value for e in events]
         again = await switcher.switch_to(behind)
         result.step("watchdog", "recovered" in kinds and again.within_limit,
-                    f"link {victim} dropped -> {' -> '.join(kinds)} "
-                    f"({time.perf_counter() - t:.2f} s); {behind} back on the chair's "
-                    f"screen in {again.total_s * 1000:.0f} ms")
-    report = verify(audit_path)
-    result.step("audit log", report.ok, f"{audit_path}: {report}")
-    console.print(f"[bold]{'PASS' if result.ok else 'FAIL'}[/] in "
-                  f"{time.perf_counter() - t0:.1f} s", highlight=False)
-    return result
+                    f"link {victim} dropped -> {' -> '.join(kinds)}; {behind} back on the "
+                    f"chair's screen in {again.total_s * 1000:.0f} ms", time.perf_counter() - t)
 
 
-def _switch_table(topo: object, traces: list[object]) -> None:
+def _summary_table(result: DemoResult, total_s: float) -> None:
     from rich import box
     from rich.table import Table
 
-    from ..cascade.switch import SwitchTrace
-    from ..cascade.topology import Topology
+    table = Table(title="Summary", box=box.SIMPLE_HEAD)
+    for col in ("step", "result", "s"):
+        table.add_column(col, no_wrap=True, justify="right" if col == "s" else "left")
+    for name, ok, _ in result.steps:
+        seconds = result.seconds.get(name)
+        table.add_row(name, "[green]ok[/]" if ok else "[bold red]FAILED[/]",
+                      f"{seconds:.2f}" if seconds is not None else "")
+    table.add_row("[bold]demo[/]", "[bold green]PASS[/]" if result.ok else "[bold red]FAIL[/]",
+                  f"{total_s:.1f}")
+    console.print(table)
 
-    assert isinstance(topo, Topology)
+
+def _switch_table(topo: Topology, traces: list[SwitchTrace]) -> None:
+    from rich import box
+    from rich.table import Table
+
     table = Table(title="The chair calls sites, one after another", box=box.SIMPLE_HEAD)
     for col in ("#", "site", "level", "hops", "calls/RTs", "ms", "chair sees", "≤30 s"):
         table.add_column(col, no_wrap=True, min_width=len(col),
                          justify="right" if col in ("#", "hops", "calls/RTs", "ms")
                          else "left")
     for i, tr in enumerate(traces, start=1):
-        assert isinstance(tr, SwitchTrace)
         site = topo.site(tr.site)
         verdict = "[green]PASS[/]" if tr.within_limit else "[red]FAIL[/]"
         table.add_row(str(i), tr.site, site.level.value, str(tr.hops),
@@ -197,7 +224,6 @@ def _switch_table(topo: object, traces: list[object]) -> None:
                       f"{tr.total_s * 1000:.0f}", ", ".join(tr.seen or ()) or "-", verdict)
     console.print(table)
     for tr in traces:
-        assert isinstance(tr, SwitchTrace)
         if not tr.within_limit:
             console.print(f"[red]  {tr.site}[/]: {tr.reason or 'over the limit'}",
                           highlight=False)

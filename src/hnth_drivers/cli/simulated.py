@@ -24,7 +24,7 @@ from pathlib import Path
 
 from hnth_sim.network import NationalSim, SimMcu
 
-from ..cascade.live import LiveCascade, McuNode, gather_bounded
+from ..cascade.live import LiveCascade, gather_bounded
 from ..cascade.planner import Plan, plan
 from ..cascade.switch import Switcher
 from ..cascade.topology import Topology
@@ -124,9 +124,8 @@ async def simulated_meeting(
         for driver in drivers.values():
             stack.push_async_callback(driver.close)
         await gather_bounded([partial(d.open) for d in drivers.values()], concurrency)
-        nodes = [McuNode(m.id, drivers[m.id], sim.conference, m.parent)
-                 for m in the_plan.mcus]
         chair = _chair(topology, the_plan)
-        cascade = LiveCascade(nodes, sites, chair=chair, concurrency=concurrency)
+        cascade = LiveCascade.from_plan(the_plan, drivers, conference=sim.conference,
+                                        chair=chair, concurrency=concurrency)
         yield SimulatedMeeting(topology, the_plan, sim, drivers, cascade,
                                SiteTree.of(topology.sites), chair)
