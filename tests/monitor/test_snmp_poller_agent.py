@@ -307,3 +307,26 @@ async def test_error_replies_are_device_errors(agent: SnmpAgent, poller: SnmpPol
     dev.reply_delay_s = 0.1  # late and failing
     with pytest.raises(DeviceError):
         await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
+
+
+async def test_unresolvable_host_is_unreachable_not_a_crash(poller: SnmpPoller) -> None:
+    from hnth_drivers.errors import ConnectError
+    from hnth_drivers.monitor import SnmpTarget
+
+    target = SnmpTarget("lost", "no-such-host.invalid", v3_user(), timeout=0.5, retries=0)
+    async with asyncio.timeout(GUARD_S):
+        health = await poller.poll(target)
+        with pytest.raises(ConnectError):
+            await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
+    assert not health.reachable and health.error and "resolve" in health.error
+
+
+async def test_walk_with_getnext_when_bulk_is_unavailable(agent: SnmpAgent,
+                                                         poller: SnmpPoller) -> None:
+    """SNMPv1 (only under a waiver) has no GETBULK: the walk then steps with GETNEXT."""
+    target = target_for(agent, "dev0001")
+    await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
+    poller._sessions[target].bulk = False  # as for a waived v1 target
+    cols = await poller.walk(target, ["1.3.6.1.2.1.2.2.1.8", "1.3.6.1.2.1.25.3.3.1.2"])
+    assert cols == {(1, 3, 6, 1, 2, 1, 2, 2, 1, 8): {(1,): 1, (2,): 1},
+                    (1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2): {(196609,): 5, (196610,): 7}}

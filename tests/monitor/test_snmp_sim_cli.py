@@ -126,3 +126,28 @@ def test_the_docs_polling_example_runs() -> None:
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert "room0001 True" in done.stdout and "[60.0]" in done.stdout
+
+
+def test_monitor_live_json_streams_sweeps_and_events(sim_process: tuple[str, int],
+                                                     tmp_path: Path) -> None:
+    host, port = sim_process
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps({"defaults": {"host": host, "port": port, "timeout": 0.3,
+                                                "retries": 0, "vendor": "hnth-sim"},
+                                   "target": [{"name": "dev0002", "context": "dev0002"},
+                                              {"name": "ghost", "context": "none"}]}))
+    env = {**os.environ, "HNTH_PASSWORD": AUTH_KEY, "HNTH_PRIV_PASSWORD": PRIV_KEY}
+    proc = subprocess.Popen([*HNTH, "monitor", "--targets", str(targets), "--json",
+                             "--interval", "0.2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        lines = [json.loads(proc.stdout.readline()) for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    event = next(x["event"] for x in lines if "event" in x)
+    assert (event["kind"], event["device"], event["severity"]) == (
+        "device_down", "ghost", "critical")
+    sweeps = [x["sweep"] for x in lines if "sweep" in x]
+    assert sweeps and [d["reachable"] for d in sweeps[0]] == [True, False]

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hnth_drivers.errors import ConfigError
 from hnth_drivers.monitor import (
@@ -198,3 +200,39 @@ priv_key_env = "ROOM7_PRIV"
     f.write_text('[[target]]\nname = "x"\nhost = "h"\ncommunity = "public"\n')
     with pytest.raises(ConfigError, match="unknown field"):
         load_targets(f, env=env)
+
+
+_values = st.one_of(st.none(), st.integers(min_value=-(2**31), max_value=2**32),
+                    st.text(max_size=20))
+_rows = st.dictionaries(st.tuples(st.integers(0, 2**31)), _values, max_size=6)
+
+
+@given(st.sampled_from(sorted(builtin_profiles())), st.data())
+def test_interpret_never_crashes_on_odd_readings(name: str, data: st.DataObject) -> None:
+    """Whatever an agent answers (wrong types, gaps, negative numbers), interpretation
+    gives a valid health, never an exception."""
+    prof = builtin_profiles()[name]
+    scalars = {oid: data.draw(_values) for oid in prof.scalar_oids()}
+    cols = {oid: data.draw(_rows) for oid in prof.column_oids()}
+    h = interpret("d", prof, scalars, cols, polled_at=0.0)
+    h.to_device_health()
+    for call in h.calls:
+        call.to_call_stats()
+
+
+@given(st.lists(st.booleans(), max_size=4), st.lists(st.integers(0, 100), min_size=1,
+                                                     max_size=4),
+       st.lists(st.floats(0, 100), max_size=5))
+def test_getnext_from_the_root_enumerates_the_view(links: list[bool], cpu: list[int],
+                                                   losses: list[float]) -> None:
+    from hnth_sim.snmp import MibView, SimDevice, SimInterface, render
+
+    dev = SimDevice("d", interfaces=[SimInterface(i + 1, f"if{i}", up) for i, up in
+                                     enumerate(links)], cpu_loads=cpu)
+    for loss in losses:
+        dev.add_call("x", video_loss_percent=loss)
+    view, walked, oid = MibView(dev), [], (0,)
+    while (found := view.next(oid)) is not None:
+        oid = found[0]
+        walked.append(oid)
+    assert walked == [o for o, _ in render(dev)]

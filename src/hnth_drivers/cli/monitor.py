@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,19 @@ def _table(readings: list[SnmpHealth], alarms: AlarmEngine) -> Table:
     return table
 
 
+def _events(recent: Iterable[tuple[str, AlarmEvent]]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Recent alarms", show_edge=False)
+    for col in ("time", "severity", "event"):
+        table.add_column(col)
+    colour = {"critical": "red", "warning": "yellow", "clear": "green"}
+    for at, e in reversed(list(recent)):
+        sev = e.severity.value
+        table.add_row(at, f"[{colour[sev]}]{sev}", e.message)
+    return table
+
+
 @app.command("monitor")
 def monitor(
     targets: Path = typer.Option(..., "--targets", help="Targets file (TOML or JSON)."),
@@ -185,12 +199,19 @@ def monitor(
                     print(json.dumps({"sweep": [_health_json(h) for h in readings]}),
                           flush=True)
                     await asyncio.sleep(interval)
+            import time
+            from collections import deque
+
+            from rich.console import Group
             from rich.live import Live
 
+            recent: deque[tuple[str, AlarmEvent]] = deque(maxlen=12)
+            alarms.on_event(lambda e: recent.append((time.strftime("%H:%M:%S"), e)))
             with Live(auto_refresh=False) as live:
                 while True:
                     readings = await watch.sweep()
-                    live.update(_table(readings, alarms), refresh=True)
+                    live.update(Group(_table(readings, alarms), _events(recent)),
+                                refresh=True)
                     await asyncio.sleep(interval)
 
     with typed_errors():

@@ -179,7 +179,7 @@ class AlarmEngine:
         self.thresholds = thresholds or QualityThresholds()
         self.damping = damping or FlapDamping()
         self._clock = clock
-        self._subjects: dict[tuple[str, str], _Subject] = {}
+        self._subjects: dict[str, dict[str, _Subject]] = {}  # device → subject → state
         self._callbacks: list[Callback] = []
         self._queues: list[asyncio.Queue[AlarmEvent | None]] = []
         self._queue_size = queue_size
@@ -232,7 +232,7 @@ class AlarmEngine:
 
     def active(self) -> list[AlarmEvent]:
         """Alarms raised and not cleared (the last raising event of each subject)."""
-        return [s.last for s in self._subjects.values()
+        return [s.last for subjects in self._subjects.values() for s in subjects.values()
                 if s.last is not None and s.reported and s.last.severity is not Severity.CLEAR]
 
     # ---- evaluation -----------------------------------------------------------------
@@ -261,7 +261,7 @@ class AlarmEngine:
         for call in health.calls:
             subject = f"call {call.call}"
             seen.add(subject)
-            state = self._subjects.get((dev, subject))
+            state = self._subjects.get(dev, {}).get(subject)
             breaches = self.thresholds.breaches(call)
             was_bad = bool(state and state.actual)
             bad = bool(breaches) or (was_bad and not self.thresholds.recovered(call))
@@ -276,13 +276,14 @@ class AlarmEngine:
                          (AlarmKind.QUALITY_DEGRADED, f"{dev} {subject}{who} degraded: {over}"),
                          (AlarmKind.QUALITY_RECOVERED, f"{dev} {subject}{who} recovered"),
                          dict(metrics))
-        for (d, subject), state in list(self._subjects.items()):
-            if d == dev and subject.startswith("call ") and subject not in seen:
+        subjects = self._subjects.get(dev, {})
+        for subject, state in list(subjects.items()):
+            if subject.startswith("call ") and subject not in seen:
                 if state.reported:   # the call ended while its alarm was raised
                     out.append(self._emit(state, AlarmEvent(
                         AlarmKind.QUALITY_RECOVERED, dev, subject, now,
                         f"{dev} {subject} ended"), bad=False))
-                del self._subjects[(d, subject)]
+                del subjects[subject]
         out += self._reuse(now, dev)
         return out
 
@@ -300,10 +301,10 @@ class AlarmEngine:
                 raised: tuple[AlarmKind, str], cleared: tuple[AlarmKind, str],
                 detail: dict[str, float | str]) -> None:
         """Record ``subject``'s state; report a change unless damping holds it back."""
-        key = (dev, subject)
-        state = self._subjects.get(key)
+        subjects = self._subjects.setdefault(dev, {})
+        state = subjects.get(subject)
         if state is None:
-            state = self._subjects[key] = _Subject(stamp=now)
+            state = subjects[subject] = _Subject(stamp=now)
             state.actual = bad
             if bad:  # baseline: report what is already wrong
                 kind, message = raised
@@ -334,8 +335,8 @@ class AlarmEngine:
     def _reuse(self, now: float, dev: str) -> list[AlarmEvent]:
         """Release suppressed subjects of ``dev`` whose penalty has decayed enough."""
         out = []
-        for (d, subject), state in self._subjects.items():
-            if d != dev or not state.suppressed:
+        for subject, state in self._subjects.get(dev, {}).items():
+            if not state.suppressed:
                 continue
             self._decay(state, now)
             if state.penalty >= self.damping.reuse_at:

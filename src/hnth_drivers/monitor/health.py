@@ -61,9 +61,10 @@ class CallQuality:
         """The library-wide :class:`~hnth_drivers.model.CallStats` (worst loss of any kind)."""
         losses = [v for v in (self.loss_percent, self.audio_loss_percent,
                               self.video_loss_percent) if v is not None]
-        return CallStats(participant=self.remote or f"call {self.call}",
+        return CallStats(participant=(self.remote or "").strip()[:255] or f"call {self.call}",
                          loss_percent=min(100.0, max(losses, default=0.0)),
-                         jitter_ms=self.jitter_ms or 0.0, delay_ms=self.delay_ms or 0.0)
+                         jitter_ms=min(60_000.0, self.jitter_ms or 0.0),
+                         delay_ms=min(60_000.0, self.delay_ms or 0.0))
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,9 @@ def unreachable(device: str, polled_at: float, error: str, *, vendor: str = "mib
 
 
 def _num(value: Value, metric: Metric) -> float | None:
-    if value is None or isinstance(value, str):
+    # Every figure read here is a count, a duration or a share: a negative one is noise
+    # from a broken agent and reads as "not told".
+    if value is None or isinstance(value, str) or value < 0:
         return None
     return value * metric.scale
 

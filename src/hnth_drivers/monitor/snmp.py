@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
+from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch.asyncio import (
     ContextData,
     SnmpEngine,
@@ -37,6 +38,7 @@ from pysnmp.proto.rfc1902 import Null, ObjectName
 from ..errors import (
     AuthError,
     ConfigError,
+    ConnectError,
     DeviceError,
     HnthError,
     ProtocolError,
@@ -123,6 +125,12 @@ def _oid(text: str) -> OID:
     return parse_oid(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _bind(oid: OID) -> tuple[Any, Any]:
+    # pyasn1 values are immutable: one request variable per OID, shared by every request.
+    return ObjectName(oid), Null()
+
+
 class SnmpPoller:
     """Reads devices over SNMP with bounded concurrency.
 
@@ -148,7 +156,8 @@ class SnmpPoller:
         self._open = False
         self._engines: dict[bytes, Any] = {}
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: dict[SnmpTarget, _Session] = {}
+        self._auth: dict[SnmpTarget, Any] = {}
         self._previous: dict[str, SnmpHealth] = {}
 
     async def __aenter__(self) -> SnmpPoller:
@@ -163,6 +172,7 @@ class SnmpPoller:
         """Close the engine's sockets. Idempotent."""
         self._open = False
         self._sessions.clear()
+        self._auth.clear()
         engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.close_dispatcher()
@@ -185,20 +195,30 @@ class SnmpPoller:
 
     # ---- sessions and requests ------------------------------------------------------
     async def _session(self, target: SnmpTarget) -> _Session:
-        session = self._sessions.get(target.name)
+        session = self._sessions.get(target)
         if session is None:
             if not self._open:
                 raise ConfigError("the poller is not open", device=target.name,
                                   operation="snmp", expected="async with SnmpPoller(...)")
             # Policy check (and the waiver audit, if any) once per target, not per poll.
-            auth = snmp_credentials(self.policy, target.credentials, device=target.name)
-            transport = await snmp_target(target.host, target.port, timeout=target.timeout,
-                                          retries=target.retries)
+            auth = self._auth.get(target)
+            if auth is None:
+                auth = self._auth[target] = snmp_credentials(
+                    self.policy, target.credentials, device=target.name)
+            try:  # resolving the host name has a deadline too
+                async with asyncio.timeout(target.deadline_s):
+                    transport = await snmp_target(target.host, target.port,
+                                                  timeout=target.timeout,
+                                                  retries=target.retries)
+            except (builtins.TimeoutError, PySnmpError) as exc:
+                raise ConnectError("cannot resolve the target address", device=target.name,
+                                   operation="snmp target", expected="a resolvable host",
+                                   got=type(exc).__name__) from None
             bulk = not (isinstance(target.credentials, SnmpCommunity)
                         and target.credentials.version == "v1")
             session = _Session(self._engine_for(target.credentials), auth, transport,
                                ContextData(contextName=target.context), bulk)
-            self._sessions[target.name] = session
+            self._sessions[target] = session
         return session
 
     async def _request(self, target: SnmpTarget, operation: str,
@@ -230,18 +250,17 @@ class SnmpPoller:
                                                             if hasattr(status, "prettyPrint")
                                                             else status),
                               got=f"error index {int(index)}")
-        return [(tuple(vb[0]), _value(vb[1])) for vb in var_binds]
+        return [(vb[0].asTuple(), _value(vb[1])) for vb in var_binds]
 
     async def get(self, target: SnmpTarget, oids: Sequence[str | OID]) -> dict[OID, Value]:
         """One GET of ``oids``: value per OID (``None`` where the agent has no such object)."""
-        names = [ObjectName(_oid(o) if isinstance(o, str) else o) for o in oids]
-        if not names:
+        binds = [_bind(_oid(o) if isinstance(o, str) else tuple(o)) for o in oids]
+        if not binds:
             return {}
-        binds = [(name, Null()) for name in names]
 
         async def send(s: _Session) -> Any:
             return await get_cmd(s.engine, s.auth, s.transport, s.context, *binds,
-                           lookupMib=False)
+                                 lookupMib=False)
         return dict(await self._request(target, "snmp get", send))
 
     async def walk(self, target: SnmpTarget, columns: Sequence[str | OID]
@@ -253,7 +272,7 @@ class SnmpPoller:
         rows = 0
         while last:
             pending = list(last)
-            binds = [(ObjectName(last[r]), Null()) for r in pending]
+            binds = [_bind(last[r]) for r in pending]
 
             async def send(s: _Session, binds: list[Any] = binds) -> Any:
                 if s.bulk:
@@ -303,14 +322,14 @@ class SnmpPoller:
         not answer, or answers with an error, yields a health with ``error`` set.
         Configuration and policy errors (bad profile, refused credentials) do raise."""
         profile = self.profile(target)
-        await self._session(target)  # policy errors raise here, before any I/O
         started = self._clock()
         try:
+            await self._session(target)  # policy errors raise here, before any packet
             scalars = await self.get(target, profile.scalar_oids())
             columns = await self.walk(target, profile.column_oids())
-        except (TimeoutError, AuthError, ProtocolError, DeviceError) as exc:
+        except (TimeoutError, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
             health = unreachable(target.name, started, str(exc), vendor=profile.name,
-                                 answered=not isinstance(exc, TimeoutError))
+                                 answered=not isinstance(exc, TimeoutError | ConnectError))
         else:
             health = interpret(target.name, profile, scalars, columns, polled_at=started,
                                previous=self._previous.get(target.name))
@@ -336,7 +355,7 @@ class SnmpPoller:
         async def one(i: int, target: SnmpTarget) -> None:
             try:
                 results[i] = await self.get(target, oids)
-            except (TimeoutError, AuthError, ProtocolError, DeviceError) as exc:
+            except (TimeoutError, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
                 results[i] = exc
 
         await self._bounded(items, one)
