@@ -67,7 +67,7 @@ def snmpd(tmp_path: Path) -> Iterator[tuple[int, str]]:
 
     Yields ``(port, user)``; the user's keys are AUTH_KEY / PRIV_KEY.
     """
-    from conftest import require_tool  # tests/conftest.py
+    from tests.conftest import require_tool
 
     binary = require_tool("snmpd")
     user = "hnthmon"
