@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cascade.live import LiveCascade
 from ..cascade.planner import Plan
 from ..cascade.switch import Switcher
 from ..cascade.topology import Topology
@@ -42,7 +43,7 @@ from ..security.audit import AuditLog
 from .actions import StepContext, StepOutcome, StepRegistry, SwitchTiming
 from .clock import FakeClock
 from .definition import StepOverride
-from .readiness import ReadinessCheck, ReadinessReport, SiteInfo, TestCall
+from .readiness import ReadinessCheck, ReadinessReport, SiteInfo, Status, TestCall
 from .record import MeetingRecorder, load_record
 from .report import evaluate, to_json
 from .report_html import render_html
@@ -85,7 +86,7 @@ class LiveMeeting:
 
     topology: Topology
     plan: Plan
-    cascade: object
+    cascade: LiveCascade
     switcher: Switcher
     directory: Mapping[str, SiteInfo]
     carriers: Mapping[str, str]
@@ -104,9 +105,6 @@ class LiveMeeting:
     serve_log: list[str] = field(default_factory=list)
 
     def _check(self) -> ReadinessCheck:
-        from ..cascade.live import LiveCascade
-
-        assert isinstance(self.cascade, LiveCascade)
         return ReadinessCheck(self.cascade, self.directory, carriers=self.carriers,
                               snmp=self.snmp, snmp_targets=self.snmp_targets,
                               switcher=self.switcher, sample_calls=self.sample_calls,
@@ -127,11 +125,9 @@ def _advance(ctx: StepContext) -> None:
 
 def register_live_actions(registry: StepRegistry, live: LiveMeeting) -> None:
     """Register the live actions and checks (see the module docstring) for ``live``."""
-    from ..cascade.live import LiveCascade
     from ..cascade.plan_check import violations as check_plan
 
     cascade = live.cascade
-    assert isinstance(cascade, LiveCascade)
 
     async def plan_action(ctx: StepContext) -> StepOutcome:
         problems = check_plan(live.topology, live.plan)
@@ -176,8 +172,7 @@ def register_live_actions(registry: StepRegistry, live: LiveMeeting) -> None:
 
         live.readiness = report = await live._check().run(tick, calls=live.test_calls)
         _advance(ctx)
-        counts = {s.value: report.count(s) for s in type(report.rows[0].status)} \
-            if report.rows else {}
+        counts = {s.value: report.count(s) for s in Status}
         return StepOutcome(summary=", ".join(f"{v} {k}" for k, v in counts.items()),
                            detail={**counts, "ready": report.ready})
 
@@ -221,11 +216,8 @@ def register_live_actions(registry: StepRegistry, live: LiveMeeting) -> None:
         registry.add_check(name, chk, description=doc, replace=True)
 
 
-async def _serve(ctx: StepContext, live: LiveMeeting, cascade: object) -> StepOutcome:
+async def _serve(ctx: StepContext, live: LiveMeeting, cascade: LiveCascade) -> StepOutcome:
     """The chair's script with recording, SNMP alarms, an injected fault and the watchdog."""
-    from ..cascade.live import LiveCascade
-
-    assert isinstance(cascade, LiveCascade)
     recorder = MeetingRecorder.start(cascade, live.directory, meeting=ctx.meeting.id,
                                      title=ctx.meeting.title, carriers=live.carriers)
     engine = AlarmEngine()

@@ -34,6 +34,7 @@ from functools import partial
 from ..cascade.link import worse
 from ..cascade.live import LiveCascade, gather_bounded
 from ..cascade.switch import Switcher, SwitchTrace
+from ..cascade.topology import Topology
 from ..errors import HnthError
 from ..model import CallStats, ConnectionState, Level, Participant
 from ..monitor.alarms import QualityThresholds
@@ -93,17 +94,14 @@ class SiteInfo:
     contact: str = ""
 
 
-def directory_from_topology(topology: object, *, contacts: Mapping[str, str] | None = None
-                            ) -> dict[str, SiteInfo]:
+def directory_from_topology(topology: Topology, *,
+                            contacts: Mapping[str, str] | None = None) -> dict[str, SiteInfo]:
     """Site infos from a :class:`~hnth_drivers.cascade.topology.Topology`.
 
     A site's unit is its province (the site itself, or its ancestor at the province
     level); government sites belong to the top of the hierarchy. ``contacts`` maps a site
     id or a unit name to a contact (the site's own entry wins).
     """
-    from ..cascade.topology import Topology
-
-    assert isinstance(topology, Topology)
     contacts = contacts or {}
     out: dict[str, SiteInfo] = {}
     for site in topology.sites:

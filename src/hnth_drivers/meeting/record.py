@@ -25,6 +25,7 @@ from typing import Any
 from ..cascade.link import worse
 from ..cascade.live import LiveCascade, gather_bounded
 from ..cascade.switch import SwitchTrace
+from ..cascade.watchdog import WatchdogEvent
 from ..errors import ConfigError, HnthError
 from ..model import CallStats, ConnectionState, Participant
 from .readiness import SiteInfo
@@ -200,7 +201,7 @@ class MeetingRecorder:
         self.record.alarms.append(AlarmEntry(self.clock() if at is None else at, source,
                                              kind, severity, device, subject, message))
 
-    def watchdog(self, event: Any) -> None:
+    def watchdog(self, event: WatchdogEvent) -> None:
         """A :class:`~hnth_drivers.cascade.watchdog.WatchdogEvent` as an alarm (use as, or
         from, the watchdog's ``notify`` callback); the state it saw is recorded too, so a
         drop redialed between two samples still counts."""
