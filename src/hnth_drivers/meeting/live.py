@@ -36,7 +36,7 @@ from ..cascade.planner import Plan
 from ..cascade.switch import Switcher
 from ..cascade.topology import Topology
 from ..cascade.watchdog import EventKind, Watchdog
-from ..model import ConnectionState
+from ..model import CallStats, ConnectionState
 from ..monitor.alarms import AlarmEngine
 from ..monitor.snmp import SnmpPoller, SnmpTarget
 from ..security.audit import AuditLog
@@ -229,6 +229,11 @@ async def _serve(ctx: StepContext, live: LiveMeeting, cascade: LiveCascade) -> S
             for health in await live.snmp.poll_all(live.snmp_targets.values()):
                 await engine.observe(health)
 
+    if live.readiness is not None:  # every site's figures from the readiness sweep
+        recorder.observe_stats(
+            [CallStats(r.site, r.loss_percent, r.jitter_ms or 0.0, r.delay_ms or 0.0)
+             for r in live.readiness.rows if r.loss_percent is not None],
+            at=live.readiness.checked_at)
     watched = {m for site in live.script for m in cascade.path(site)}
     await recorder.sample(stats_mcus=watched)
     await snmp_round()

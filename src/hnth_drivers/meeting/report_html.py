@@ -58,21 +58,39 @@ def _switch_chart(report: QualityReport) -> str:
     return _svg(chart)
 
 
-def _worst(groups: Sequence[GroupQuality]) -> list[GroupQuality]:
-    ranked = sorted(groups, key=lambda g: (g.delay_p95 or 0.0), reverse=True)
-    return ranked[:_MAX_BARS]
+def _share(value: float | None, limit: float | None) -> float | None:
+    if value is None or not limit:
+        return None
+    return round(100.0 * value / limit, 1)
 
 
 def _group_quality_chart(report: QualityReport, groups: Sequence[GroupQuality], what: str
                          ) -> str:
-    shown = _worst(groups)
-    chart = _chart("HorizontalBar", f"p95 delay and jitter by {what} (ms)",
-                   height=max(300, 60 + 22 * len(shown)))
+    """p95 of each metric as a share of its threshold: a bar past 100 % is a breach."""
+    th = report.thresholds
+    loss_limit = min((v for v in (th.loss_percent, th.video_loss_percent,
+                                  th.audio_loss_percent) if v is not None), default=None)
+    sampled = [g for g in groups if g.delay_p95 is not None]
+    worst = max((max(_share(g.delay_p95, th.delay_ms) or 0.0,
+                     _share(g.jitter_p95, th.jitter_ms) or 0.0,
+                     _share(g.loss_p95, loss_limit) or 0.0), g.key) for g in sampled) \
+        if sampled else (0.0, "")
+    ranked = sorted(sampled, key=lambda g: (_share(g.delay_p95, th.delay_ms) or 0.0,
+                                            _share(g.jitter_p95, th.jitter_ms) or 0.0),
+                    reverse=True)[:_MAX_BARS]
+    shown = ranked[::-1]  # a horizontal bar chart draws its first label at the bottom
+    more = f", the {len(shown)} worst of {len(sampled)}" if len(sampled) > len(shown) else ""
+    top = max(120.0, worst[0] * 1.05)
+    loss_text = "-" if loss_limit is None else f"{loss_limit:g}"
+    chart = _chart("HorizontalBar", f"p95 by {what} as % of its threshold (100 % = "
+                   f"delay {th.delay_ms:g} ms, jitter {th.jitter_ms:g} ms, loss "
+                   f"{loss_text} %){more}", height=max(300, 80 + 24 * len(shown)),
+                   range=(0, top), y_labels=[0, 25, 50, 75, 100, round(top)],
+                   y_labels_major=[100])
     chart.x_labels = [g.key for g in shown]
-    chart.add("delay p95 (ms)", [g.delay_p95 for g in shown])
-    chart.add("jitter p95 (ms)", [g.jitter_p95 for g in shown])
-    chart.add(f"delay limit {report.thresholds.delay_ms:g} ms",
-              [report.thresholds.delay_ms for _ in shown])
+    chart.add("delay p95", [_share(g.delay_p95, th.delay_ms) for g in shown])
+    chart.add("jitter p95", [_share(g.jitter_p95, th.jitter_ms) for g in shown])
+    chart.add("loss p95", [_share(g.loss_p95, loss_limit) for g in shown])
     return _svg(chart)
 
 
