@@ -44,7 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ready": "Sẵn sàng", "degraded": "Cần theo dõi", "not_ready": "Chưa sẵn sàng",
         "good": "Tốt", "poor": "Kém", "unknown": "Không rõ",
         "government": "Trung ương", "province": "Tỉnh", "district": "Huyện",
-        "commune": "Xã",
+        "commune": "Xã", "room": "Phòng họp",
         "problem.disconnected": "mất kết nối", "problem.cascade_down": "đường cascade đứt",
         "problem.mcu_error": "MCU không trả lời", "problem.quality": "chất lượng kém",
         "problem.mcu_snmp_unreachable": "MCU không trả lời SNMP",
@@ -64,7 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ready": "Ready", "degraded": "Degraded", "not_ready": "Not ready",
         "good": "Good", "poor": "Poor", "unknown": "Unknown",
         "government": "Government", "province": "Province", "district": "District",
-        "commune": "Commune",
+        "commune": "Commune", "room": "Room",
         "problem.disconnected": "disconnected", "problem.cascade_down": "cascade path down",
         "problem.mcu_error": "MCU not answering", "problem.quality": "poor quality",
         "problem.mcu_snmp_unreachable": "MCU not answering SNMP",
@@ -97,7 +97,7 @@ def _num(text: str) -> float | None:
 
 
 def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return "" if value is None else repr(float(value))  # the shortest text that reads back
 
 
 def _record(row: ReadinessRow, lab: Mapping[str, str], lang: str) -> dict[str, str]:
@@ -117,14 +117,15 @@ def write_csv(report: ReadinessReport, path: Path | None = None, *, lang: str = 
     """The summary as CSV (UTF-8, header in ``lang``); written to ``path`` when given."""
     lab = _labels(lang)
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
+    out = csv.writer(buf)  # RFC 4180: CRLF rows, fields with CR or LF quoted
     out.writerow([lab[c] for c in COLUMNS])
     for row in report.rows:
         rec = _record(row, lab, lang)
         out.writerow([rec[c] for c in COLUMNS])
     text = buf.getvalue()
     if path is not None:
-        path.write_text(text, encoding="utf-8")
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
     return text
 
 
@@ -139,8 +140,12 @@ def _reverse(lang: str, value: str, kinds: Iterable[str]) -> str:
 
 def read_csv(source: Path | str) -> list[ReadinessRow]:
     """Rows back from :func:`write_csv` output (a path or the text), in either language."""
-    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
-    reader = csv.reader(io.StringIO(text))
+    if isinstance(source, Path):
+        with source.open(encoding="utf-8", newline="") as fh:  # keep CRs inside fields
+            text = fh.read()
+    else:
+        text = source
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     lang = next((lg for lg in LANGS if header == [LABELS[lg][c] for c in COLUMNS]), None)
     if lang is None:
