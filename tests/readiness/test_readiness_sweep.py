@@ -6,11 +6,12 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from hnth_drivers.cli.simulated import simulated_meeting
 from hnth_drivers.cli.simulated_snmp import simulated_snmp
-from hnth_drivers.errors import ConnectError
+from hnth_drivers.errors import ConnectError, DeviceError
 from hnth_drivers.meeting.readiness import (
     Problem,
     ReadinessCheck,
@@ -138,3 +139,28 @@ async def test_rich_table_speaks_both_languages() -> None:
     assert "Summary form" in en and "Not ready" in en and "disconnected" in en
     # problem rows first
     assert vi.index("p1-d1-c1") < vi.index("p1-d1-c3")
+
+
+async def test_an_mcu_that_fails_its_api_and_one_that_fails_statistics(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    topo = province()
+
+    async def no_stats(conference: str) -> list[object]:
+        raise DeviceError("statistics unavailable", device="vnpt-p1-d1", operation="stats",
+                          code=201)
+
+    async with simulated_meeting(topo) as meeting:
+        await meeting.cascade.up(wait_s=10, poll_s=0.05)
+        meeting.sim.mcu("mcu-p1").faults.fail_next("*", times=1000)         # API refuses
+        monkeypatch.setattr(meeting.drivers["vnpt-p1-d1"], "stats", no_stats)
+        report = await ReadinessCheck(meeting.cascade, directory_from_topology(topo)).run()
+    for row in report.rows:
+        if row.mcu == "mcu-p1":
+            assert set(row.problems) == {Problem.MCU_ERROR, Problem.CASCADE_DOWN}, row
+            assert row.status is Status.NOT_READY and "mcu-p1" in row.detail
+        elif row.mcu == "vnpt-p1-d1":
+            # statistics failed: quality unknown and said so, the site itself is fine
+            assert row.problems == () and row.quality_ok is None, row
+            assert "statistics" in row.detail
+        else:
+            assert row.status is Status.READY, row

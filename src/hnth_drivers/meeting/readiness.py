@@ -38,7 +38,7 @@ from ..cascade.topology import Topology
 from ..errors import HnthError
 from ..model import CallStats, ConnectionState, Level, Participant
 from ..monitor.alarms import QualityThresholds
-from ..monitor.health import CallQuality, SnmpHealth
+from ..monitor.health import CallQuality, SnmpHealth, unreachable
 from ..monitor.snmp import SnmpPoller, SnmpTarget
 
 __all__ = [
@@ -197,6 +197,7 @@ class _McuReading:
     parts: list[Participant] | None = None
     stats: dict[str, CallStats] = field(default_factory=dict)
     error: str | None = None
+    stats_error: str | None = None
     snmp: SnmpHealth | None = None
 
 
@@ -264,14 +265,20 @@ class ReadinessCheck:
         reading = _McuReading()
         try:
             reading.parts = await node.driver.participants(node.conference)
-            if self.recent_quality is None:
-                reading.stats = {s.participant: s
-                                 for s in await node.driver.stats(node.conference)}
         except HnthError as exc:
             reading.error = _describe(exc)
+        if reading.parts is not None and self.recent_quality is None:
+            try:
+                reading.stats = {s.participant: s
+                                 for s in await node.driver.stats(node.conference)}
+            except HnthError as exc:  # quality unknown; the sites may still be fine
+                reading.stats_error = _describe(exc)
         target = self.snmp_targets.get(mcu_id)
         if self.snmp is not None and target is not None:
-            reading.snmp = await self.snmp.poll(target)
+            try:
+                reading.snmp = await self.snmp.poll(target)
+            except HnthError as exc:
+                reading.snmp = unreachable(mcu_id, time.time(), _describe(exc))
         return reading
 
     async def _probe(self, probe: Probe) -> str | None:
@@ -379,10 +386,13 @@ class ReadinessCheck:
         if down:
             problems.append(Problem.CASCADE_DOWN)
             notes.append("link " + ", ".join(f"{m}: {links.get(m, '?')}" for m in down))
+        if reading.stats_error is not None:
+            notes.append(f"{mcu} statistics: {reading.stats_error}")
         snmp = reading.snmp
         if snmp is not None:
-            if not snmp.reachable:
+            if not snmp.reachable or snmp.error is not None:  # silent, or refused us
                 problems.append(Problem.MCU_SNMP_UNREACHABLE)
+                notes.append(f"{mcu} SNMP: {snmp.error or 'no answer'}")
             elif snmp.interfaces_down:
                 problems.append(Problem.MCU_INTERFACE_DOWN)
                 notes.append("if " + ", ".join(i.label for i in snmp.interfaces_down))
