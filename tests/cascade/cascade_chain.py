@@ -29,7 +29,8 @@ class Chain:
         return self.net.view_of("m0", CONF, "gov")
 
 
-def build_chain(tmp_path: Path, depth: int = 3, *, clock: ManualClock | None = None) -> Chain:
+def build_chain(tmp_path: Path, depth: int = 3, *, clock: ManualClock | None = None,
+                dialler: str = "slave") -> Chain:
     """m0 (master, chair 'gov' and site 's0'), m1..m<depth>, each with sites sK and sKb."""
     net = Network(clock=clock or ManualClock(), seed=1)
     sites: dict[str, str] = {}
@@ -51,7 +52,7 @@ def build_chain(tmp_path: Path, depth: int = 3, *, clock: ManualClock | None = N
         parent_site = names[-1] if k else "gov"
         drivers[mid] = ModelMcu(model)
         nodes.append(McuNode(mid, drivers[mid], CONF, f"m{k - 1}" if k else None))
-    cascade = LiveCascade(nodes, sites, chair="gov")
+    cascade = LiveCascade(nodes, sites, chair="gov", dialler_of=lambda slave, master: dialler)
     return Chain(net, drivers, cascade, SiteTree.of(tree_sites),
                  AuditLog(tmp_path / "audit.jsonl", durable=False),
                  Operator("central", Role.CENTRAL_OPERATOR))

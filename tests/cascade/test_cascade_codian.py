@@ -30,12 +30,13 @@ def tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 APIS = {"codian": ("codian",) * 4, "mixed": ("codian", "smc", "codian", "smc")}
+SETUPS = [("codian", "slave"), ("mixed", "slave"), ("mixed", "master")]
 
 
-@pytest.fixture(params=sorted(APIS))
+@pytest.fixture(params=SETUPS, ids=[f"{a}-{d}-dials" for a, d in SETUPS])
 async def wired(request: pytest.FixtureRequest,
                 tls_dir: Path) -> AsyncIterator[tuple[NationalSim, LiveCascade]]:
-    apis = APIS[request.param]
+    apis, dialler = APIS[request.param[0]], request.param[1]
     sim = NationalSim([SimMcu(f"m{k}", apis[k], ports=10) for k in range(4)], SITES,
                       password=PASSWORD, tls_dir=tls_dir, latency_ms=5)
     async with AsyncExitStack() as stack:
@@ -49,7 +50,8 @@ async def wired(request: pytest.FixtureRequest,
                                                    options=CodianOptions(timeout_s=5))
             await stack.enter_async_context(drv)
             nodes.append(McuNode(f"m{k}", drv, sim.conference, f"m{k - 1}" if k else None))
-        yield sim, LiveCascade(nodes, SITES, chair="gov")
+        yield sim, LiveCascade(nodes, SITES, chair="gov",
+                               dialler_of=lambda slave, master: dialler)
 
 
 def _tree() -> SiteTree:
@@ -143,10 +145,13 @@ async def test_watchdog_redials_a_dropped_link_over_the_wire(
     events: list[WatchdogEvent] = []
     audit = AuditLog(tmp_path / "w.jsonl", durable=False)
     dog = Watchdog(cascade, notify=events.append, audit=audit)
-    sim.mcu("m3").drop(sim.conference, "uplink")
+    link = cascade.links["m3"]
+    sim.mcu(link.caller.mcu_id).drop(sim.conference, link.leg)
     await dog.poll_once()
     await dog.poll_once()
+    caller = link.caller.mcu_id
     assert [(e.kind, e.mcu) for e in events] == [
-        (EventKind.DROPPED, "m3"), (EventKind.REDIALED, "m3"), (EventKind.RECOVERED, "m3")]
+        (EventKind.DROPPED, caller), (EventKind.REDIALED, caller),
+        (EventKind.RECOVERED, caller)]
     assert await cascade.links["m3"].state() is ConnectionState.CONNECTED
     assert audit.records == 3

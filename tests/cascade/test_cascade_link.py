@@ -130,3 +130,52 @@ async def test_link_changes_are_audited_and_failures_raised(chain: Chain) -> Non
                        ("cascade.link.down", "m3->m2", "ok", "removed"),
                        ("cascade.link.down", "m2->m1", "ok", "removed"),
                        ("cascade.link.down", "m1->m0", "ok", "removed")]
+
+
+async def test_live_link_states_while_dialling_and_after_a_drop(tmp_path: Path) -> None:
+    from hnth_drivers.errors import TimeoutError as HnthTimeout
+
+    clock = ManualClock()
+    c = build_chain(tmp_path, depth=2, clock=clock)
+    c.net.mcu("m2").dial_delay_s = 5.0
+    import pytest
+    with pytest.raises(HnthTimeout, match="m2: dialling"):
+        await c.cascade.up(wait_s=0.05, poll_s=0.01)
+    assert await c.cascade.link_states() == {"m1": ConnectionState.CONNECTED,
+                                             "m2": ConnectionState.DIALLING}
+    clock.advance(5)
+    assert set((await c.cascade.wait_links(wait_s=1)).values()) == {ConnectionState.CONNECTED}
+    c.net.mcu("m1").drop(CONF, "uplink")
+    assert (await c.cascade.link_states())["m1"] is ConnectionState.DISCONNECTED
+
+
+async def test_master_dialled_links(tmp_path: Path) -> None:
+    c = build_chain(tmp_path, depth=2, dialler="master")
+    m0, m1, m2 = (c.net.mcu(f"m{k}") for k in range(3))
+    before = (m0.ports_used, m1.ports_used, m2.ports_used)
+    await c.cascade.up(wait_s=1)
+    await c.cascade.up(wait_s=1)
+    assert (m0.ports_used, m1.ports_used, m2.ports_used) == (
+        before[0] + 1, before[1] + 2, before[2] + 1)
+    link = c.cascade.links["m1"]
+    assert link.caller.mcu_id == "m0" and link.leg == "link-m1"
+    assert [p.name for p in m0.participants(CONF)].count("link-m1") == 1
+    assert link.master_leg == "link-m1" and link.uplink == "m0"   # m1 names it after m0
+    assert await link.sides() == (ConnectionState.CONNECTED, ConnectionState.CONNECTED)
+    await link.send_up("s1b")
+    m0.show_full_screen(CONF, link.master_leg, target="gov")
+    assert c.chair_view() == ("s1b",)
+    await c.cascade.down()
+    assert (m0.ports_used, m1.ports_used, m2.ports_used) == before
+    assert set((await c.cascade.link_states()).values()) == {ConnectionState.DISCONNECTED}
+
+
+def test_unknown_dialling_side_is_refused(chain: Chain) -> None:
+    import pytest
+
+    from hnth_drivers.cascade.link import McuLink
+    from hnth_drivers.errors import ConfigError
+
+    link = chain.cascade.links["m1"]
+    with pytest.raises(ConfigError):
+        McuLink(link.slave, link.master, dialler="both")

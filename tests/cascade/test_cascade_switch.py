@@ -20,7 +20,8 @@ def switcher(chain: Chain, **kw: object) -> Switcher:
 
 @pytest.mark.parametrize(("site", "hops"), [("s0", 0), ("s1", 1), ("s2b", 2), ("s3", 3)])
 async def test_switch_through_hops_shows_the_site_to_the_chair(
-        chain: Chain, site: str, hops: int) -> None:
+        either_chain: Chain, site: str, hops: int) -> None:
+    chain = either_chain
     await chain.cascade.up(wait_s=1)
     trace = await switcher(chain).switch_to(site)
     assert trace.ok, trace.reason
@@ -38,7 +39,8 @@ async def test_switch_through_hops_shows_the_site_to_the_chair(
     assert trace.seen == (site,)
 
 
-async def test_switching_back_and_forth(chain: Chain) -> None:
+async def test_switching_back_and_forth(either_chain: Chain) -> None:
+    chain = either_chain
     await chain.cascade.up(wait_s=1)
     sw = switcher(chain)
     for site in ["s3", "s1", "s3b", "s0", "s2"]:
@@ -128,3 +130,5 @@ async def test_unknown_site_is_a_config_error(chain: Chain) -> None:
     from hnth_drivers.errors import ConfigError
     with pytest.raises(ConfigError):
         await switcher(chain).switch_to("nowhere")
+    with pytest.raises(ConfigError, match="chair"):
+        await switcher(chain).switch_to("gov")

@@ -116,3 +116,13 @@ async def test_run_until_stopped(chain: Chain) -> None:
         pass
     stop.set()
     await asyncio.wait_for(task, 2)
+
+
+async def test_a_master_dialled_link_is_redialed_by_the_master(tmp_path: Path) -> None:
+    c = build_chain(tmp_path, depth=2, dialler="master")
+    await c.cascade.up(wait_s=1)
+    c.net.mcu("m1").drop(CONF, "link-m2")
+    events = await Watchdog(c.cascade).poll_once()
+    assert [(e.kind, e.mcu, e.participant) for e in events] == [
+        (EventKind.DROPPED, "m1", "link-m2"), (EventKind.REDIALED, "m1", "link-m2")]
+    assert await c.cascade.links["m2"].state() is ConnectionState.CONNECTED

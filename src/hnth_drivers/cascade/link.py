@@ -11,6 +11,7 @@ import abc
 import asyncio
 from dataclasses import dataclass
 
+from ..errors import ConfigError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Endpoint, Participant, ParticipantKind
 
@@ -74,92 +75,119 @@ class LinkEnd:
 class McuLink(CascadeLink):
     """A cascade link between two MCUs reached through any :class:`Mcu` drivers.
 
-    The slave's conference dials the master's as one participant of kind CASCADE named
-    ``uplink`` (one port on each side); the master sees it as an incoming participant
-    (``master_leg``, found by its address, else named after the slave's id). Everything
-    is idempotent: ``up()`` on a connected link and ``down()`` on an absent one change
-    nothing.
+    One side dials the other's conference as one participant of kind CASCADE (one port on
+    each side). By default the slave dials (``dialler="slave"``; its participant is named
+    ``uplink``); with ``dialler="master"`` the master dials the slave's conference (its
+    participant is named ``link-<slave id>``), as some MCU APIs want it. The answering
+    side's participant is found by its address, else by the caller's id. Whatever the
+    direction, :attr:`uplink` names the link on the slave (where the slave sends a site
+    up) and :attr:`master_leg` names it on the master (what the master lays out for the
+    chair). Everything is idempotent: ``up()`` on a connected link and ``down()`` on an
+    absent one change nothing.
     """
 
-    def __init__(self, slave: LinkEnd, master: LinkEnd, *, uplink: str = "uplink",
-                 address: str | None = None) -> None:
+    def __init__(self, slave: LinkEnd, master: LinkEnd, *, dialler: str = "slave",
+                 leg: str | None = None, address: str | None = None) -> None:
+        if dialler not in ("slave", "master"):
+            raise ConfigError("unknown dialling side", operation="McuLink",
+                              expected="slave or master", got=repr(dialler))
         self.slave = slave
         self.master = master
-        self.uplink = uplink
-        self.address = address or default_cascade_address(master.mcu_id, master.conference)
-        #: how the master's conference names this link (refreshed by up() and state())
-        self.master_leg = slave.mcu_id
+        self.dialler = dialler
+        #: the side that dials, and the side that answers
+        self.caller, self.callee = (slave, master) if dialler == "slave" else (master, slave)
+        #: the dial-out participant's name on the caller
+        self.leg = leg or ("uplink" if dialler == "slave" else f"link-{slave.mcu_id}")
+        #: the address the caller dials
+        self.address = address or default_cascade_address(self.callee.mcu_id,
+                                                          self.callee.conference)
+        #: how the callee's conference names the link (refreshed whenever it is read)
+        self.answer_leg = self.caller.mcu_id
 
     def __repr__(self) -> str:
-        return f"McuLink({self.slave.mcu_id} -> {self.master.mcu_id})"
+        return f"McuLink({self.slave.mcu_id} -> {self.master.mcu_id}, {self.dialler} dials)"
 
-    def _slave_side(self, parts: list[Participant]) -> Participant | None:
-        return next((p for p in parts if p.name == self.uplink), None)
+    @property
+    def uplink(self) -> str:
+        """The link's participant on the slave: what the slave sends up is shown to it."""
+        return self.leg if self.dialler == "slave" else self.answer_leg
 
-    def _master_side(self, parts: list[Participant]) -> Participant | None:
-        back = default_cascade_address(self.slave.mcu_id, self.slave.conference)
+    @property
+    def master_leg(self) -> str:
+        """The link's participant on the master: shown to the chair to see below it."""
+        return self.answer_leg if self.dialler == "slave" else self.leg
+
+    def caller_side(self, parts: list[Participant]) -> Participant | None:
+        """The dial-out participant in the caller's list, if there."""
+        return next((p for p in parts if p.name == self.leg), None)
+
+    def callee_side(self, parts: list[Participant]) -> Participant | None:
+        """The answering participant in the callee's list, if there (remembers its name)."""
+        back = default_cascade_address(self.caller.mcu_id, self.caller.conference)
         found = next((p for p in parts if p.kind is ParticipantKind.CASCADE
                       and p.address == back), None)
         if found is None:
             found = next((p for p in parts if p.kind is ParticipantKind.CASCADE
-                          and p.name == self.slave.mcu_id), None)
+                          and p.name == self.caller.mcu_id), None)
         if found is not None:
-            self.master_leg = found.name
+            self.answer_leg = found.name
         return found
 
     async def up(self) -> None:
-        """Dial the master's conference from the slave's, unless the link is up or dialling."""
-        await self.up_from(await self.slave.mcu.participants(self.slave.conference))
+        """Dial, unless the link is up or dialling; redial a dropped one."""
+        await self.up_from(await self.caller.mcu.participants(self.caller.conference))
 
-    async def up_from(self, slave_participants: list[Participant]) -> str | None:
-        """:meth:`up`, given the slave conference's participant list read just before.
+    async def up_from(self, caller_participants: list[Participant]) -> str | None:
+        """:meth:`up`, given the caller conference's participants read just before (the
+        dial-out participant alone will do).
 
-        Returns what was done: ``"dialled"`` (a new uplink), ``"redialled"`` (a dropped
+        Returns what was done: ``"dialled"`` (a new link), ``"redialled"`` (a dropped
         one), or None (nothing to do).
         """
-        leg = self._slave_side(slave_participants)
+        leg = self.caller_side(caller_participants)
         if leg is None:
-            await self.slave.mcu.add_participant(
-                self.slave.conference,
-                Endpoint(site=self.master.mcu_id, address=self.address),
-                name=self.uplink, kind=ParticipantKind.CASCADE)
+            await self.caller.mcu.add_participant(
+                self.caller.conference,
+                Endpoint(site=self.callee.mcu_id, address=self.address),
+                name=self.leg, kind=ParticipantKind.CASCADE)
             return "dialled"
         if leg.state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
-            await self.slave.mcu.connect_participant(self.slave.conference, self.uplink)
+            await self.caller.mcu.connect_participant(self.caller.conference, self.leg)
             return "redialled"
         return None
 
     async def redial(self) -> None:
-        """Dial the existing uplink participant again (after a drop)."""
-        await self.slave.mcu.connect_participant(self.slave.conference, self.uplink)
+        """Dial the existing link participant again (after a drop)."""
+        await self.caller.mcu.connect_participant(self.caller.conference, self.leg)
 
     async def down(self) -> None:
-        """Remove the link's participant on the slave, then any leg left on the master."""
+        """Remove the dial-out participant, then any answering leg left behind."""
         await self.tear_down()
 
     async def tear_down(self) -> str | None:
         """:meth:`down`, returning ``"removed"`` if anything was, else None."""
         removed = False
-        parts = await self.slave.mcu.participants(self.slave.conference)
-        if self._slave_side(parts) is not None:
-            await self.slave.mcu.remove_participant(self.slave.conference, self.uplink)
+        parts = await self.caller.mcu.participants(self.caller.conference)
+        if self.caller_side(parts) is not None:
+            await self.caller.mcu.remove_participant(self.caller.conference, self.leg)
             removed = True
         # Some MCUs keep the answering leg after the caller hangs up: remove it too.
-        left = self._master_side(await self.master.mcu.participants(self.master.conference))
+        left = self.callee_side(await self.callee.mcu.participants(self.callee.conference))
         if left is not None:
-            await self.master.mcu.remove_participant(self.master.conference, left.name)
+            await self.callee.mcu.remove_participant(self.callee.conference, left.name)
             removed = True
         return "removed" if removed else None
 
     async def sides(self) -> tuple[ConnectionState, ConnectionState]:
         """(slave side, master side) states, read concurrently; absent means DISCONNECTED."""
-        slave_parts, master_parts = await asyncio.gather(
-            self.slave.mcu.participants(self.slave.conference),
-            self.master.mcu.participants(self.master.conference))
-        s = self._slave_side(slave_parts)
-        m = self._master_side(master_parts)
-        return (s.state if s else ConnectionState.DISCONNECTED,
-                m.state if m else ConnectionState.DISCONNECTED)
+        caller_parts, callee_parts = await asyncio.gather(
+            self.caller.mcu.participants(self.caller.conference),
+            self.callee.mcu.participants(self.callee.conference))
+        c = self.caller_side(caller_parts)
+        a = self.callee_side(callee_parts)
+        dial = c.state if c else ConnectionState.DISCONNECTED
+        answer = a.state if a else ConnectionState.DISCONNECTED
+        return (dial, answer) if self.dialler == "slave" else (answer, dial)
 
     async def state(self) -> ConnectionState:
         """The worse of the two sides' states."""
@@ -167,5 +195,5 @@ class McuLink(CascadeLink):
         return worse(s, m)
 
     async def send_up(self, site: str) -> None:
-        """The slave shows participant ``site`` full-screen on the uplink."""
+        """The slave shows participant ``site`` full-screen on the link."""
         await self.slave.mcu.show_full_screen(self.slave.conference, site, target=self.uplink)

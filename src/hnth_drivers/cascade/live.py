@@ -3,8 +3,9 @@
 :class:`LiveCascade` knows, for a meeting, which conference each MCU hosts, which MCU
 each one cascades to (its parent; the master has none), where each site is connected and
 where the chair sits (a participant of the master's conference). It brings every link up
-(concurrently, bounded), reads link and site states with few rich calls (one participant
-list per MCU), and gives the path a site's picture travels to the chair.
+and tears it down (concurrently, bounded, audited), reads link states (uplinks by status
+query, answering legs from the parents' lists) and site states (one participant list per
+MCU), and gives the path a site's picture travels to the chair.
 
 Participants for sites are named by their site id, the convention of
 :meth:`~hnth_drivers.mcu.base.Mcu.add_participant`.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import ConfigError, HnthError, TimeoutError
+from ..errors import ConfigError, DeviceError, HnthError, TimeoutError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Participant
 from ..security.audit import AuditLog
@@ -59,7 +60,9 @@ class LiveCascade:
 
     ``address_of(mcu_id, conference)`` gives the address a slave dials to reach its
     parent's conference (default: the simulators' ``"<conference>@<mcu id>"``).
-    ``concurrency`` bounds the calls in flight in sweeps and bring-up. With ``audit``,
+    ``dialler_of(slave, master)`` says which side dials each link (``"slave"``, the
+    default, or ``"master"``). ``concurrency`` bounds the calls in flight in sweeps and
+    bring-up. With ``audit``,
     every link brought up, redialled or torn down (or failing to) is recorded as
     ``actor``.
     """
@@ -67,7 +70,8 @@ class LiveCascade:
     def __init__(self, nodes: Iterable[McuNode], sites: Mapping[str, str], *, chair: str,
                  address_of: Callable[[str, str], str] = default_cascade_address,
                  concurrency: int = 32, audit: AuditLog | None = None,
-                 actor: str = "cascade") -> None:
+                 actor: str = "cascade",
+                 dialler_of: Callable[[str, str], str] | None = None) -> None:
         self.audit = audit
         self.actor = actor
         self.nodes = {n.id: n for n in nodes}
@@ -96,10 +100,12 @@ class LiveCascade:
             if node.parent is None:
                 continue
             parent = self.nodes[node.parent]
+            dialler = dialler_of(node.id, parent.id) if dialler_of else "slave"
+            callee = parent if dialler == "slave" else node
             self.links[node.id] = McuLink(
                 LinkEnd(node.driver, node.id, node.conference),
-                LinkEnd(parent.driver, parent.id, parent.conference),
-                address=address_of(parent.id, parent.conference))
+                LinkEnd(parent.driver, parent.id, parent.conference), dialler=dialler,
+                address=address_of(callee.id, callee.conference))
         for mcu_id in self.nodes:
             self.mcu_path(mcu_id)  # refuses cycles now rather than during a switch
 
@@ -107,7 +113,8 @@ class LiveCascade:
     def from_plan(cls, plan: Plan, drivers: Mapping[str, Mcu], *, conference: str,
                   chair: str, address_of: Callable[[str, str], str] = default_cascade_address,
                   concurrency: int = 32, audit: AuditLog | None = None,
-                  actor: str = "cascade") -> LiveCascade:
+                  actor: str = "cascade",
+                  dialler_of: Callable[[str, str], str] | None = None) -> LiveCascade:
         """The cascade of a :class:`~hnth_drivers.cascade.planner.Plan`: every MCU the plan
         uses hosts ``conference`` and is reached through ``drivers[mcu id]``."""
         missing = [m.id for m in plan.mcus if m.id not in drivers]
@@ -116,7 +123,8 @@ class LiveCascade:
                               expected="a driver per MCU of the plan", got=repr(missing[:5]))
         return cls([McuNode(m.id, drivers[m.id], conference, m.parent) for m in plan.mcus],
                    {a.site: a.mcu for a in plan.sites}, chair=chair,
-                   address_of=address_of, concurrency=concurrency, audit=audit, actor=actor)
+                   address_of=address_of, concurrency=concurrency, audit=audit, actor=actor,
+                   dialler_of=dialler_of)
 
     def mcu_path(self, mcu_id: str) -> list[str]:
         """MCU ids from ``mcu_id`` up to the master (both included)."""
@@ -146,13 +154,26 @@ class LiveCascade:
     async def up(self, *, wait_s: float = 30.0, poll_s: float = 0.2) -> dict[str, ConnectionState]:
         """Bring every link up (idempotent) and wait until all are connected.
 
+        Reads each slave's uplink (a small status query), dials the missing ones and
+        redials the dropped ones, all at once.
+
         Returns the final state per slave MCU. Raises :class:`TimeoutError` naming the
         links still down after ``wait_s``.
         """
-        lists = await self.participant_lists()
-        await self._each([partial(link.up_from, lists[link.slave.mcu_id])
-                          for link in self._by_depth()], self._by_depth(), "cascade.link.up")
+        links = self._by_depth()
+        legs = await gather_bounded([partial(self._dial_leg, link) for link in links],
+                                    self.concurrency)
+        await self._each([partial(link.up_from, [leg] if leg else [])
+                          for link, leg in zip(links, legs, strict=True)], links,
+                         "cascade.link.up")
         return await self.wait_links(wait_s=wait_s, poll_s=poll_s)
+
+    @staticmethod
+    async def _dial_leg(link: McuLink) -> Participant | None:
+        try:
+            return await link.caller.mcu.participant(link.caller.conference, link.leg)
+        except DeviceError:
+            return None  # no dial-out participant: the link is down
 
     async def _each(self, actions: list[Callable[[], Awaitable[object]]],
                     links: list[McuLink], what: str) -> None:
@@ -207,14 +228,26 @@ class LiveCascade:
             await self._each([link.tear_down for link in level], level, "cascade.link.down")
 
     async def link_states(self) -> dict[str, ConnectionState]:
-        """State of every link per slave MCU (worse side), one participant list per MCU."""
-        lists = await self.participant_lists()
+        """State of every link per slave MCU (the worse side).
+
+        Reads the dial-out participant of every link (a status query) and the list of
+        each answering MCU (to find the answering legs), all at once: when slaves dial, a
+        national cascade's link states cost a few lists, not one per MCU.
+        """
+        callees = sorted({link.callee.mcu_id for link in self.links.values()})
+        slaves = list(self.links)
+        lists, legs = await asyncio.gather(
+            gather_bounded([partial(self.nodes[m].driver.participants, self.nodes[m].conference)
+                            for m in callees], self.concurrency),
+            gather_bounded([partial(self._dial_leg, self.links[s]) for s in slaves],
+                           self.concurrency))
+        by_callee = dict(zip(callees, lists, strict=True))
         out = {}
-        for slave, link in self.links.items():
-            s = link._slave_side(lists[slave])
-            m = link._master_side(lists[link.master.mcu_id])
-            out[slave] = worse(s.state if s else ConnectionState.DISCONNECTED,
-                               m.state if m else ConnectionState.DISCONNECTED)
+        for slave, leg in zip(slaves, legs, strict=True):
+            link = self.links[slave]
+            answer = link.callee_side(by_callee[link.callee.mcu_id])
+            out[slave] = worse(leg.state if leg else ConnectionState.DISCONNECTED,
+                               answer.state if answer else ConnectionState.DISCONNECTED)
         return out
 
     async def site_states(self, progress: Callable[[int], None] | None = None,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from ..errors import AccessDenied, HnthError
+from ..errors import AccessDenied, ConfigError, HnthError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Layout, LayoutKind, Participant
 from ..security.access import Action, Operator, SiteTree, authorize
@@ -157,6 +157,10 @@ class Switcher:
     def steps(self, site: str) -> list[_Step]:
         """The per-MCU actions of a switch to ``site`` (site's MCU first, master last)."""
         c = self.cascade
+        if site == c.chair:
+            raise ConfigError("the chair's own picture is not shown to the chair",
+                              operation="switch_to", device=site,
+                              expected="another site of the meeting")
         path = c.path(site)
         steps: list[_Step] = []
         shown = site
@@ -172,7 +176,8 @@ class Switcher:
         """Put ``site`` on the chair's screen, confirm it, audit it; see the module doc.
 
         Raises :class:`AccessDenied` (audited) when the operator may not, and
-        :class:`~hnth_drivers.errors.ConfigError` for a site that is not in the meeting;
+        :class:`~hnth_drivers.errors.ConfigError` for a site that is not in the meeting
+        (or is the chair);
         every other failure (device errors, a missed deadline) comes back as a failed
         trace.
         """

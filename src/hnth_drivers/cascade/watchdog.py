@@ -145,7 +145,7 @@ class Watchdog:
 
     def _watched(self) -> list[tuple[str, str, str]]:
         out = [(mcu, site, "site") for site, mcu in self.cascade.sites.items()]
-        out += [(slave, link.uplink, "link") for slave, link in self.cascade.links.items()]
+        out += [(link.caller.mcu_id, link.leg, "link") for link in self.cascade.links.values()]
         return out
 
     async def poll_once(self) -> list[WatchdogEvent]:
