@@ -17,9 +17,6 @@ from .app import app, sim_app
 
 __all__ = ["app", "main", "sim_app"]
 
-from . import core  # noqa: F401
-from .plan import plan_command  # noqa: F401
-
 
 def _version(value: bool) -> None:
     if value:
@@ -45,11 +42,13 @@ def main() -> None:
 _COMMAND_MODULES = (
     "camera",
     "codec",
+    "core",
     "demo",
     "mcu",
     "mcu_smc",
     "meeting",
     "monitor",
+    "plan",
     "readiness",
 )
 for _module in _COMMAND_MODULES:
