@@ -51,6 +51,7 @@ __all__ = [
     "Status",
     "TestCall",
     "directory_from_topology",
+    "link_states_from",
 ]
 
 Probe = Callable[[], Awaitable[object]]
@@ -179,6 +180,21 @@ class ReadinessReport:
             if r.site == site:
                 return r
         raise KeyError(site)
+
+
+def link_states_from(cascade: LiveCascade, lists: Mapping[str, list[Participant] | None]
+                     ) -> dict[str, ConnectionState]:
+    """Each link's state (by slave MCU, the worse side) from participant lists already
+    read (by MCU id); a link with a side whose list is missing is left out."""
+    out: dict[str, ConnectionState] = {}
+    for slave, link in cascade.links.items():
+        caller, callee = lists.get(link.caller.mcu_id), lists.get(link.callee.mcu_id)
+        if caller is None or callee is None:
+            continue
+        leg, answer = link.caller_side(caller), link.callee_side(callee)
+        out[slave] = worse(leg.state if leg else ConnectionState.DISCONNECTED,
+                           answer.state if answer else ConnectionState.DISCONNECTED)
+    return out
 
 
 def _status(problems: Iterable[Problem]) -> Status:
@@ -334,14 +350,7 @@ class ReadinessCheck:
                                time.perf_counter() - t0)
 
     def _link_states(self, readings: Mapping[str, _McuReading]) -> dict[str, ConnectionState]:
-        out: dict[str, ConnectionState] = {}
-        for slave, link in self.cascade.links.items():
-            low, high = readings[slave].parts, readings[link.master.mcu_id].parts
-            s = link._slave_side(low) if low is not None else None
-            m = link._master_side(high) if high is not None else None
-            out[slave] = worse(s.state if s else ConnectionState.DISCONNECTED,
-                               m.state if m else ConnectionState.DISCONNECTED)
-        return out
+        return link_states_from(self.cascade, {m: r.parts for m, r in readings.items()})
 
     async def _probe_rooms(self) -> dict[tuple[str, str], str | None]:
         jobs = [(("codec", s), p) for s, p in self.codecs.items()]

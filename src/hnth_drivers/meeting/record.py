@@ -22,13 +22,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..cascade.link import worse
 from ..cascade.live import LiveCascade, gather_bounded
 from ..cascade.switch import SwitchTrace
 from ..cascade.watchdog import WatchdogEvent
 from ..errors import ConfigError, HnthError
 from ..model import CallStats, ConnectionState, Participant
-from .readiness import SiteInfo
+from .readiness import SiteInfo, link_states_from
 from .state import write_atomic
 
 __all__ = ["AlarmEntry", "MeetingRecord", "MeetingRecorder", "SiteEntry", "SwitchEntry",
@@ -247,14 +246,7 @@ class MeetingRecorder:
                 found = next((p.state for p in parts if p.name == site), None)
                 sites[site] = found or ConnectionState.DISCONNECTED
         self.observe_sites(sites, now)
-        links: dict[str, ConnectionState] = {}
-        for slave, link in cascade.links.items():
-            low, high = lists.get(slave), lists.get(link.master.mcu_id)
-            if low is None or high is None:
-                continue
-            s, m = link._slave_side(low), link._master_side(high)
-            links[slave] = worse(s.state if s else ConnectionState.DISCONNECTED,
-                                 m.state if m else ConnectionState.DISCONNECTED)
+        links = link_states_from(cascade, lists)
         self.observe_links(links, now)
 
     def finish(self, at: float | None = None) -> MeetingRecord:
