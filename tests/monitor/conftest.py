@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -16,6 +19,23 @@ from hnth_drivers import STRICT, Secret
 from hnth_drivers.monitor import SnmpPoller, SnmpTarget
 from hnth_drivers.transport.snmp import SnmpCommunity, SnmpV3User
 from hnth_sim.snmp import SimDevice, SnmpAgent, devices_named
+
+
+def _root_conftest() -> ModuleType:
+    """tests/conftest.py, loaded under its own name: the bare name ``conftest`` in
+    sys.modules belongs to whichever rootless conftest pytest imported last."""
+    name = "_hnth_tests_root_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).resolve().parents[1] / "conftest.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
+
+require_tool: Callable[[str], str] = _root_conftest().require_tool
 
 AUTH_KEY = "sim-auth-key-1"
 PRIV_KEY = "sim-priv-key-1"
@@ -67,8 +87,6 @@ def snmpd(tmp_path: Path) -> Iterator[tuple[int, str]]:
 
     Yields ``(port, user)``; the user's keys are AUTH_KEY / PRIV_KEY.
     """
-    from tests.conftest import require_tool
-
     binary = require_tool("snmpd")
     user = "hnthmon"
     persist = tmp_path / "persist"

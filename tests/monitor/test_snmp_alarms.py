@@ -140,18 +140,21 @@ async def test_delivery_to_callbacks_and_iterators() -> None:
     engine.on_event(broken)
     stop = engine.on_event(plain.append)
     engine.on_event(slow)
-    it = engine.events()
-    first = asyncio.ensure_future(it.__anext__())
-    await asyncio.sleep(0)
-    await engine.observe(health(links=(2, 2, 2)))   # three LINK_DOWN
+    it = engine.events()  # subscribed now, before the first iteration
+    early = engine.events()
+    early.unsubscribe()
+    await engine.observe(health(links=(2, 2, 2)))   # three LINK_DOWN, the queue keeps 2
     assert len(plain) == 3 and len(later) == 3
-    assert (await first).kind is AlarmKind.LINK_DOWN
+    async with asyncio.timeout(5):
+        assert [(await it.__anext__()).subject for _ in range(2)] == ["if 2", "if 3"]
+    assert engine.dropped == 1
     stop()
     await engine.observe(health(links=(1, 1, 1)))   # three LINK_UP, queue holds 2
     assert len(plain) == 3 and len(later) == 6
     rest = []
     engine.close()
-    async for e in it:
-        rest.append(e.kind)
-    assert rest == [AlarmKind.LINK_UP, AlarmKind.LINK_UP] and engine.dropped >= 1
+    async with asyncio.timeout(5):
+        async for e in it:
+            rest.append(e.kind)
+    assert rest == [AlarmKind.LINK_UP, AlarmKind.LINK_UP] and engine.dropped == 2
     assert plain[0].to_json()["severity"] == "critical"

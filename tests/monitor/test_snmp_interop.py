@@ -17,7 +17,7 @@ from hnth_drivers.monitor import SnmpPoller, SnmpTarget
 from hnth_sim.snmp import SnmpAgent
 from tests.conftest import require_tool
 
-from .conftest import AUTH_KEY, PRIV_KEY, USER, run_tool, v3_user
+from .conftest import AUTH_KEY, PRIV_KEY, USER, require_tool, run_tool, v3_user
 
 pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
 

@@ -194,9 +194,21 @@ priv_key_env = "ROOM7_PRIV"
     assert (b.port, b.vendor, b.context) == (1161, "hnth-sim", "dev0007")
     assert b.credentials.priv_key and b.credentials.priv_key.reveal() == "room-7-priv"  # type: ignore[union-attr]
     assert spec.vendor_tables == (tmp_path / "extra.json",)
+    assert spec.thresholds.delay_ms == 250.0 and spec.damping.half_life_s == 60.0
     assert "auth-pass" not in repr(a)
     with pytest.raises(ConfigError, match="HNTH_PRIV_PASSWORD"):
         load_targets(f, env={"HNTH_PASSWORD": "auth-pass-1"})
+    f.write_text('[thresholds]\ndelay_ms = 150.0\njitter_ms = 30\n[damping]\nenabled = false\n'
+                 '[[target]]\nname = "x"\nhost = "h"\n')
+    tuned = load_targets(f, env=env)
+    assert (tuned.thresholds.delay_ms, tuned.thresholds.jitter_ms) == (150.0, 30)
+    assert tuned.thresholds.video_loss_percent == 3.0 and not tuned.damping.enabled
+    f.write_text('[thresholds]\nmos = 3\n[[target]]\nname = "x"\nhost = "h"\n')
+    with pytest.raises(ConfigError, match="thresholds"):
+        load_targets(f, env=env)
+    f.write_text('[thresholds]\ndelay_ms = -1\n[[target]]\nname = "x"\nhost = "h"\n')
+    with pytest.raises(ConfigError):
+        load_targets(f, env=env)
     f.write_text('[[target]]\nname = "x"\nhost = "h"\ncommunity = "public"\n')
     with pytest.raises(ConfigError, match="unknown field"):
         load_targets(f, env=env)

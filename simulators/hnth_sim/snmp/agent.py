@@ -28,7 +28,7 @@ from hnth_drivers.errors import ConfigError, ConnectError
 from .device import SimDevice
 from .mib import MibView
 
-__all__ = ["SnmpAgent"]
+__all__ = ["SnmpAgent", "devices_named"]
 
 _USM_MODEL = 3
 _AUTH_PRIV = 3  # SnmpSecurityLevel authPriv

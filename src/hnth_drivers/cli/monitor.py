@@ -178,7 +178,7 @@ def monitor(
     async def run() -> int:
         spec = load_targets(targets, store=store_get)
         profiles = load_profiles(spec.vendor_tables)
-        alarms = AlarmEngine()
+        alarms = AlarmEngine(spec.thresholds, spec.damping)
         async with SnmpPoller(STRICT, max_in_flight=max_in_flight, profiles=profiles) as poller:
             watch = SnmpMonitor(poller, spec.targets, alarms, interval=interval)
             if once:

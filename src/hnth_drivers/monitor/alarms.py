@@ -22,14 +22,14 @@ import inspect
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from .health import CallQuality, SnmpHealth
 
-__all__ = ["AlarmEngine", "AlarmEvent", "AlarmKind", "FlapDamping", "QualityThresholds",
-           "Severity"]
+__all__ = ["AlarmEngine", "AlarmEvent", "AlarmKind", "AlarmSubscription", "FlapDamping",
+           "QualityThresholds", "Severity"]
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,30 @@ class _Subject:
 Callback = Callable[[AlarmEvent], Awaitable[None] | None]
 
 
+class AlarmSubscription:
+    """An async iterator over alarm events, registered with its engine when created."""
+
+    def __init__(self, registry: list[asyncio.Queue[AlarmEvent | None]]) -> None:
+        self._registry = registry
+        self._queue: asyncio.Queue[AlarmEvent | None] = asyncio.Queue()
+        registry.append(self._queue)
+
+    def __aiter__(self) -> AlarmSubscription:
+        return self
+
+    async def __anext__(self) -> AlarmEvent:
+        event = await self._queue.get()
+        if event is None:
+            self.unsubscribe()
+            raise StopAsyncIteration
+        return event
+
+    def unsubscribe(self) -> None:
+        """Receive no more events (those already queued can still be read)."""
+        if self._queue in self._registry:
+            self._registry.remove(self._queue)
+
+
 class AlarmEngine:
     """Turns successive :class:`SnmpHealth` readings into :class:`AlarmEvent` s.
 
@@ -192,16 +216,14 @@ class AlarmEngine:
         return lambda: self._callbacks.remove(callback) if callback in self._callbacks \
             else None
 
-    async def events(self) -> AsyncIterator[AlarmEvent]:
-        """Every event from now on, until :meth:`close`. A slow reader loses the oldest
-        events beyond ``queue_size`` (counted in ``dropped``), never blocks the poller."""
-        queue: asyncio.Queue[AlarmEvent | None] = asyncio.Queue()
-        self._queues.append(queue)
-        try:
-            while (event := await queue.get()) is not None:
-                yield event
-        finally:
-            self._queues.remove(queue)
+    def events(self) -> AlarmSubscription:
+        """Every event from this call on, until :meth:`close` (``async for`` over it).
+
+        Subscribed at once, so nothing is missed before the first iteration. A slow reader
+        loses the oldest events beyond ``queue_size`` (counted in ``dropped``); it never
+        blocks the poller. ``unsubscribe()`` stops one subscription early.
+        """
+        return AlarmSubscription(self._queues)
 
     def close(self) -> None:
         """End every :meth:`events` iterator."""

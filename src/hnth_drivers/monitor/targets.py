@@ -12,6 +12,11 @@
     retries = 1
     vendor = "mib2"
 
+    [thresholds]                              # optional; PROTOCOLS.md §9 by default
+    delay_ms = 150.0
+    [damping]                                 # optional flap damping
+    half_life_s = 120.0
+
     [[target]]
     name = "mcu-hanoi"
     host = "10.0.0.5"
@@ -31,13 +36,14 @@ import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from ..security.secrets import Secret
 from ..transport.snmp import SnmpAuth, SnmpPriv, SnmpV3User
+from .alarms import FlapDamping, QualityThresholds
 from .snmp import SnmpTarget
 
 __all__ = ["ENV_AUTH_KEY", "ENV_PRIV_KEY", "TargetsFile", "load_targets"]
@@ -50,10 +56,24 @@ _FIELDS = {"name", "host", "port", "vendor", "context", "timeout", "retries", "u
 
 @dataclass(frozen=True)
 class TargetsFile:
-    """What a targets file says: the targets, and extra vendor tables to load."""
+    """What a targets file says: the targets, extra vendor tables, alarm settings."""
 
     targets: tuple[SnmpTarget, ...]
     vendor_tables: tuple[Path, ...] = ()
+    thresholds: QualityThresholds = field(default_factory=QualityThresholds)
+    damping: FlapDamping = field(default_factory=FlapDamping)
+
+
+def _settings(doc: Mapping[str, Any], key: str, cls: type[Any]) -> Any:
+    raw = doc.get(key, {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"[{key}] is a table", operation="load_targets", got=repr(raw))
+    try:
+        return cls(**raw)
+    except TypeError as exc:
+        raise ConfigError(f"unknown field in [{key}]", operation="load_targets",
+                          expected=", ".join(f.name for f in fields(cls)),
+                          got=str(exc)) from None
 
 
 def _key(entry: Mapping[str, Any], kind: str, env: Mapping[str, str],
@@ -127,4 +147,5 @@ def load_targets(path: str | Path, *, env: Mapping[str, str] | None = None,
         raise ConfigError("target names must be distinct", operation="load_targets",
                           got=str(sorted({n for n in names if names.count(n) > 1})))
     tables = tuple(path.parent / str(p) for p in doc.get("vendor_tables", []))
-    return TargetsFile(targets, tables)
+    return TargetsFile(targets, tables, _settings(doc, "thresholds", QualityThresholds),
+                       _settings(doc, "damping", FlapDamping))
