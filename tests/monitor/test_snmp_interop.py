@@ -15,7 +15,6 @@ from hnth_drivers import STRICT
 from hnth_drivers.errors import AuthError, TimeoutError
 from hnth_drivers.monitor import SnmpPoller, SnmpTarget
 from hnth_sim.snmp import SnmpAgent
-from tests.conftest import require_tool
 
 from .conftest import AUTH_KEY, PRIV_KEY, USER, require_tool, run_tool, v3_user
 
