@@ -49,6 +49,7 @@ _COMMAND_MODULES = (
     "meeting",
     "monitor",
     "plan",
+    "readiness",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")

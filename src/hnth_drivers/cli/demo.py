@@ -239,18 +239,28 @@ def demo_command(
     seed: int = typer.Option(2025, "--seed", help="Seed of the site choice."),
     audit: Path | None = typer.Option(None, "--audit",
                                       help="Audit log file (default: a temporary file)."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Quality report HTML file (default: in a new directory under "
+        "the temporary directory, kept; its path is printed)."),
+    lang: str = typer.Option("vi", "--lang", help="Readiness summary labels: vi or en."),
 ) -> None:
-    """Run a whole simulated national meeting: plan, cascade, sweep, the chair's calls.
+    """Run the whole procedure on a simulated national network, through the runbook:
+    plan, cascade, test calls, readiness, the served meeting, the quality report.
 
     Exit 0 when every step passes, 1 when one fails, 2 for bad input.
     """
     from ..cascade.profiles import PROFILES
+    from .procedure import run_procedure
 
     if profile not in PROFILES:
         fail(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    if lang not in ("vi", "en"):
+        fail(f"unknown language {lang!r}: expected vi or en")
     topo = PROFILES[profile]()
+    out = Path(tempfile.mkdtemp(prefix="hnth-demo-"))  # kept: the report lives here
     with tempfile.TemporaryDirectory(prefix="hnth-demo-") as tmp:
         path = audit or Path(tmp) / "audit.jsonl"
-        result = asyncio.run(run_demo(topo, latency_ms=latency_ms, per_level=per_level,
-                                      seed=seed, audit_path=path))
+        result = asyncio.run(run_procedure(
+            topo, latency_ms=latency_ms, per_level=per_level, seed=seed, audit_path=path,
+            report_html=report or out / "quality-report.html", work_dir=out, lang=lang))
     raise typer.Exit(0 if result.ok else 1)

@@ -1,0 +1,115 @@
+"""Readiness sweep of every site of vn-2021 against the floor of the same calls made bare.
+
+The national simulation (every planned MCU over HTTPS, one SNMPv3 device per MCU on one
+agent) is started once, the cascade brought up, then, alternating, in the same run:
+
+- **sweep**: ``ReadinessCheck.run()`` over every site (connection, cascade path, quality
+  against the thresholds, the MCU's SNMP health), no test calls;
+- **floor**: the same MCU and SNMP calls made bare: per MCU ``participants()`` (and
+  ``stats()`` when the sweep reads them) and ``SnmpPoller.poll()``, concurrently with
+  the same bound, results dropped; no readiness logic.
+
+Two modes: ``recent`` (quality from the monitor's latest figures, given as a mapping, so
+the sweep's calls are one participant list and one SNMP poll per MCU) and ``stats``
+(quality read fresh from every MCU: one ``participant.diagnostics`` per site on Codian
+MCUs). Goal: sweep ≤ 1.5x the floor and < 10 s. Peak memory: the sweep's peak Python
+allocation (tracemalloc, one extra sweep) and the process's max RSS.
+
+Usage: python benchmarks/readiness.py [--profile vn-2021] [--rounds 3]
+       [--modes recent,stats] [--latency-ms 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from hnth_drivers.cascade.live import gather_bounded
+from hnth_drivers.cascade.profiles import profile
+from hnth_drivers.cli.simulated import simulated_meeting
+from hnth_drivers.cli.simulated_snmp import SimulatedSnmp, simulated_snmp
+from hnth_drivers.meeting.readiness import ReadinessCheck, directory_from_topology
+from hnth_drivers.model import CallStats
+
+
+async def timed(fn: Callable[[], Awaitable[object]]) -> float:
+    t = time.perf_counter()
+    await fn()
+    return time.perf_counter() - t
+
+
+async def main(args: argparse.Namespace) -> int:
+    topo = profile(args.profile)
+    directory = directory_from_topology(topo)
+    carriers = {m.id: m.operator for m in topo.mcus}
+    worst = 0.0
+    async with simulated_meeting(topo, latency_ms=args.latency_ms) as meeting, \
+            simulated_snmp(meeting.drivers, timeout_s=5.0) as snmp:
+        cascade = meeting.cascade
+        await cascade.up(wait_s=120)
+        recent = {s: CallStats(s, 0.1, 4.0, 40.0) for s in cascade.sites}
+        print(f"{topo.name}: {len(cascade.sites):,} sites, {len(meeting.drivers)} MCUs, "
+              f"{len(snmp.targets)} SNMP devices, {args.latency_ms:g} ms API latency")
+        gc.collect()
+        gc.freeze()
+        for mode in args.modes.split(","):
+            check = ReadinessCheck(cascade, directory, carriers=carriers, snmp=snmp.poller,
+                                   snmp_targets=snmp.targets,
+                                   recent_quality=recent if mode == "recent" else None)
+            report = await check.run()
+            assert report.ready, "the simulated network should be ready"
+            floor = partial(bare, meeting.drivers, cascade.concurrency, snmp, mode == "stats",
+                            meeting.sim.conference)
+            sweeps, floors = [], []
+            for i in range(args.rounds):
+                pair = [("sweep", check.run), ("floor", floor)]
+                for name, fn in (pair if i % 2 == 0 else pair[::-1]):
+                    (sweeps if name == "sweep" else floors).append(await timed(fn))
+            s, f = statistics.median(sweeps), statistics.median(floors)
+            tracemalloc.start()
+            await check.run()
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            ratio = s / f
+            worst = max(worst, ratio)
+            print(f"  {mode:6s}: sweep {s:6.2f} s (runs {', '.join(f'{x:.2f}' for x in sweeps)})"
+                  f"  floor {f:6.2f} s  ratio {ratio:.2f}x  "
+                  f"{'< 10 s' if s < 10 else '>= 10 s'}; sweep peak Python memory "
+                  f"{peak / 2**20:.0f} MiB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process max RSS {rss:.0f} MiB (simulation of every MCU included)")
+    print(f"goal: ≤ 1.5x the floor: {'met' if worst <= 1.5 else 'NOT met'} (worst {worst:.2f}x)")
+    return 0
+
+
+async def bare(drivers: dict[str, object], limit: int, snmp: SimulatedSnmp, stats: bool,
+               conference: str) -> None:
+    """The sweep's calls without the readiness logic."""
+    from hnth_drivers.mcu.base import Mcu
+
+    async def one(mcu_id: str) -> None:
+        driver = drivers[mcu_id]
+        assert isinstance(driver, Mcu)
+        await driver.participants(conference)
+        if stats:
+            await driver.stats(conference)
+        await snmp.poller.poll(snmp.targets[mcu_id])
+
+    await gather_bounded([partial(one, m) for m in drivers], limit)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", default="vn-2021")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--modes", default="recent,stats")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    sys.exit(asyncio.run(main(parser.parse_args())))

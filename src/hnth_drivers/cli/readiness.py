@@ -1,0 +1,147 @@
+"""``hnth readiness`` (a readiness sweep on the simulated network) and ``hnth report``.
+
+``hnth readiness --profile vn-2021`` plans the profile's cascade, starts the national
+simulation (MCUs over HTTPS, one SNMPv3 device per MCU), brings the cascade up and sweeps
+every site with a live progress bar; it prints the summary form ("mẫu tổng hợp thông
+tin") and writes it with ``--csv`` / ``--json``. Exit 0 when every site is ready (or only
+degraded) and every test call passed, 1 otherwise.
+
+``hnth report MEETING-STATE --html out.html [--json out.json]`` evaluates a served
+meeting: MEETING-STATE is the meeting record (``<meeting>.record.json``) or the runbook's
+state file, whose ``serve_meeting`` step names the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from .app import app
+from .common import console, fail, typed_errors
+
+if TYPE_CHECKING:
+    from ..cascade.topology import Topology
+    from ..meeting.readiness import ReadinessReport
+
+__all__ = ["readiness_command", "report_command"]
+
+
+async def sweep_simulated(topo: Topology, *, latency_ms: float, sample_calls: int,
+                          seed: int, read_stats: bool = True) -> ReadinessReport:
+    """Simulate ``topo``, bring its cascade up and sweep it with a live progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..meeting.readiness import ReadinessCheck, directory_from_topology
+    from .simulated import simulated_meeting
+    from .simulated_snmp import simulated_snmp
+
+    t = time.perf_counter()
+    async with simulated_meeting(topo, latency_ms=latency_ms, seed=seed) as meeting, \
+            simulated_snmp(meeting.drivers) as snmp:
+        await meeting.cascade.up(wait_s=60)
+        console.print(f"{topo.name}: {len(meeting.cascade.sites):,} sites on "
+                      f"{len(meeting.drivers)} MCUs, cascade up "
+                      f"({time.perf_counter() - t:.1f} s)", highlight=False)
+        check = ReadinessCheck(
+            meeting.cascade, directory_from_topology(topo),
+            carriers={m.id: m.operator for m in topo.mcus}, snmp=snmp.poller,
+            snmp_targets=snmp.targets, switcher=meeting.switcher(),
+            sample_calls=sample_calls, seed=seed,
+            recent_quality=None if read_stats else {})
+        with Progress(TextColumn("  readiness"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("sites", total=len(meeting.cascade.sites)
+                                + len(check.pick_test_sites()))
+            return await check.run(lambda n: bar.advance(task, n))
+
+
+@app.command("readiness")
+def readiness_command(
+    profile: str = typer.Option("vn-2021", "--profile", help="vn-2021 or vn-2025."),
+    lang: str = typer.Option("vi", "--lang", help="Labels: vi or en."),
+    csv_path: Path | None = typer.Option(None, "--csv", help="Write the summary as CSV."),
+    json_path: Path | None = typer.Option(None, "--json", help="Write the summary as JSON."),
+    sample_calls: int = typer.Option(3, "--sample-calls", min=0,
+                                     help="Test calls from the chair to district/commune "
+                                     "sites."),
+    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0.0,
+                                     help="Injected API latency of every simulated MCU."),
+    rows: int = typer.Option(20, "--rows", min=0, help="Rows shown (problems first)."),
+    stats: bool = typer.Option(True, "--stats/--no-stats",
+                               help="Read call quality from every MCU (one call per site "
+                               "on Codian MCUs)."),
+    seed: int = typer.Option(2021, "--seed", help="Seed of the test-call sample."),
+) -> None:
+    """Readiness sweep of every site of a simulated national meeting; the summary form."""
+    from ..cascade.profiles import PROFILES
+    from ..meeting.summary import rich_table, to_json, write_csv
+
+    if profile not in PROFILES:
+        fail(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    if lang not in ("vi", "en"):
+        fail(f"unknown language {lang!r}: expected vi or en")
+    with typed_errors():
+        report = asyncio.run(sweep_simulated(PROFILES[profile](), latency_ms=latency_ms,
+                                             sample_calls=sample_calls, seed=seed,
+                                             read_stats=stats))
+    console.print(rich_table(report, lang=lang, limit=rows))
+    console.print(f"swept in {report.duration_s:.2f} s; test calls: "
+                  + (", ".join(f"{c.site} {c.seconds:.3f} s {'ok' if c.ok else 'FAILED'}"
+                               for c in report.test_calls) or "none"), highlight=False)
+    if csv_path is not None:
+        write_csv(report, csv_path, lang=lang)
+        console.print(f"CSV: {csv_path}", highlight=False)
+    if json_path is not None:
+        json_path.write_text(json.dumps(to_json(report, lang=lang), ensure_ascii=False),
+                             encoding="utf-8")
+        console.print(f"JSON: {json_path}", highlight=False)
+    raise typer.Exit(0 if report.ready else 1)
+
+
+def _record_path(path: Path) -> Path:
+    """The record itself, or the one a runbook state's serve_meeting step names."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    if isinstance(doc, dict) and isinstance(doc.get("steps"), dict):
+        serve = doc["steps"].get("serve_meeting", {})
+        named = serve.get("detail", {}).get("record") if isinstance(serve, dict) else None
+        if not named:
+            fail(f"{path}: a runbook state whose serve_meeting step names no meeting record")
+        return Path(named) if Path(named).is_absolute() else path.parent / named
+    return path
+
+
+@app.command("report")
+def report_command(
+    state: Path = typer.Argument(..., help="Meeting record, or the runbook's state file."),
+    html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report."),
+    json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report."),
+) -> None:
+    """Quality evaluation of a served meeting: per site, province, MCU and carrier."""
+    from ..meeting.record import load_record
+    from ..meeting.report import evaluate, to_json
+    from ..meeting.report_html import render_html
+
+    with typed_errors():
+        report = evaluate(load_record(_record_path(state)))
+    data = to_json(report)
+    if html_path is not None:
+        html_path.write_text(render_html(report), encoding="utf-8")
+    if json_path is not None:
+        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    s = data["summary"]
+    console.print(f"{report.title}: {s['sites']:,} sites ({s['good']:,} good, {s['poor']:,} "
+                  f"poor, {s['unknown']:,} unknown), {s['drops']} drops "
+                  f"({s['unrecovered']} not recovered), {s['switches']} switches "
+                  f"({s['switches_over_limit']} over 30 s), {s['alarms']} alarms",
+                  highlight=False)
+    for label, path in (("HTML", html_path), ("JSON", json_path)):
+        if path is not None:
+            console.print(f"{label}: {path}", highlight=False)
