@@ -237,8 +237,8 @@ def demo_command(
     per_level: int = typer.Option(3, "--per-level", min=1,
                                   help="Sites the chair calls at each level."),
     seed: int = typer.Option(2025, "--seed", help="Seed of the site choice."),
-    audit: Path | None = typer.Option(None, "--audit",
-                                      help="Audit log file (default: a temporary file)."),
+    audit: Path | None = typer.Option(None, "--audit", help="Audit log file (default: "
+                                      "audit.jsonl beside the report)."),
     report: Path | None = typer.Option(
         None, "--report", help="Quality report HTML file (default: in a new directory under "
         "the temporary directory, kept; its path is printed)."),
@@ -257,10 +257,9 @@ def demo_command(
     if lang not in ("vi", "en"):
         fail(f"unknown language {lang!r}: expected vi or en")
     topo = PROFILES[profile]()
-    out = Path(tempfile.mkdtemp(prefix="hnth-demo-"))  # kept: the report lives here
-    with tempfile.TemporaryDirectory(prefix="hnth-demo-") as tmp:
-        path = audit or Path(tmp) / "audit.jsonl"
-        result = asyncio.run(run_procedure(
-            topo, latency_ms=latency_ms, per_level=per_level, seed=seed, audit_path=path,
-            report_html=report or out / "quality-report.html", work_dir=out, lang=lang))
+    out = Path(tempfile.mkdtemp(prefix="hnth-demo-"))  # kept: report, state, audit log
+    result = asyncio.run(run_procedure(
+        topo, latency_ms=latency_ms, per_level=per_level, seed=seed,
+        audit_path=audit or out / "audit.jsonl",
+        report_html=report or out / "quality-report.html", work_dir=out, lang=lang))
     raise typer.Exit(0 if result.ok else 1)

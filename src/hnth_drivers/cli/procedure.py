@@ -81,7 +81,7 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
     from ..meeting.summary import rich_table, to_json, write_csv
     from ..security.access import Operator, Role
     from ..security.audit import AuditLog, verify
-    from .demo import DemoResult, pick_sites
+    from .demo import DemoResult, _summary_table, _switch_table, pick_sites
     from .simulated import simulated_meeting
     from .simulated_snmp import simulated_snmp
 
@@ -180,6 +180,8 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
                 encoding="utf-8")
             result.step("readiness report", live.readiness.ready,
                         f"{csv_path} (and .json), {live.readiness.duration_s:.2f} s")
+        if live.traces:
+            _switch_table(topo, live.traces)
         for line in live.serve_log:
             result.step("served meeting", "not recovered" not in line, line)
         result.step("runbook", state.status.value == "done",
@@ -191,6 +193,5 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
     result.step("quality report", bool(written), str(written or "not written"))
     if written:
         console.print(f"quality report: {report_html}", highlight=False, soft_wrap=True)
-    console.print(f"[bold]{'PASS' if result.ok else 'FAIL'}[/] in "
-                  f"{time.perf_counter() - t0:.1f} s", highlight=False)
+    _summary_table(result, time.perf_counter() - t0)
     return result

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..cascade.live import LiveCascade
 from ..cascade.planner import Plan
-from ..cascade.switch import Switcher
+from ..cascade.switch import Switcher, SwitchTrace
 from ..cascade.topology import Topology
 from ..cascade.watchdog import EventKind, Watchdog
 from ..model import CallStats, ConnectionState
@@ -103,6 +103,7 @@ class LiveMeeting:
     readiness: ReadinessReport | None = None
     record_path: Path | None = None
     serve_log: list[str] = field(default_factory=list)
+    traces: list[SwitchTrace] = field(default_factory=list)
 
     def _check(self) -> ReadinessCheck:
         return ReadinessCheck(self.cascade, self.directory, carriers=self.carriers,
@@ -242,6 +243,7 @@ async def _serve(ctx: StepContext, live: LiveMeeting, cascade: LiveCascade) -> S
     for i, site in enumerate(live.script):
         trace = await live.switcher.switch_to(site)
         recorder.switch(trace)
+        live.traces.append(trace)
         timings.append(SwitchTiming(trace.site, trace.total_s if trace.ok else 1e9))
         if i == 0 and live.inject is not None:
             live.serve_log.append(await live.inject(live, recorder))
