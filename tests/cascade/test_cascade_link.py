@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from cascade_chain import CONF, Chain, build_chain
 
+from hnth_drivers.cascade.live import LiveCascade, McuNode
+from hnth_drivers.errors import AccessDenied, ConfigError
 from hnth_drivers.model import ConnectionState, ParticipantKind
+from hnth_drivers.security.access import Operator, Role
 from hnth_sim.mcu.model import ManualClock
 
 
@@ -179,3 +184,33 @@ def test_unknown_dialling_side_is_refused(chain: Chain) -> None:
     link = chain.cascade.links["m1"]
     with pytest.raises(ConfigError):
         McuLink(link.slave, link.master, dialler="both")
+
+
+def _authorised(chain: Chain, operator: Operator) -> LiveCascade:
+    nodes = [McuNode(m, chain.drivers[m], CONF, f"m{int(m[1:]) - 1}" if m != "m0" else None)
+             for m in sorted(chain.drivers)]
+    areas = {"m0": "gov", "m1": "s1", "m2": "s2", "m3": "s3"}
+    return LiveCascade(nodes, chain.cascade.sites, chair="gov", operator=operator,
+                       tree=chain.tree, area_of=areas, audit=chain.audit)
+
+
+async def test_bring_up_is_authorised_over_every_slave_area(chain: Chain) -> None:
+    # s1 is the province; s2 (district) and s3 (commune) lie below it in the tree
+    province_tech = Operator("tech.p1", Role.MCU_TECHNICIAN, "s1b")
+    cascade = _authorised(chain, province_tech)
+    with pytest.raises(AccessDenied):
+        await cascade.up(wait_s=1)
+    assert not any(p.kind.value == "cascade" for m in ("m0", "m1", "m2", "m3")
+                   for p in chain.net.mcu(m).participants(CONF))  # nothing was dialled
+    records = [json.loads(x) for x in chain.audit.path.read_text().splitlines()]
+    assert records[-1]["result"] == "denied" and records[-1]["detail"]["operator"] == "tech.p1"
+    with pytest.raises(AccessDenied):
+        await _authorised(chain, Operator("v", Role.VIEWER, "gov")).down()
+
+
+async def test_bring_up_allowed_to_the_central_operator(chain: Chain) -> None:
+    cascade = _authorised(chain, chain.central)
+    states = await cascade.up(wait_s=1)
+    assert set(states.values()) == {ConnectionState.CONNECTED}
+    with pytest.raises(ConfigError):
+        LiveCascade([], {}, chair="gov", operator=chain.central)

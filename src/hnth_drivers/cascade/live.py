@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import ConfigError, DeviceError, HnthError, TimeoutError
+from ..errors import AccessDenied, ConfigError, DeviceError, HnthError, TimeoutError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Participant
+from ..security.access import Action, Operator, SiteTree, authorize
 from ..security.audit import AuditLog
 from .link import LinkEnd, McuLink, default_cascade_address, worse
 
@@ -64,16 +65,25 @@ class LiveCascade:
     default, or ``"master"``). ``concurrency`` bounds the calls in flight in sweeps and
     bring-up. With ``audit``,
     every link brought up, redialled or torn down (or failing to) is recorded as
-    ``actor``.
+    ``actor``. With ``operator`` (and the site ``tree``), bringing links up or down is
+    authorised first: MCU control over the area of every slave MCU involved
+    (``area_of[mcu id]``, the root site of the area it serves; an MCU without a known
+    area is refused). A refusal is audited and raised before any link is touched.
     """
 
     def __init__(self, nodes: Iterable[McuNode], sites: Mapping[str, str], *, chair: str,
                  address_of: Callable[[str, str], str] = default_cascade_address,
                  concurrency: int = 32, audit: AuditLog | None = None,
                  actor: str = "cascade",
-                 dialler_of: Callable[[str, str], str] | None = None) -> None:
+                 dialler_of: Callable[[str, str], str] | None = None,
+                 operator: Operator | None = None, tree: SiteTree | None = None,
+                 area_of: Mapping[str, str] | None = None) -> None:
         self.audit = audit
         self.actor = actor
+        if operator is not None and tree is None:
+            raise ConfigError("authorising an operator needs the site tree",
+                              operation="LiveCascade", expected="tree=SiteTree(...)")
+        self.operator, self.tree, self.area_of = operator, tree, dict(area_of or {})
         self.nodes = {n.id: n for n in nodes}
         masters = [n.id for n in self.nodes.values() if n.parent is None]
         if len(masters) != 1:
@@ -114,7 +124,9 @@ class LiveCascade:
                   chair: str, address_of: Callable[[str, str], str] = default_cascade_address,
                   concurrency: int = 32, audit: AuditLog | None = None,
                   actor: str = "cascade",
-                  dialler_of: Callable[[str, str], str] | None = None) -> LiveCascade:
+                  dialler_of: Callable[[str, str], str] | None = None,
+                  operator: Operator | None = None, tree: SiteTree | None = None,
+                  area_of: Mapping[str, str] | None = None) -> LiveCascade:
         """The cascade of a :class:`~hnth_drivers.cascade.planner.Plan`: every MCU the plan
         uses hosts ``conference`` and is reached through ``drivers[mcu id]``."""
         missing = [m.id for m in plan.mcus if m.id not in drivers]
@@ -124,7 +136,7 @@ class LiveCascade:
         return cls([McuNode(m.id, drivers[m.id], conference, m.parent) for m in plan.mcus],
                    {a.site: a.mcu for a in plan.sites}, chair=chair,
                    address_of=address_of, concurrency=concurrency, audit=audit, actor=actor,
-                   dialler_of=dialler_of)
+                   dialler_of=dialler_of, operator=operator, tree=tree, area_of=area_of)
 
     def mcu_path(self, mcu_id: str) -> list[str]:
         """MCU ids from ``mcu_id`` up to the master (both included)."""
@@ -161,6 +173,7 @@ class LiveCascade:
         links still down after ``wait_s``.
         """
         links = self._by_depth()
+        await self._authorize(links, "cascade.link.up")
         legs = await gather_bounded([partial(self._dial_leg, link) for link in links],
                                     self.concurrency)
         await self._each([partial(link.up_from, [leg] if leg else [])
@@ -174,6 +187,19 @@ class LiveCascade:
             return await link.caller.mcu.participant(link.caller.conference, link.leg)
         except DeviceError:
             return None  # no dial-out participant: the link is down
+
+    async def _authorize(self, links: list[McuLink], what: str) -> None:
+        if self.operator is None:
+            return
+        assert self.tree is not None
+        for link in links:
+            area = self.area_of.get(link.slave.mcu_id, f"<unknown area of {link.slave.mcu_id}>")
+            try:
+                authorize(self.operator, Action.MCU_CONTROL, area, self.tree)
+            except AccessDenied as exc:
+                await self._record(what, link, "denied",
+                                   {"operator": self.operator.name, "reason": exc.message})
+                raise
 
     async def _each(self, actions: list[Callable[[], Awaitable[object]]],
                     links: list[McuLink], what: str) -> None:
@@ -222,6 +248,7 @@ class LiveCascade:
 
     async def down(self) -> None:
         """Tear every link down, deepest first (idempotent)."""
+        await self._authorize(list(self.links.values()), "cascade.link.down")
         for depth in sorted({self.depth(s) for s in self.links}, reverse=True):
             level = [link for link in self.links.values()
                      if self.depth(link.slave.mcu_id) == depth]

@@ -125,7 +125,9 @@ async def simulated_meeting(
             stack.push_async_callback(driver.close)
         await gather_bounded([partial(d.open) for d in drivers.values()], concurrency)
         chair = _chair(topology, the_plan)
-        cascade = LiveCascade.from_plan(the_plan, drivers, conference=sim.conference,
-                                        chair=chair, concurrency=concurrency)
-        yield SimulatedMeeting(topology, the_plan, sim, drivers, cascade,
-                               SiteTree.of(topology.sites), chair)
+        tree = SiteTree.of(topology.sites)
+        cascade = LiveCascade.from_plan(
+            the_plan, drivers, conference=sim.conference, chair=chair, concurrency=concurrency,
+            operator=Operator("central", Role.CENTRAL_OPERATOR), tree=tree,
+            area_of={m.id: m.area for m in topology.mcus})
+        yield SimulatedMeeting(topology, the_plan, sim, drivers, cascade, tree, chair)
