@@ -255,6 +255,10 @@ def _aad(kdf: dict[str, object]) -> bytes:
 
 @contextmanager
 def _private_file(path: Path) -> Iterator[BinaryIO]:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A fresh file, never a leftover: O_CREAT on an existing file keeps its mode (a stale
+    # 0644 temporary would be renamed over the store), and a planted symlink would be
+    # followed. Unlinking removes either; O_EXCL | O_NOFOLLOW refuses a race.
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as fh:
         yield fh
