@@ -315,3 +315,18 @@ def test_paramiko_reject_policy_is_what_we_use() -> None:
     source = inspect.getsource(ssh_mod)
     assert "RejectPolicy()" in source and "AutoAdd" not in source
     assert isinstance(paramiko.RejectPolicy(), paramiko.MissingHostKeyPolicy)
+
+
+async def test_unusable_ca_file_is_a_config_error(tmp_path: Path) -> None:
+    """A CA file that is not PEM is the operator's mistake: ConfigError, not ssl.SSLError,
+    both from the factory and from a driver's open()."""
+    from hnth_drivers.mcu.codian import CodianMcu
+
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match="CA file"):
+        ssl_context(STRICT, TlsTrust(ca_file=bogus))
+    mcu = CodianMcu("https://127.0.0.1:9/RPC2", password=Secret("pw-for-tests"),
+                    trust=TlsTrust(ca_file=bogus))
+    with pytest.raises(ConfigError, match="CA file"):
+        await mcu.open()

@@ -58,7 +58,12 @@ def ssl_context(policy: SecurityPolicy, trust: TlsTrust) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = policy.min_tls
     if trust.ca_file is not None:
-        ctx.load_verify_locations(cafile=str(trust.ca_file))
+        try:
+            ctx.load_verify_locations(cafile=str(trust.ca_file))
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError("the CA file holds no usable certificate", operation="TlsTrust",
+                              expected="PEM certificates", got=f"{trust.ca_file} "
+                              f"({type(exc).__name__})") from None
         # PROTOCOL_TLS_CLIENT: CERT_REQUIRED and hostname checking are on by default.
     else:
         # Pinning: the chain is not checked by OpenSSL; instead _PinningStream compares the
