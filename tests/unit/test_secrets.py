@@ -123,3 +123,16 @@ def test_store_stays_private_over_a_stale_temporary_file(tmp_path: Path) -> None
     assert victim.read_text() == "keep me"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert not path.is_symlink() and s.names() == ["a", "b"]
+
+
+def test_unreadable_or_unwritable_store_is_a_store_error(tmp_path: Path) -> None:
+    """OSError (a directory in the way, no permission) is a SecretStoreError too."""
+    key = StoreKey(passphrase=Secret("correct horse"))
+    in_the_way = tmp_path / "secrets.json"
+    in_the_way.mkdir()
+    with pytest.raises(SecretStoreError, match="cannot read"):
+        SecretStore(in_the_way, key).get("a")
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    with pytest.raises(SecretStoreError, match="cannot write"):
+        SecretStore(blocked / "secrets.json", key).set("a", Secret(VALUE))
