@@ -11,6 +11,7 @@ closes them all.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hmac
 import logging
 import os
@@ -253,7 +254,8 @@ class CodecSimulator:
             log.debug("channel ended: %s", exc)
         finally:
             self.model.unsubscribe(listener)
-            channel.close()
+            with contextlib.suppress(OSError, EOFError, paramiko.SSHException):
+                channel.close()         # the client may have dropped the transport already
 
     def _shell_loop(self, channel: paramiko.Channel, shell: Shell, lock: threading.RLock
                     ) -> None:
