@@ -330,3 +330,25 @@ async def test_unusable_ca_file_is_a_config_error(tmp_path: Path) -> None:
                     trust=TlsTrust(ca_file=bogus))
     with pytest.raises(ConfigError, match="CA file"):
         await mcu.open()
+
+
+@pytest.mark.parametrize("url", ["https://admin:hunter2-pw@mcu.example/RPC2",
+                                 "https://admin:hunter2-pw@mcu.example/"])
+def test_credentials_in_a_url_are_refused_without_echoing_them(url: str) -> None:
+    """A password in the URL would show in the driver's repr and in logs."""
+    from hnth_drivers.mcu.codian import CodianMcu
+    from hnth_drivers.mcu.smc import SmcMcu
+
+    for make in (lambda: https_client(url, policy=STRICT, trust=None),
+                 lambda: CodianMcu(url, password=Secret("pw-for-tests")),
+                 lambda: SmcMcu(url, password=Secret("pw-for-tests"))):
+        with pytest.raises(ConfigError, match="credentials") as info:
+            make()
+        assert "hunter2" not in str(info.value)
+
+
+def test_an_unparsable_url_is_a_config_error() -> None:
+    from hnth_drivers.mcu.codian import CodianMcu
+
+    with pytest.raises(ConfigError, match="invalid URL"):
+        CodianMcu("https://mcu.example:port/RPC2", password=Secret("pw-for-tests"))

@@ -54,7 +54,7 @@ from ..model import (
 )
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust, https_client
+from ..transport.https import TlsTrust, checked_url, https_client
 from . import xmlrpc
 from .base import Mcu
 from .codian_api import (
@@ -114,7 +114,7 @@ class CodianMcu(Mcu):
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
                  options: CodianOptions | None = None, device: str | None = None) -> None:
-        parsed = httpx.URL(url)
+        parsed = checked_url(url, operation=f"{self.name} driver")
         self._url = url
         self._origin = f"{parsed.scheme}://{parsed.netloc.decode()}"
         self._path = parsed.raw_path.decode() or "/RPC2"

@@ -28,8 +28,6 @@ import contextlib
 import enum
 from typing import Any, TypeVar
 
-import httpx
-
 from ..errors import ConfigError, DeviceError, ProtocolError
 from ..model import (
     CallStats,
@@ -46,7 +44,7 @@ from ..model import (
 )
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust
+from ..transport.https import TlsTrust, checked_url
 from .base import Mcu
 from .smc_protocol import ConferenceFaultReason, SubPicture, layout_of, presence_of
 from .smc_session import SmcOptions, SmcSession
@@ -79,7 +77,7 @@ class SmcMcu(Mcu):
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
                  options: SmcOptions | None = None, device: str | None = None) -> None:
-        parsed = httpx.URL(url)
+        parsed = checked_url(url, operation=f"{self.name} driver")
         self._url = url
         self._user = user
         self.options = options or SmcOptions()
