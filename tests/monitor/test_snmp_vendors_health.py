@@ -98,6 +98,7 @@ cpu_load = "1.3.6.1.4.1.2021.11.9.0"
 
 @pytest.mark.parametrize("profiles", [
     {"x": {"extends": "nope"}},
+    {"x": {"extends": ["mib2"]}},         # unhashable: a TypeError before the check
     {"x": {"uptime": "1.3.six"}},
     {"x": {"uptime": {"oid": "1.3.6.1", "scale": -1}}},
     {"x": {"call_table": {"mos": "1.3.6.1.4.1.1"}}},
