@@ -190,7 +190,11 @@ class SmcMcu(Mcu):
         pics = [SubPicture(p.index, self._wire(PaneKind, p.type, "subPics"),
                            await self._name(conference, p.siteUri) if p.siteUri else None)
                 for p in _items(status.subPics)]
-        return layout_of(status.presenceMode, pics)
+        try:
+            return layout_of(status.presenceMode, pics)
+        except ProtocolError as exc:  # name the device that sent it
+            raise ProtocolError(exc.message, device=self._device, operation="read layout",
+                                expected=exc.expected, got=exc.got) from None
 
     # ---- the contract ---------------------------------------------------------------
 
@@ -220,7 +224,13 @@ class SmcMcu(Mcu):
 
     async def prolong_conference(self, name: str, minutes: int) -> int:
         """``prolongScheduledConfEx``: extend by ``minutes``; returns the new duration."""
-        return int(await self._on_conf(name, "prolongScheduledConfEx", prolongTime=minutes))
+        operation = "prolongScheduledConfEx"
+        duration = await self._on_conf(name, operation, prolongTime=minutes)
+        if isinstance(duration, bool) or not isinstance(duration, int):
+            raise ProtocolError("no new duration in the reply", device=self._device,
+                                operation=operation, expected="an integer number of minutes",
+                                got=repr(duration)[:40])
+        return duration
 
     async def participants(self, conference: str) -> list[Participant]:
         """Every site of the conference (``queryConfSitesStatusEx`` without URIs)."""
