@@ -352,3 +352,14 @@ def test_an_unparsable_url_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="invalid URL"):
         CodianMcu("https://mcu.example:port/RPC2", password=Secret("pw-for-tests"))
+
+
+def test_ssh_missing_key_file_is_a_config_error(ssh_env) -> None:  # type: ignore[no-untyped-def]
+    """Not 'cannot reach the SSH server' (paramiko's FileNotFoundError is an OSError)."""
+    key, port, tmp = ssh_env
+    kh = tmp / "known_hosts"
+    kh.write_text(known_hosts_line(port, key))
+    target = SshTarget("127.0.0.1", "admin", kh, port=port, key_file=tmp / "no-such-key",
+                       connect_timeout=5)
+    with pytest.raises(ConfigError, match="key file"):
+        ssh_connect(STRICT, target)
