@@ -40,7 +40,7 @@ __all__ = [
     "ZoomDirection",
 ]
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
 
 
 def _fail(obj: object, name: str, expected: str, got: object) -> ConfigError:

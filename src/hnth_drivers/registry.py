@@ -29,7 +29,7 @@ GROUPS: dict[str, str] = {
     "vcs": "hnth_drivers.vcs",
     "camera": "hnth_drivers.camera",
 }
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}\Z")
 
 
 def _contract(kind: str) -> type[Driver]:

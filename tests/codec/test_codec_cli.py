@@ -112,3 +112,12 @@ def test_cli_unknown_host_is_refused(cli_sim: tuple[str, str, Path], tmp_path: P
     done = hnth("codec", "status", "--ssh", address, "--dialect", dialect, "--known-hosts",
                 str(empty))
     assert done.returncode == 3 and "unknown SSH host key" in done.stderr
+
+
+def test_cli_unusable_audit_log_refuses_the_action_cleanly(tmp_path: Path) -> None:
+    """A control action is not done without its audit record: exit 2, one line."""
+    (tmp_path / "audit-dir").mkdir()
+    done = hnth("codec", "mute", "on", "--ssh", "127.0.0.1:9", "--dialect", "xapi",
+                "--known-hosts", str(tmp_path / "known_hosts"), audit=tmp_path / "audit-dir")
+    assert done.returncode == 2, done.stderr
+    assert "cannot read the audit log" in done.stderr and "Traceback" not in done.stderr

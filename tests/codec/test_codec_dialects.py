@@ -343,3 +343,13 @@ def test_a_character_split_across_reads_is_decoded_whole() -> None:
     s.receive_data(raw[:cut])
     s.receive_data(raw[cut:])
     assert [r.value for r in replies(drain(s))] == [[Call("3", "Hà Nội", CallState.CONNECTED)]]
+
+
+@pytest.mark.parametrize("kind", [XapiSession, PolycomSession])
+@pytest.mark.parametrize("number", ["5551234\n", "5551234\r\n"])
+def test_a_trailing_line_break_cannot_split_a_command(
+        kind: type[XapiSession] | type[PolycomSession], number: str) -> None:
+    """``$`` also matches before a final newline: the argument check must not, or
+    ``Number:5551234\\n Protocol:h323`` reaches the codec as two command lines."""
+    with pytest.raises(ConfigError, match="unsafe value"):
+        kind().send("dial", number=number, protocol="h323", speed=384)

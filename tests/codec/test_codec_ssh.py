@@ -239,3 +239,34 @@ async def test_open_twice_and_close_twice(sim: CodecSimulator, known_hosts: Path
     assert not codec.connected
     with pytest.raises(ConnectError):
         await codec.calls()
+
+
+async def test_a_shell_request_never_answered_times_out(
+        sim: CodecSimulator, known_hosts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """paramiko's invoke_shell() has no timeout of its own: a server that accepts the
+    session but never answers the shell request must not hold open() forever."""
+    import dataclasses
+    import threading
+    import time
+
+    from hnth_sim.codec import server as sim_server
+
+    stall = threading.Event()
+    answer = sim_server._Server.check_channel_shell_request
+
+    def late_answer(self: sim_server._Server, channel: object) -> bool:
+        stall.wait(6.0)
+        return answer(self, channel)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sim_server._Server, "check_channel_shell_request", late_answer)
+    target = dataclasses.replace(target_for(sim, known_hosts), connect_timeout=0.5)
+    codec = DRIVERS[sim.dialect](target)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError, match="shell"):
+            await codec.open()
+        assert time.monotonic() - started < 3.0
+        assert not codec.connected
+    finally:
+        stall.set()
+        await codec.close()

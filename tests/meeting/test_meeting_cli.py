@@ -127,3 +127,16 @@ def test_killed_cli_run_is_reported_and_resumable(tmp_path: Path, cli: CliRunner
     assert res.exit_code == 1 and "session resumed (session 2)" in res.output
     state = json.loads(cli.invoke(app, ["meeting", "status", str(path), "--json"]).output)
     assert state["steps"]["agree_connection_plan"]["attempts"] == 1  # not asked again
+
+
+def test_an_unusable_audit_log_is_one_line_and_exit_2(tmp_path: Path, cli: CliRunner,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before any step runs: no traceback, and nothing done without its audit record."""
+    (tmp_path / "audit-dir").mkdir()
+    monkeypatch.setenv("HNTH_AUDIT_LOG", str(tmp_path / "audit-dir"))
+    path = write_meeting(tmp_path, **PAST)
+    res = cli.invoke(app, ["meeting", "run", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "cannot read the audit log" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert not (tmp_path / "gov-2026-11-30.outbox.jsonl").exists()

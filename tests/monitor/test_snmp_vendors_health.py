@@ -98,6 +98,7 @@ cpu_load = "1.3.6.1.4.1.2021.11.9.0"
 
 @pytest.mark.parametrize("profiles", [
     {"x": {"extends": "nope"}},
+    {"x": {"extends": ["mib2"]}},         # unhashable: a TypeError before the check
     {"x": {"uptime": "1.3.six"}},
     {"x": {"uptime": {"oid": "1.3.6.1", "scale": -1}}},
     {"x": {"call_table": {"mos": "1.3.6.1.4.1.1"}}},
@@ -248,3 +249,18 @@ def test_getnext_from_the_root_enumerates_the_view(links: list[bool], cpu: list[
         oid = found[0]
         walked.append(oid)
     assert walked == [o for o, _ in render(dev)]
+
+
+@pytest.mark.parametrize("body", [
+    '[[target]]\nname = "x"\nhost = "h"\ntimeout = [1]\n',
+    '[[target]]\nname = "x"\nhost = "h"\nretries = {a = 1}\n',
+    '[[target]]\nname = "x"\nhost = "h"\nport = [161]\n',
+    'target = [1, 2]\n',
+])
+def test_wrongly_typed_target_values_are_config_errors(tmp_path: Path, body: str) -> None:
+    """int([1]) and float({}) raise TypeError: the loader reports a ConfigError instead."""
+    f = tmp_path / "targets.toml"
+    f.write_text(body)
+    env = {"HNTH_PASSWORD": "auth-pass-1", "HNTH_PRIV_PASSWORD": "priv-pass-1"}
+    with pytest.raises(ConfigError):
+        load_targets(f, env=env)

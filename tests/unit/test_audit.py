@@ -112,3 +112,28 @@ def test_garbage_line_detected(log: AuditLog) -> None:
     write(log, content)
     report = verify(log.path)
     assert not report.ok and report.first_bad_line == 2
+
+
+def test_unwritable_log_refuses_the_waiver_with_a_typed_error(tmp_path: Path) -> None:
+    """A log that cannot be written is a ConfigError, and the waived transport is not
+    allowed (fail closed), rather than a raw OSError out of a driver's open()."""
+    from hnth_drivers.errors import ConfigError
+    from hnth_drivers.security.policy import SecurityPolicy, Waiver, WaiverKind
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    audit = AuditLog(blocker / "audit.jsonl")
+    with pytest.raises(ConfigError, match="cannot write the audit log"):
+        audit.append(actor="a", action="b", target="c", result="ok")
+    policy = SecurityPolicy(waivers=(Waiver("cam", WaiverKind.VISCA_IP, "lab"),), audit=audit)
+    with pytest.raises(ConfigError):
+        policy.require_waiver("cam", WaiverKind.VISCA_IP, "open udp")
+    assert audit.records == 0
+
+
+def test_unreadable_log_is_a_config_error(tmp_path: Path) -> None:
+    from hnth_drivers.errors import ConfigError
+
+    (tmp_path / "audit.jsonl").mkdir()
+    with pytest.raises(ConfigError, match="cannot read the audit log"):
+        AuditLog(tmp_path / "audit.jsonl")

@@ -81,3 +81,14 @@ def test_errors_say_device_operation_expected_got_and_pickle() -> None:
     assert str(again) == text and again.code == 7 and again.device == "mcu-hn"
     assert isinstance(TimeoutError("x"), HnthError)
     assert isinstance(TimeoutError("x"), builtins.TimeoutError)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Site("hn\n", "Ha Noi", Level.PROVINCE),
+    lambda: Endpoint("hn\n", "10.0.0.1"),
+    lambda: RoomPresets({"wide\n": 1}),
+])
+def test_identifiers_refuse_a_trailing_newline(make: object) -> None:
+    """Validation patterns end in ``\\Z``: ``$`` would accept ``"hn\\n"``."""
+    with pytest.raises(ConfigError):
+        make()  # type: ignore[operator]

@@ -315,3 +315,51 @@ def test_paramiko_reject_policy_is_what_we_use() -> None:
     source = inspect.getsource(ssh_mod)
     assert "RejectPolicy()" in source and "AutoAdd" not in source
     assert isinstance(paramiko.RejectPolicy(), paramiko.MissingHostKeyPolicy)
+
+
+async def test_unusable_ca_file_is_a_config_error(tmp_path: Path) -> None:
+    """A CA file that is not PEM is the operator's mistake: ConfigError, not ssl.SSLError,
+    both from the factory and from a driver's open()."""
+    from hnth_drivers.mcu.codian import CodianMcu
+
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match="CA file"):
+        ssl_context(STRICT, TlsTrust(ca_file=bogus))
+    mcu = CodianMcu("https://127.0.0.1:9/RPC2", password=Secret("pw-for-tests"),
+                    trust=TlsTrust(ca_file=bogus))
+    with pytest.raises(ConfigError, match="CA file"):
+        await mcu.open()
+
+
+@pytest.mark.parametrize("url", ["https://admin:hunter2-pw@mcu.example/RPC2",
+                                 "https://admin:hunter2-pw@mcu.example/"])
+def test_credentials_in_a_url_are_refused_without_echoing_them(url: str) -> None:
+    """A password in the URL would show in the driver's repr and in logs."""
+    from hnth_drivers.mcu.codian import CodianMcu
+    from hnth_drivers.mcu.smc import SmcMcu
+
+    for make in (lambda: https_client(url, policy=STRICT, trust=None),
+                 lambda: CodianMcu(url, password=Secret("pw-for-tests")),
+                 lambda: SmcMcu(url, password=Secret("pw-for-tests"))):
+        with pytest.raises(ConfigError, match="credentials") as info:
+            make()
+        assert "hunter2" not in str(info.value)
+
+
+def test_an_unparsable_url_is_a_config_error() -> None:
+    from hnth_drivers.mcu.codian import CodianMcu
+
+    with pytest.raises(ConfigError, match="invalid URL"):
+        CodianMcu("https://mcu.example:port/RPC2", password=Secret("pw-for-tests"))
+
+
+def test_ssh_missing_key_file_is_a_config_error(ssh_env) -> None:  # type: ignore[no-untyped-def]
+    """Not 'cannot reach the SSH server' (paramiko's FileNotFoundError is an OSError)."""
+    key, port, tmp = ssh_env
+    kh = tmp / "known_hosts"
+    kh.write_text(known_hosts_line(port, key))
+    target = SshTarget("127.0.0.1", "admin", kh, port=port, key_file=tmp / "no-such-key",
+                       connect_timeout=5)
+    with pytest.raises(ConfigError, match="key file"):
+        ssh_connect(STRICT, target)

@@ -104,3 +104,35 @@ def test_secret_never_in_repr_log_or_exception(store: SecretStore,
         import pickle
 
         pickle.dumps(secret)
+
+
+def test_store_stays_private_over_a_stale_temporary_file(tmp_path: Path) -> None:
+    """A leftover world-readable ``.tmp`` (a crash, another tool) must not lend its mode
+    to the store renamed from it; a planted symlink must not be followed."""
+    path = tmp_path / "secrets.json"
+    stale = tmp_path / "secrets.json.tmp"
+    stale.write_bytes(b"leftover")
+    stale.chmod(0o644)
+    s = SecretStore(path, StoreKey(passphrase=Secret("correct horse")))
+    s.set("a", Secret(VALUE))
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    stale.symlink_to(victim)
+    s.set("b", Secret(VALUE))
+    assert victim.read_text() == "keep me"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not path.is_symlink() and s.names() == ["a", "b"]
+
+
+def test_unreadable_or_unwritable_store_is_a_store_error(tmp_path: Path) -> None:
+    """OSError (a directory in the way, no permission) is a SecretStoreError too."""
+    key = StoreKey(passphrase=Secret("correct horse"))
+    in_the_way = tmp_path / "secrets.json"
+    in_the_way.mkdir()
+    with pytest.raises(SecretStoreError, match="cannot read"):
+        SecretStore(in_the_way, key).get("a")
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    with pytest.raises(SecretStoreError, match="cannot write"):
+        SecretStore(blocked / "secrets.json", key).set("a", Secret(VALUE))

@@ -11,6 +11,7 @@ closes them all.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hmac
 import logging
 import os
@@ -64,7 +65,8 @@ def generate_key(path: Path) -> paramiko.Ed25519Key:
     public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                            serialization.PublicFormat.OpenSSH)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    path.unlink(missing_ok=True)  # a leftover file would keep its own mode
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(private)
     Path(f"{path}.pub").write_bytes(public + b" hnth-sim\n")
@@ -252,7 +254,8 @@ class CodecSimulator:
             log.debug("channel ended: %s", exc)
         finally:
             self.model.unsubscribe(listener)
-            channel.close()
+            with contextlib.suppress(OSError, EOFError, paramiko.SSHException):
+                channel.close()         # the client may have dropped the transport already
 
     def _shell_loop(self, channel: paramiko.Channel, shell: Shell, lock: threading.RLock
                     ) -> None:

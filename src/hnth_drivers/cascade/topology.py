@@ -31,8 +31,8 @@ __all__ = [
     "load_topology",
 ]
 
-_DRIVER_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$")  # as model.Site ids
+_DRIVER_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}\Z")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")  # as model.Site ids
 _ErrorAt = Callable[..., "TopologyError"]
 
 

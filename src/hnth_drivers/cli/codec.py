@@ -150,7 +150,8 @@ def _run(driver: SshCodec, action: str | None, detail: dict[str, object],
     if action is None:
         with typed_errors():
             return asyncio.run(go())
-    log = audit_log()
+    with typed_errors():                # an unusable audit log refuses the action, cleanly
+        log = audit_log()
     actor = getpass.getuser()
     try:
         result = asyncio.run(go())

@@ -139,7 +139,9 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
         console.print(f"{_local(ev.at, tz)} {kind} {step}{ev.message}", highlight=False)
 
     path = state or state_path_for(file)
-    runner = Runner(book, path, confirm=ask, on_event=show, audit=audit_log(), actor=who,
+    with typed_errors():                # an unusable audit log: one line, exit 2
+        audit = audit_log()
+    runner = Runner(book, path, confirm=ask, on_event=show, audit=audit, actor=who,
                     wait=wait)
     try:
         with typed_errors():

@@ -54,7 +54,7 @@ from ..model import (
 )
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust, https_client
+from ..transport.https import TlsTrust, checked_url, https_client
 from . import xmlrpc
 from .base import Mcu
 from .codian_api import (
@@ -114,7 +114,7 @@ class CodianMcu(Mcu):
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
                  options: CodianOptions | None = None, device: str | None = None) -> None:
-        parsed = httpx.URL(url)
+        parsed = checked_url(url, operation=f"{self.name} driver")
         self._url = url
         self._origin = f"{parsed.scheme}://{parsed.netloc.decode()}"
         self._path = parsed.raw_path.decode() or "/RPC2"
@@ -239,9 +239,15 @@ class CodianMcu(Mcu):
                                 expected="struct", got=type(value).__name__)
         return value
 
+    def _struct(self, value: Any, method: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ProtocolError("list item is not a struct", device=self._device,
+                                operation=method, expected="struct", got=type(value).__name__)
+        return value
+
     def _field(self, struct: dict[str, Any], key: str, kind: type | tuple[type, ...],
                method: str) -> Any:
-        value = struct.get(key)
+        value = self._struct(struct, method).get(key)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ProtocolError(f"member {key} missing or mistyped", device=self._device,
                                 operation=method, expected=str(kind), got=repr(value)[:60])
@@ -269,12 +275,15 @@ class CodianMcu(Mcu):
     async def conferences(self) -> list[Conference]:
         """Every conference (all pages of ``conference.enumerate``)."""
         out = []
-        for item in await self._enumerate("conference.enumerate", "conferences", {}):
-            name = self._field(item, "conferenceName", str, "conference.enumerate")
+        method = "conference.enumerate"
+        for item in await self._enumerate(method, "conferences", {}):
+            name = self._field(item, "conferenceName", str, method)
             cid = item.get("conferenceID")
+            count = self._field(item, "participantCount", int, method) \
+                if "participantCount" in item else 0
             out.append(Conference(name=name, id=None if cid is None else str(cid),
                                   active=bool(item.get("conferenceActive", True)),
-                                  participant_count=int(item.get("participantCount", 0))))
+                                  participant_count=count))
         return out
 
     async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
@@ -296,7 +305,7 @@ class CodianMcu(Mcu):
         return [self._participant_of(conference, item, method)
                 for item in await self._enumerate(method, "participants",
                                                   {"conferenceName": conference})
-                if item.get("conferenceName", conference) == conference]
+                if self._struct(item, method).get("conferenceName", conference) == conference]
 
     def _participant_of(self, conference: str, item: dict[str, Any], method: str) -> Participant:
         name = self._field(item, "participantName", str, method)
@@ -371,7 +380,7 @@ class CodianMcu(Mcu):
         grid = grid_of_cp_layout(str(reply.get("cpLayout", ""))) or 1
         panes = []
         for item in self._field(reply, "panes", list, method):
-            kind = PANE_TYPES.get(str(item.get("type")))
+            kind = PANE_TYPES.get(str(self._struct(item, method).get("type")))
             index = item.get("index")
             if kind is None or not isinstance(index, int):
                 raise ProtocolError("bad pane", device=self._device, operation=method,

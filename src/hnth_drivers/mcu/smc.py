@@ -25,11 +25,10 @@ reports no port usage).
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import enum
+from typing import Any, TypeVar
 
-import httpx
-
-from ..errors import ConfigError, DeviceError
+from ..errors import ConfigError, DeviceError, ProtocolError
 from ..model import (
     CallStats,
     Capability,
@@ -45,12 +44,14 @@ from ..model import (
 )
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust
+from ..transport.https import TlsTrust, checked_url
 from .base import Mcu
 from .smc_protocol import ConferenceFaultReason, SubPicture, layout_of, presence_of
 from .smc_session import SmcOptions, SmcSession
 
 __all__ = ["SmcMcu", "SmcOptions"]
+
+E = TypeVar("E", bound=enum.Enum)
 
 _NO_CONF = ConferenceFaultReason.NO_SUCH_CONFERENCE
 _NO_SITE = ConferenceFaultReason.NO_SUCH_PARTICIPANT
@@ -76,7 +77,7 @@ class SmcMcu(Mcu):
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
                  options: SmcOptions | None = None, device: str | None = None) -> None:
-        parsed = httpx.URL(url)
+        parsed = checked_url(url, operation=f"{self.name} driver")
         self._url = url
         self._user = user
         self.options = options or SmcOptions()
@@ -151,13 +152,34 @@ class SmcMcu(Mcu):
         self._uris[(conference, name)] = uri
         self._names[(conference, uri)] = name
 
+    def _wire(self, kind: type[E], value: Any, operation: str) -> E:
+        """A wire value as one of our enums; ProtocolError for a value the WSDL's
+        enumeration does not list (zeep does not check enumerations)."""
+        try:
+            return kind(value)
+        except ValueError:
+            raise ProtocolError(f"unknown {kind.__name__} value", device=self._device,
+                                operation=operation,
+                                expected=f"one of {[str(k.value) for k in kind]}",
+                                got=repr(value)[:60]) from None
+
+    def _one(self, value: Any, operation: str) -> Any:
+        items = _items(value)
+        if len(items) != 1:
+            raise ProtocolError("expected exactly one status", device=self._device,
+                                operation=operation, expected="1 status",
+                                got=f"{len(items)} statuses")
+        return items[0]
+
     def _participant(self, conference: str, status: Any, site: str | None = None
                      ) -> Participant:
+        op = "queryConfSitesStatusEx"
         self._remember(conference, status.name, status.uri)
-        kind = ParticipantKind(status.kind)
+        kind = self._wire(ParticipantKind, status.kind, op)
         fields = {"conference": conference, "name": status.name, "address": status.uri,
-                  "protocol": SignalProtocol(status.type), "kind": kind,
-                  "state": ConnectionState(status.status), "muted": bool(status.isMute)}
+                  "protocol": self._wire(SignalProtocol, status.type, op), "kind": kind,
+                  "state": self._wire(ConnectionState, status.status, op),
+                  "muted": bool(status.isMute)}
         if kind is ParticipantKind.SITE:
             # the wire has no site id: like codian, a site participant's site is its name
             with contextlib.suppress(ConfigError):   # a name that is not a valid site id
@@ -165,10 +187,14 @@ class SmcMcu(Mcu):
         return Participant(**fields)
 
     async def _layout_from(self, conference: str, status: Any) -> Layout:
-        pics = [SubPicture(p.index, PaneKind(p.type),
+        pics = [SubPicture(p.index, self._wire(PaneKind, p.type, "subPics"),
                            await self._name(conference, p.siteUri) if p.siteUri else None)
                 for p in _items(status.subPics)]
-        return layout_of(status.presenceMode, pics)
+        try:
+            return layout_of(status.presenceMode, pics)
+        except ProtocolError as exc:  # name the device that sent it
+            raise ProtocolError(exc.message, device=self._device, operation="read layout",
+                                expected=exc.expected, got=exc.got) from None
 
     # ---- the contract ---------------------------------------------------------------
 
@@ -198,7 +224,13 @@ class SmcMcu(Mcu):
 
     async def prolong_conference(self, name: str, minutes: int) -> int:
         """``prolongScheduledConfEx``: extend by ``minutes``; returns the new duration."""
-        return int(await self._on_conf(name, "prolongScheduledConfEx", prolongTime=minutes))
+        operation = "prolongScheduledConfEx"
+        duration = await self._on_conf(name, operation, prolongTime=minutes)
+        if isinstance(duration, bool) or not isinstance(duration, int):
+            raise ProtocolError("no new duration in the reply", device=self._device,
+                                operation=operation, expected="an integer number of minutes",
+                                got=repr(duration)[:40])
+        return duration
 
     async def participants(self, conference: str) -> list[Participant]:
         """Every site of the conference (``queryConfSitesStatusEx`` without URIs)."""
@@ -210,8 +242,8 @@ class SmcMcu(Mcu):
     async def participant(self, conference: str, name: str) -> Participant:
         """One site (``queryConfSitesStatusEx`` with its URI)."""
         uri = await self._uri(conference, name, "participant")
-        (status,) = _items(await self._on_conf(conference, "queryConfSitesStatusEx",
-                                               siteUris=[uri]))
+        status = self._one(await self._on_conf(conference, "queryConfSitesStatusEx",
+                                               siteUris=[uri]), "queryConfSitesStatusEx")
         return self._participant(conference, status)
 
     async def add_participant(self, conference: str, endpoint: Endpoint, *,
@@ -259,12 +291,12 @@ class SmcMcu(Mcu):
         """What ``target`` sees (its site status), or the conference's default layout."""
         if target is None:
             conf_id = await self._conf_id(conference, "layout")
-            (status,) = _items(await self._call("queryConferencesStatusEx",
-                                                confIds=[conf_id]))
+            status = self._one(await self._call("queryConferencesStatusEx",
+                                                confIds=[conf_id]), "queryConferencesStatusEx")
         else:
             uri = await self._uri(conference, target, "layout")
-            (status,) = _items(await self._on_conf(conference, "queryConfSitesStatusEx",
-                                                   siteUris=[uri]))
+            status = self._one(await self._on_conf(conference, "queryConfSitesStatusEx",
+                                                   siteUris=[uri]), "queryConfSitesStatusEx")
         return await self._layout_from(conference, status)
 
     async def show_full_screen(self, conference: str, participant: str, *,

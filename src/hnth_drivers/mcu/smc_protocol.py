@@ -120,6 +120,9 @@ def layout_of(presence_mode: int, sub_pictures: list[SubPicture]) -> Layout:
     voice-switched, a blank one as blank; anything else is a grid. ProtocolError when the
     mode is not a square of 1..8 or a pane is invalid.
     """
+    if isinstance(presence_mode, bool) or not isinstance(presence_mode, int):
+        raise ProtocolError("invalid presenceMode", operation="setContinuousPresenceEx",
+                            expected="1, 4, 9 … 64 sub-pictures", got=repr(presence_mode)[:40])
     grid = math.isqrt(presence_mode) if presence_mode > 0 else 0
     if grid < 1 or grid > 8 or grid * grid != presence_mode:
         raise ProtocolError("invalid presenceMode", operation="setContinuousPresenceEx",

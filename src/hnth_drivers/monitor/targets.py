@@ -113,7 +113,7 @@ def _target(entry: Mapping[str, Any], env: Mapping[str, str],
                           retries=int(entry.get("retries", 1)))
     except KeyError as exc:
         raise ConfigError("missing field", operation=where, expected=str(exc)) from None
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:   # TypeError: int([1]), float({}) ...
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError("invalid value", operation=where, got=str(exc)) from None
@@ -140,6 +140,9 @@ def load_targets(path: str | Path, *, env: Mapping[str, str] | None = None,
     if not isinstance(defaults, Mapping):
         raise ConfigError("[defaults] is a table", operation="load_targets", got=str(path))
     environ = os.environ if env is None else env
+    if not all(isinstance(e, Mapping) for e in entries):
+        raise ConfigError("every [[target]] is a table", operation="load_targets",
+                          got=str(path))
     targets = tuple(_target({**defaults, **e}, environ, store, n)
                     for n, e in enumerate(entries, 1))
     names = [t.name for t in targets]

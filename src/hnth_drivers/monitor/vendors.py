@@ -129,7 +129,7 @@ def _build(name: str, raw: Mapping[str, Any], known: Mapping[str, VendorProfile]
     base = VendorProfile(name)
     parent = raw.get("extends")
     if parent is not None:
-        if parent not in known:
+        if not isinstance(parent, str) or parent not in known:
             raise ConfigError("extends an unknown profile", operation=f"vendor profile {name!r}",
                               expected=f"one of {sorted(known)} (defined earlier)",
                               got=repr(parent))

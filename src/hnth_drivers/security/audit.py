@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AuditTampered
+from ..errors import AuditTampered, ConfigError
 
 __all__ = ["AuditLog", "AuditReport", "verify"]
 
@@ -56,7 +56,7 @@ def _read_head(path: Path) -> tuple[int, str] | None:
     try:
         data = json.loads(head.read_text(encoding="utf-8"))
         return int(data["seq"]), str(data["hash"])
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (ValueError, KeyError, TypeError):
         return (-1, "unreadable")
@@ -121,7 +121,12 @@ class AuditLog:
         self.path = Path(path)
         self.durable = durable
         self._lock = threading.Lock()
-        self._seq, self._prev = self._resume()
+        try:
+            self._seq, self._prev = self._resume()
+        except OSError as exc:
+            raise ConfigError("cannot read the audit log", device=str(self.path),
+                              operation="open audit log",
+                              got=exc.strerror or type(exc).__name__) from None
 
     def __repr__(self) -> str:
         return f"AuditLog({str(self.path)!r}, records={self._seq})"
@@ -160,7 +165,11 @@ class AuditLog:
         result: str,
         detail: Mapping[str, object] | None = None,
     ) -> int:
-        """Write one record; returns its sequence number."""
+        """Write one record; returns its sequence number.
+
+        A log that cannot be written (no such directory, read-only, disk full) raises
+        :class:`ConfigError`: whatever needed the record (a waiver's use) does not go on.
+        """
         with self._lock:
             seq = self._seq + 1
             record = {
@@ -175,14 +184,19 @@ class AuditLog:
             }
             line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
             data = line.encode("utf-8")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("ab") as fh:
-                fh.write(data + b"\n")
-                fh.flush()
-                if self.durable:
-                    os.fsync(fh.fileno())
             digest = _digest(data)
-            _write_head(self.path, seq, digest, durable=self.durable)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("ab") as fh:
+                    fh.write(data + b"\n")
+                    fh.flush()
+                    if self.durable:
+                        os.fsync(fh.fileno())
+                _write_head(self.path, seq, digest, durable=self.durable)
+            except OSError as exc:
+                raise ConfigError("cannot write the audit log", device=str(self.path),
+                                  operation="audit append",
+                                  got=exc.strerror or type(exc).__name__) from None
             self._seq, self._prev = seq, digest
             return seq
 

@@ -174,6 +174,9 @@ class SecretStore:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(doc, dict):
                 raise TypeError
+        except OSError as exc:
+            raise SecretStoreError("cannot read the secret store",
+                                   got=exc.strerror or type(exc).__name__, **where) from None
         except (ValueError, TypeError, UnicodeDecodeError):
             raise SecretStoreError("the file is not a secret store (corrupted?)", **where) from None
         if doc.get("format") != _FORMAT:
@@ -210,13 +213,18 @@ class SecretStore:
             "nonce": base64.b64encode(nonce).decode(),
             "ciphertext": base64.b64encode(body).decode(),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with _private_file(tmp) as fh:
-            fh.write(json.dumps(doc, indent=1).encode())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _private_file(tmp) as fh:
+                fh.write(json.dumps(doc, indent=1).encode())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise SecretStoreError("cannot write the secret store", device=str(self.path),
+                                   operation="save secret store",
+                                   got=exc.strerror or type(exc).__name__) from None
 
     def get(self, name: str) -> Secret:
         """The secret called ``name``; SecretStoreError if there is none."""
@@ -255,6 +263,10 @@ def _aad(kdf: dict[str, object]) -> bytes:
 
 @contextmanager
 def _private_file(path: Path) -> Iterator[BinaryIO]:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A fresh file, never a leftover: O_CREAT on an existing file keeps its mode (a stale
+    # 0644 temporary would be renamed over the store), and a planted symlink would be
+    # followed. Unlinking removes either; O_EXCL | O_NOFOLLOW refuses a race.
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as fh:
         yield fh

@@ -21,9 +21,29 @@ import httpx
 from ..errors import ConfigError, PolicyViolation
 from ..security.policy import SecurityPolicy, WaiverKind
 
-__all__ = ["TlsTrust", "https_client", "normalize_pin", "ssl_context"]
+__all__ = ["TlsTrust", "checked_url", "https_client", "normalize_pin", "ssl_context"]
 
 _PIN_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def checked_url(url: str, *, operation: str = "open HTTPS client") -> httpx.URL:
+    """``url`` parsed; ConfigError if it does not parse or carries credentials.
+
+    A password in the URL (``https://user:pw@host/``) would show in reprs and logs: drivers
+    take it as a :class:`~hnth_drivers.security.secrets.Secret`. Messages never echo the
+    URL's user information.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ConfigError("invalid URL", operation=operation, expected="https://host[:port]/path",
+                          got=str(exc)[:80]) from None
+    if parsed.userinfo:
+        raise ConfigError("credentials do not belong in the URL", operation=operation,
+                          device=parsed.host or None,
+                          expected="user=... and password=Secret(...)",
+                          got="user information in the URL")
+    return parsed
 
 
 def normalize_pin(pin: str) -> str:
@@ -58,7 +78,12 @@ def ssl_context(policy: SecurityPolicy, trust: TlsTrust) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = policy.min_tls
     if trust.ca_file is not None:
-        ctx.load_verify_locations(cafile=str(trust.ca_file))
+        try:
+            ctx.load_verify_locations(cafile=str(trust.ca_file))
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError("the CA file holds no usable certificate", operation="TlsTrust",
+                              expected="PEM certificates", got=f"{trust.ca_file} "
+                              f"({type(exc).__name__})") from None
         # PROTOCOL_TLS_CLIENT: CERT_REQUIRED and hostname checking are on by default.
     else:
         # Pinning: the chain is not checked by OpenSSL; instead _PinningStream compares the
@@ -173,7 +198,7 @@ def https_client(
     Every request has ``timeout`` seconds for each phase; waiting for a pool slot is not
     bounded separately (callers bound their own concurrency, see GOTCHAS.md).
     """
-    url = httpx.URL(base_url)
+    url = checked_url(base_url)
     label = device or f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
     limits = httpx.Limits(max_connections=max_connections,
                           max_keepalive_connections=max_connections)

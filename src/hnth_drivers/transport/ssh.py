@@ -70,6 +70,9 @@ def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient
                               device=label, operation="ssh connect",
                               expected="an existing known_hosts file",
                               got=str(target.known_hosts))
+    if target.key_file is not None and not Path(target.key_file).is_file():
+        raise ConfigError("SSH key file not found", device=label, operation="ssh connect",
+                          expected="a private key file", got=str(target.key_file))
     client = paramiko.SSHClient()
     try:
         client.load_host_keys(str(target.known_hosts))

@@ -25,7 +25,7 @@ from ..model import (
 
 __all__ = ["Camera", "Codec", "RoomPresets"]
 
-_PRESET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_PRESET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}\Z")
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ class Dialect:
 
 
 # Arguments end up on a command line: nothing that could end the line, quote or inject.
-_ARG_RE = re.compile(r"^[A-Za-z0-9@._:+/=#*-]{1,255}$")
+_ARG_RE = re.compile(r"^[A-Za-z0-9@._:+/=#*-]{1,255}\Z")
 
 
 def check_argument(operation: str, name: str, value: object) -> None:

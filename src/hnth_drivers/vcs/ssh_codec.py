@@ -115,8 +115,17 @@ class SshCodec(Codec):
     async def _connect(self) -> None:
         self._drop()
         client = await asyncio.to_thread(ssh_connect, self.policy, self.target)
+        limit = self.target.connect_timeout
         try:
-            channel = await asyncio.to_thread(self._open_shell, client)
+            # paramiko's invoke_shell() waits for the server's answer without a timeout;
+            # closing the client below is what frees the worker thread.
+            async with asyncio.timeout(limit):
+                channel = await asyncio.to_thread(self._open_shell, client)
+        except builtins.TimeoutError:
+            client.close()
+            raise TimeoutError("the codec did not open a shell", device=self.device,
+                               operation="open shell",
+                               expected=f"a shell within {limit} s") from None
         except BaseException:
             client.close()
             raise
