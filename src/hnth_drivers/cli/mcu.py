@@ -184,8 +184,11 @@ def _print(rows: list[dict[str, Any]], title: str, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str))
         return
+    if not rows:
+        console.print(f"{title}: none", highlight=False)
+        return
     table = Table(title=title)
-    for col in (rows[0] if rows else {}):
+    for col in rows[0]:
         table.add_column(col)
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
