@@ -181,3 +181,12 @@ async def test_base_contract_raises_not_supported_naming_the_driver() -> None:
     with pytest.raises(NotSupported) as info:
         await Bare().participants("c")
     assert "bare-1" in str(info.value) and "participants" in str(info.value)
+
+
+def test_model_adapter_imports_without_pytest() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; import hnth_drivers.testing.model_mcu; "
+            "assert 'pytest' not in sys.modules, 'pytest imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

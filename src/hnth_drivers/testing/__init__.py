@@ -17,6 +17,25 @@ that ``hnth_drivers.testing.plugin`` prints at the end of the run
 (``pytest_plugins = ["hnth_drivers.testing.plugin"]``).
 """
 
-from .conformance import CameraConformance, CodecConformance, McuConformance, check_signatures
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .conformance import (
+        CameraConformance,
+        CodecConformance,
+        McuConformance,
+        check_signatures,
+    )
 
 __all__ = ["CameraConformance", "CodecConformance", "McuConformance", "check_signatures"]
+
+
+def __getattr__(name: str) -> Any:
+    # The kit needs pytest; loaded on first use so that ``hnth_drivers.testing.model_mcu``
+    # (the in-process MCU adapter) imports without the test extra.
+    if name in __all__:
+        from . import conformance
+
+        return getattr(conformance, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
