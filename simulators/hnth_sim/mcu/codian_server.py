@@ -31,9 +31,7 @@ import os
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from hnth_drivers.errors import ConfigError, ProtocolError
 from hnth_drivers.mcu import xmlrpc
@@ -47,7 +45,8 @@ from hnth_drivers.mcu.codian_api import (
 from hnth_drivers.model import Layout, Pane, PaneKind, ParticipantKind
 from hnth_drivers.model import SignalProtocol as Proto
 
-from .http import DropConnection, HttpRequest, HttpResponse, HttpsServer
+from .frontend import HttpsFrontEnd
+from .http import DropConnection, HttpRequest, HttpResponse
 from .model import (
     AUTO_LAYOUT,
     McuModel,
@@ -58,7 +57,6 @@ from .model import (
     SimParticipant,
     parse_cascade_address,
 )
-from .tls import ensure_tls, server_context
 
 __all__ = ["FAULTS", "CodianApi", "CodianServer"]
 
@@ -447,7 +445,7 @@ class CodianApi:
                 "voltagesStatusWorst": "ok", "operationalStatus": "active"}
 
 
-class CodianServer:
+class CodianServer(HttpsFrontEnd):
     """A :class:`CodianApi` on its own HTTPS socket, with certificates in ``tls_dir``."""
 
     def __init__(self, network: Network, *, user: str, password: str,
@@ -455,35 +453,9 @@ class CodianServer:
                  page_size: int = 100, max_body: int = 1024 * 1024) -> None:
         self.api = CodianApi(network, user=user, password=password, default_mcu=default_mcu,
                              page_size=page_size, max_body=max_body)
-        self.tls = ensure_tls(Path(tls_dir))
-        self.http = HttpsServer(server_context(self.tls), max_body=max_body)
-        self.http.mount(self.api.handle)
-
-    @property
-    def ca_file(self) -> Path:
-        """The CA certificate clients trust."""
-        return self.tls.ca_cert
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        """Listen; returns the bound address."""
-        return await self.http.start(host, port)
-
-    async def close(self) -> None:
-        """Stop listening and drop clients."""
-        await self.http.close()
+        super().__init__(tls_dir, max_body=max_body, handler=self.api.handle)
 
     def url(self, mcu_id: str | None = None) -> str:
         """The XML-RPC URL of ``mcu_id`` (default: the default MCU's ``/RPC2``)."""
-        if self.http.address is None:
-            raise ConfigError("server not started", operation="CodianServer.url")
-        host, port = self.http.address
         path = "/RPC2" if mcu_id is None else f"/mcu/{mcu_id}/RPC2"
-        return f"https://{host}:{port}{path}"
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.close()
+        return self.base_url() + path

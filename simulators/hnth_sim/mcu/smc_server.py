@@ -31,9 +31,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from hnth_drivers.errors import ConfigError
 from hnth_drivers.mcu.smc_protocol import (
@@ -44,11 +41,11 @@ from hnth_drivers.mcu.smc_protocol import (
     wsdl_bytes,
 )
 
-from .http import DropConnection, HttpRequest, HttpResponse, HttpsServer
+from .frontend import HttpsFrontEnd
+from .http import DropConnection, HttpRequest, HttpResponse
 from .model import McuModel, Network, Refusal, SimError
 from .smc_ops import OPERATIONS, SmcState
 from .smc_soap import BadRequest, element, envelope, fault, parse_request, serialize, text_of
-from .tls import ensure_tls, server_context
 
 __all__ = ["SmcServer", "SmcService"]
 
@@ -230,7 +227,7 @@ def _cookie(header: str) -> str | None:
 
 
 
-class SmcServer:
+class SmcServer(HttpsFrontEnd):
     """SMC services for the MCUs of ``network`` on one HTTPS socket (certs in ``tls_dir``).
 
     ``default_mcu`` answers at ``/``; any MCU of the network at ``/mcu/<id>/``.
@@ -249,10 +246,8 @@ class SmcServer:
         self.session_ttl_s, self.max_body = session_ttl_s, max_body
         self._now = now
         self._services: dict[str, SmcService] = {}
-        self.tls = ensure_tls(Path(tls_dir))
         # the HTTP layer allows a larger body so that the SOAP fault names the limit
-        self.http = HttpsServer(server_context(self.tls), max_body=max_body * 4)
-        self.http.mount(self.handle)
+        super().__init__(tls_dir, max_body=max_body * 4, handler=self.handle)
 
     def service(self, mcu_id: str | None = None) -> SmcService:
         """The SOAP service of ``mcu_id`` (default: the default MCU), made on first use."""
@@ -279,30 +274,6 @@ class SmcServer:
             return await self.service(parts[2]).handle(request)
         return None
 
-    @property
-    def ca_file(self) -> Path:
-        """The CA certificate clients trust."""
-        return self.tls.ca_cert
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        """Listen; returns the bound address."""
-        return await self.http.start(host, port)
-
-    async def close(self) -> None:
-        """Stop listening and drop clients."""
-        await self.http.close()
-
     def url(self, mcu_id: str | None = None) -> str:
         """The service URL of ``mcu_id`` (default: the default MCU at ``/``)."""
-        if self.http.address is None:
-            raise ConfigError("server not started", operation="SmcServer.url")
-        host, port = self.http.address
-        return f"https://{host}:{port}{'/' if mcu_id is None else f'/mcu/{mcu_id}/'}"
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.close()
+        return self.base_url() + ("/" if mcu_id is None else f"/mcu/{mcu_id}/")
