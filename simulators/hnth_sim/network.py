@@ -23,18 +23,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from hnth_drivers.errors import ConfigError
 from hnth_drivers.model import Endpoint
 
 from .mcu.codian_server import CodianApi
-from .mcu.http import HttpRequest, HttpResponse, HttpsServer
+from .mcu.frontend import HttpsFrontEnd
+from .mcu.http import HttpRequest, HttpResponse
 from .mcu.model import Faults, McuModel, MonotonicClock, Network
 from .mcu.smc_server import SmcService
-from .mcu.tls import ensure_tls, server_context
 
 __all__ = ["APIS", "NationalSim", "SimMcu"]
 
@@ -62,7 +59,7 @@ def site_address(site: str) -> str:
     return f"{site}.vcs.hnth.vn"
 
 
-class NationalSim:
+class NationalSim(HttpsFrontEnd):
     """Many simulated MCUs with their sites behind one HTTPS socket (see module doc).
 
     ``sites`` maps every site id to the id of the MCU it is connected to. Each MCU hosts
@@ -92,9 +89,8 @@ class NationalSim:
             for site in per_mcu.get(spec.id, ()):
                 model.add_participant(conference, Endpoint(site, site_address(site)))
         self.sites = dict(sites)
-        self.tls = ensure_tls(Path(tls_dir))
-        self.http = HttpsServer(server_context(self.tls), max_body=4 * 1024 * 1024,
-                                idle_timeout=300.0)
+        super().__init__(tls_dir, max_body=4 * 1024 * 1024, handler=self._route,
+                         idle_timeout=300.0)
         self.codian = CodianApi(self.network, user=user, password=password,
                                 page_size=page_size)
         #: the SOAP service of each SMC MCU, by MCU id
@@ -117,32 +113,15 @@ class NationalSim:
                 return await self.smc[spec.id].handle(request)
         return None
 
-    @property
-    def ca_file(self) -> Path:
-        """The CA certificate drivers trust."""
-        return self.tls.ca_cert
-
     def mcu(self, mcu_id: str) -> McuModel:
         """The model of one MCU (fault injection, checks)."""
         return self.network.mcu(mcu_id)
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        """Listen on one socket for every MCU; returns the bound address."""
-        return await self.http.start(host, port)
-
-    async def close(self) -> None:
-        """Stop listening and drop every client."""
-        await self.http.close()
-
     def url(self, mcu_id: str) -> str:
         """Where the driver of ``mcu_id`` reaches it."""
-        if self.http.address is None:
-            raise ConfigError("simulation not started", operation="NationalSim.url")
         spec = self.mcus[mcu_id]
-        host, port = self.http.address
-        if spec.api == "smc":
-            return f"https://{host}:{port}/smc/{mcu_id}/"
-        return f"https://{host}:{port}/mcu/{mcu_id}/RPC2"
+        path = f"/smc/{mcu_id}/" if spec.api == "smc" else f"/mcu/{mcu_id}/RPC2"
+        return self.base_url() + path
 
     def view_of(self, mcu_id: str, participant: str) -> tuple[str, ...]:
         """Site ids on ``participant``'s screen in the meeting's conference of ``mcu_id``."""
@@ -151,11 +130,3 @@ class NationalSim:
     def audio_of(self, mcu_id: str, participant: str) -> frozenset[str]:
         """Site ids ``participant`` hears."""
         return self.network.audio_of(mcu_id, self.conference, participant)
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.close()

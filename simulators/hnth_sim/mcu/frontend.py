@@ -22,12 +22,15 @@ __all__ = ["HttpsFrontEnd"]
 
 
 class HttpsFrontEnd:
-    """Base of ``CodianServer`` and ``SmcServer``: TLS files, one server, one handler."""
+    """Base of ``CodianServer``, ``SmcServer`` and ``NationalSim``: TLS files, one server,
+    one handler."""
 
     def __init__(self, tls_dir: str | os.PathLike[str], *, max_body: int,
-                 handler: Callable[[HttpRequest], Awaitable[HttpResponse | None]]) -> None:
+                 handler: Callable[[HttpRequest], Awaitable[HttpResponse | None]],
+                 idle_timeout: float = 30.0) -> None:
         self.tls = ensure_tls(Path(tls_dir))
-        self.http = HttpsServer(server_context(self.tls), max_body=max_body)
+        self.http = HttpsServer(server_context(self.tls), max_body=max_body,
+                                idle_timeout=idle_timeout)
         self.http.mount(handler)
 
     @property
