@@ -10,6 +10,7 @@ a reply is complete). Neither touches a socket: the driver pushes received bytes
 
 from __future__ import annotations
 
+import abc
 import codecs
 import enum
 import re
@@ -116,7 +117,7 @@ def printable(line: str) -> bool:
     return all(ch == "\t" or (ch.isprintable()) for ch in line)
 
 
-class DialectSession:
+class DialectSession(abc.ABC):
     """Sans-I/O base: line framing, one pending command at a time, an output queue.
 
     Subclasses implement :meth:`_on_line` (classify one framed line) and
@@ -195,12 +196,13 @@ class DialectSession:
     def _emit(self, item: CallEvent | Notice) -> None:
         self._out.append(item)
 
+    @abc.abstractmethod
     def _split(self) -> tuple[str, str] | None:
         """Cut the next line off the buffer: (line, terminator) or None for NEED_DATA."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _on_line(self, line: str, terminator: str) -> None:
-        raise NotImplementedError
+        """Take one complete line (each dialect's grammar)."""
 
     def _protocol_error(self, message: str, got: str, expected: str | None = None
                         ) -> ProtocolError:
