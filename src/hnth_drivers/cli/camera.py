@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ import typer
 from ..errors import ConfigError, PolicyViolation
 from ..vcs.base import RoomPresets
 from .app import app, sim_app
-from .common import audit_log, console, err_console, ready, typed_errors
+from .common import audit_log, console, err_console, ready, stop_on_signals, typed_errors
 
 if TYPE_CHECKING:
     from ..vcs.visca.camera import ViscaCamera
@@ -307,10 +306,7 @@ def sim_camera(
                                     faults=Faults(delay_s=delay, loss=loss, seed=seed))
 
         async def serve() -> None:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
+            stop = stop_on_signals()
             async with simulator:
                 if simulator.pty_path is not None:
                     err_console.print(f"serial (pty): {simulator.pty_path}", highlight=False)

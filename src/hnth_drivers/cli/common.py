@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +27,8 @@ from ..security.audit import AuditLog
 from ..security.secrets import Secret, SecretStore, StoreKey
 
 __all__ = ["ENV_AUDIT", "ENV_PASSWORD", "ENV_STORE", "audit_log", "console", "err_console",
-           "fail", "password_from_env", "ready", "secret_store", "typed_errors"]
+           "fail", "password_from_env", "ready", "secret_store", "stop_on_signals",
+           "typed_errors"]
 
 ENV_PASSWORD = "HNTH_PASSWORD"  # noqa: S105 - the variable's name, not a value
 ENV_STORE = "HNTH_SECRETS_FILE"
@@ -86,6 +89,16 @@ def audit_log(path: Path | None = None) -> AuditLog:
     where = path or (Path(env) if env else Path.home() / ".local" / "state" / "hnth" /
                      "audit.jsonl")
     return AuditLog(where)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM: simulators run until it is set, then close
+    cleanly (exit 0), so that scripts and CI can stop them with ``kill``."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def ready(kind: str, address: str) -> None:

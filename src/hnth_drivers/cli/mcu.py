@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,15 @@ import typer
 from rich.table import Table
 
 from .app import app, sim_app
-from .common import audit_log, console, fail, password_from_env, ready, typed_errors
+from .common import (
+    audit_log,
+    console,
+    fail,
+    password_from_env,
+    ready,
+    stop_on_signals,
+    typed_errors,
+)
 
 if TYPE_CHECKING:
     from hnth_sim.mcu.model import McuModel, Network
@@ -84,11 +91,7 @@ async def _run_sim(api: str, opts: SimMcuOptions, *, mcu_id: str, ports: int,
     mcu = network.add_mcu(mcu_id, ports=ports, dial_delay_s=dial_delay_ms / 1000.0,
                           faults=Faults(latency_ms=latency_ms, latency_jitter_ms=jitter_ms))
     address, close = await SIM_FRONT_ENDS[api](network, mcu, opts)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     ready("mcu", address)
     try:
         await stop.wait()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .app import app, sim_app
-from .common import fail, ready, secret_store, typed_errors
+from .common import fail, ready, secret_store, stop_on_signals, typed_errors
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -75,12 +75,14 @@ def sim_snmp(
         for n, dev in enumerate(sims):
             for c in range(calls):
                 dev.add_call(f"{1000 + n}{c:02d}", jitter_ms=5.0 + c, delay_ms=40.0)
+        stop = stop_on_signals()
         async with SnmpAgent(sims, host=host, port=port, user=user, auth_key=auth,
                              priv_key=priv) as agent:
             ready("snmp", f"{agent.address[0]}:{agent.address[1]}")
-            while True:
-                await asyncio.sleep(drift or 3600)
-                if drift:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), drift or None)
+                if drift and not stop.is_set():
                     for dev in sims:
                         dev.drift()
 
