@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hnth_drivers.security.audit import verify
+from tests.conftest import HNTH, simulator_process
 
 from .conftest import write_known_hosts
 
 SIM_PASSWORD = "cli-sim-pass"  # test-only credential
-HNTH = [sys.executable, "-c", "from hnth_drivers.cli import main; main()"]
 
 
 @pytest.fixture(params=["xapi", "polycom"])
@@ -25,24 +24,15 @@ def cli_sim(request: pytest.FixtureRequest, tmp_path: Path, keys: dict[str, Path
     """A ``hnth sim codec`` process: (dialect, HOST:PORT, known_hosts)."""
     key = tmp_path / "keys" / "host_ed25519"
     env = dict(os.environ, HNTH_SIM_PASSWORD=SIM_PASSWORD)
-    proc = subprocess.Popen(
-        [*HNTH, "sim", "codec", "--dialect",
-         str(request.param), "--listen", "127.0.0.1:0", "--host-key", str(key),
-         "--connect-delay-ms", "20", "--authorized-keys", f"{keys['client']}.pub"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("READY codec "), proc.stderr.read() if proc.stderr else line
-        address = line.split()[2]
+    with simulator_process(
+            ["sim", "codec", "--dialect", str(request.param), "--listen", "127.0.0.1:0",
+             "--host-key", str(key), "--connect-delay-ms", "20",
+             "--authorized-keys", f"{keys['client']}.pub"], kind="codec", env=env) as address:
         host, port = address.rsplit(":", 1)
         assert Path(f"{key}.pub").read_text().startswith("ssh-ed25519 ")
         known = write_known_hosts(tmp_path / "known_hosts", host, int(port),
                                   Path(f"{key}.pub"))
         yield str(request.param), address, known
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def hnth(*args: str, password: str = SIM_PASSWORD, audit: Path | None = None

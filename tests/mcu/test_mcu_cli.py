@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import signal
 import ssl
-import subprocess
-import sys
 import xmlrpc.client
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hnth_drivers.cli import app
+from tests.conftest import simulator_process
 
 PASSWORD = "cli-secret"
 
@@ -24,28 +21,10 @@ PASSWORD = "cli-secret"
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     env = {**os.environ, "HNTH_SIM_PASSWORD": PASSWORD}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from hnth_drivers.cli import main; main()", "sim", "mcu",
-         "--api", "codian", "--listen", "127.0.0.1:0", "--tls-dir", str(tmp_path / "tls"),
-         "--ports", "12", "--page-size", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 20)
-        assert ready, "simulator did not start"
-        line = proc.stdout.readline().split()
-        assert line[:2] == ["READY", "mcu"], line
-        yield f"https://{line[2]}/RPC2", tmp_path / "tls" / "ca.pem"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(10) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
+    with simulator_process(["sim", "mcu", "--api", "codian", "--listen", "127.0.0.1:0",
+                            "--tls-dir", str(tmp_path / "tls"), "--ports", "12",
+                            "--page-size", "2"], kind="mcu", env=env) as address:
+        yield f"https://{address}/RPC2", tmp_path / "tls" / "ca.pem"
 
 
 def run(args: list[str], password: str = PASSWORD) -> tuple[int, str]:

@@ -15,10 +15,9 @@ from pysnmp.proto.rfc1902 import Gauge32
 from hnth_drivers.errors import ConfigError
 from hnth_sim.snmp import MibView, SimDevice, SimVendor, render
 from hnth_sim.snmp.mib import CALL_ENTRY, HNTH_SIM
+from tests.conftest import HNTH, simulator_process
 
 from .conftest import AUTH_KEY, PRIV_KEY
-
-HNTH = [sys.executable, "-c", "from hnth_drivers.cli import main; main()"]
 
 
 def test_view_is_sorted_and_answers_get_and_next() -> None:
@@ -57,19 +56,10 @@ def test_vendor_objects_and_injection() -> None:
 @pytest.fixture
 def sim_process() -> Iterator[tuple[str, int]]:
     env = {**os.environ, "HNTH_SIM_PASSWORD": AUTH_KEY, "HNTH_SIM_PRIV_PASSWORD": PRIV_KEY}
-    proc = subprocess.Popen([*HNTH, "sim", "snmp", "--listen", "127.0.0.1:0", "--devices",
-                             "3", "--calls", "2"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # the simulator prints READY within seconds
-        assert line.startswith("READY snmp 127.0.0.1:"), line + (proc.stderr.read()
-                                                                 if proc.poll() else "")
-        host, port = line.split()[2].rsplit(":", 1)
+    with simulator_process(["sim", "snmp", "--listen", "127.0.0.1:0", "--devices", "3",
+                            "--calls", "2"], kind="snmp", env=env) as address:
+        host, port = address.rsplit(":", 1)
         yield host, int(port)
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)  # also closes the pipes
 
 
 def test_sim_refuses_missing_keys() -> None:

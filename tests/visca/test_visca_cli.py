@@ -4,49 +4,28 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import simulator_process
 from typer.testing import CliRunner
 
 from hnth_drivers.cli import app
 from hnth_drivers.security.audit import verify
 
-HNTH = Path(sys.executable).with_name("hnth")
-
 
 class SimProcess:
-    def __init__(self, proc: subprocess.Popen[str], address: str, link: Path) -> None:
-        self.proc, self.address, self.link = proc, address, link
+    def __init__(self, address: str, link: Path) -> None:
+        self.address, self.link = address, link
 
 
 @pytest.fixture
 def sim_process(tmp_path: Path) -> Iterator[SimProcess]:
     link = tmp_path / "camera-tty"
-    proc = subprocess.Popen(
-        [str(HNTH), "sim", "camera", "--visca-udp", "127.0.0.1:0", "--visca-pty", str(link),
-         "--travel-scale", "0.05"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 20)
-        assert ready, "the simulator printed nothing within 20 s"
-        line = proc.stdout.readline().split()
-        assert line[:2] == ["READY", "camera"], line
-        yield SimProcess(proc, line[2], link)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with simulator_process(["sim", "camera", "--visca-udp", "127.0.0.1:0", "--visca-pty",
+                            str(link), "--travel-scale", "0.05"], kind="camera") as address:
+        yield SimProcess(address, link)
 
 
 @pytest.fixture
@@ -125,8 +104,10 @@ def test_bad_usage_exits_2_before_touching_a_camera(args: tuple[str, ...],
     assert "Traceback" not in out
 
 
-def test_sim_stops_cleanly_on_sigterm(sim_process: SimProcess) -> None:
-    assert sim_process.link.is_symlink()
-    sim_process.proc.send_signal(signal.SIGTERM)
-    assert sim_process.proc.wait(10) == 0
-    assert not os.path.lexists(sim_process.link)
+def test_sim_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    link = tmp_path / "camera-tty"
+    # simulator_process stops it with SIGTERM and asserts exit status 0
+    with simulator_process(["sim", "camera", "--visca-udp", "127.0.0.1:0", "--visca-pty",
+                            str(link)], kind="camera"):
+        assert link.is_symlink()
+    assert not os.path.lexists(link)
