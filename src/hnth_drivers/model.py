@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .errors import ConfigError
 
 __all__ = [
+    "MAX_PANES",
     "Call",
     "CallState",
     "CallStats",
@@ -112,13 +113,24 @@ class SignalProtocol(enum.StrEnum):
 
 
 class ConnectionState(enum.StrEnum):
-    """State of a participant's or a call's connection."""
+    """State of a participant's or a call's connection.
 
+    Vendor-neutral: each driver maps its device's own values here in one table and keeps
+    the device's value beside it (``Participant.raw_state``). ``UNKNOWN`` is a value the
+    driver does not know; it never hides the rest of a list.
+    """
+
+    DORMANT = "dormant"            # configured, no attempt to connect (yet)
     DIALLING = "dialling"
-    CONNECTING = "connecting"
+    CONNECTING = "connecting"      # call set-up in progress ("proceeding")
+    ALERTING = "alerting"          # the far end is ringing
+    PENDING = "pending"
     CONNECTED = "connected"
+    ON_HOLD = "on_hold"
+    DISCONNECTING = "disconnecting"
     DISCONNECTED = "disconnected"
     FAILED = "failed"
+    UNKNOWN = "unknown"
 
 
 CallState = ConnectionState
@@ -195,6 +207,10 @@ class Participant:
     state: ConnectionState = ConnectionState.CONNECTED
     muted: bool = False
     site: str | None = None
+    raw_state: str | None = None
+    """The device's own state value (e.g. Codian ``callStateEx``), kept as it came."""
+    disconnect_reason: str | None = None
+    """The device's own reason for the last disconnection, where it gives one."""
 
     def __post_init__(self) -> None:
         _check_text(self, "conference", self.conference, max_len=80)
@@ -202,6 +218,10 @@ class Participant:
         _check_text(self, "address", self.address, max_len=255)
         if self.site is not None:
             _check_id(self, "site", self.site)
+        if self.raw_state is not None:
+            _check_text(self, "raw_state", self.raw_state, max_len=80)
+        if self.disconnect_reason is not None:
+            _check_text(self, "disconnect_reason", self.disconnect_reason, max_len=120)
 
 
 class PaneKind(enum.StrEnum):
@@ -212,6 +232,7 @@ class PaneKind(enum.StrEnum):
     LOUDEST = "loudest"
     ROLLING = "rolling"
     PARTICIPANT = "participant"
+    CONTENT = "content"            # the content (H.239 / BFCP) channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,25 +259,40 @@ class LayoutKind(enum.StrEnum):
     GRID = "grid"
     LOUDEST = "loudest"
     BLANK = "blank"
+    OTHER = "other"                # a device layout the driver reads but does not model
+
+
+MAX_PANES = 64
+"""The most panes any layout in the model has."""
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """A screen layout: ``grid`` is N for an N×N grid (1 for full screen)."""
+    """A screen layout: ``pane_count`` panes (1 for full screen), some of them placed.
+
+    The model says how many panes a layout has and what each placed pane shows, not the
+    geometry: vendors name their layouts (Codian ``layout<n>``, SMC ``CP_<n>_<m>``) and
+    draw them only as pictures, so each driver keeps its own table of the layouts it
+    relies on, with their sources. ``vendor_name`` is the device's own name for a layout
+    read back from it.
+    """
 
     kind: LayoutKind
-    grid: int = 1
+    pane_count: int = 1
     panes: tuple[Pane, ...] = ()
+    vendor_name: str | None = None
 
     def __post_init__(self) -> None:
-        _check_int(self, "grid", self.grid, 1, 8)
-        if len(self.panes) > self.grid * self.grid:
-            raise _fail(self, "panes", f"at most {self.grid * self.grid} panes", len(self.panes))
+        _check_int(self, "pane_count", self.pane_count, 1, MAX_PANES)
+        if len(self.panes) > self.pane_count:
+            raise _fail(self, "panes", f"at most {self.pane_count} panes", len(self.panes))
         indexes = [p.index for p in self.panes]
         if len(set(indexes)) != len(indexes):
             raise _fail(self, "panes", "distinct pane indexes", indexes)
-        if any(i >= self.grid * self.grid for i in indexes):
-            raise _fail(self, "panes", f"indexes below {self.grid * self.grid}", indexes)
+        if any(i >= self.pane_count for i in indexes):
+            raise _fail(self, "panes", f"indexes below {self.pane_count}", indexes)
+        if self.vendor_name is not None:
+            _check_text(self, "vendor_name", self.vendor_name, max_len=40)
 
     @classmethod
     def full_screen(cls, participant: str) -> Layout:
@@ -265,11 +301,12 @@ class Layout:
 
     @classmethod
     def grid_of(cls, participants: Iterable[str], n: int | None = None) -> Layout:
-        """An N×N grid with the given participants in order (N fits them if not given)."""
+        """An N×N grid (N² panes) with the given participants in order (N fits them if
+        not given)."""
         names = list(participants)
         size = n if n is not None else max(1, math.ceil(math.sqrt(len(names))))
         panes = tuple(Pane(i, PaneKind.PARTICIPANT, name) for i, name in enumerate(names))
-        return cls(LayoutKind.GRID, size, panes)
+        return cls(LayoutKind.GRID, size * size, panes)
 
     @classmethod
     def loudest(cls) -> Layout:

@@ -71,7 +71,7 @@ def test_cli_layout_show_is_audited(sim: tuple[str, Path], audit_path: Path) -> 
     code, out = run(["mcu", "layout", "national", "--target", "chair", "--show", "hcm",
                      *common])
     assert code == 0, out
-    assert json.loads(out) == {"kind": "full_screen", "grid": 1, "panes": [
+    assert json.loads(out) == {"kind": "full_screen", "pane_count": 1, "panes": [
         {"index": 0, "type": "participant", "participant": "hcm"}]}
     record = json.loads(audit_path.read_text().splitlines()[-1])
     assert record["action"] == "mcu.show_full_screen" and record["result"] == "ok"

@@ -136,7 +136,7 @@ def test_layout_changes_propagate_to_each_participant() -> None:
     master.set_layout("c0", Layout.grid_of(["site0"], 2), target="chair")
     assert master.view_of("c0", "chair")[0] == "site0"
     assert master.view_of("c0", "site0") == ("other",), "site0 keeps the default"
-    master.set_layout("c0", Layout(Layout.blank().kind, 2, (Pane(0, PaneKind.BLANK),
+    master.set_layout("c0", Layout(Layout.blank().kind, 4, (Pane(0, PaneKind.BLANK),
                                                             Pane(1, PaneKind.BLANK),
                                                             Pane(2, PaneKind.BLANK),
                                                             Pane(3, PaneKind.LOUDEST))),

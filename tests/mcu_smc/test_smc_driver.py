@@ -83,13 +83,13 @@ async def test_layouts_round_trip(smc: SmcMcu, network: Network) -> None:
     await smc.create_conference("c")
     for ep in (A, B, C):
         await smc.add_participant("c", ep)
-    grid = Layout(LayoutKind.GRID, 2, (Pane(0, PaneKind.PARTICIPANT, "dn-tp"),
+    grid = Layout(LayoutKind.GRID, 4, (Pane(0, PaneKind.PARTICIPANT, "dn-tp"),
                                        Pane(1, PaneKind.LOUDEST), Pane(3, PaneKind.BLANK)))
     await smc.set_layout("c", grid, target="hn-tp")
     assert await smc.layout("c", target="hn-tp") == grid
     assert network.mcu("mcu-hn").layout("c", target="hn-tp") == grid
     for layout in (Layout.loudest(), Layout.blank(), Layout.grid_of(["hp-tp", "hn-tp"], 3),
-                   Layout(LayoutKind.GRID, 4, ())):
+                   Layout(LayoutKind.GRID, 16, ())):
         await smc.set_layout("c", layout)
         assert await smc.layout("c") == layout
 

@@ -26,7 +26,7 @@ def scenes(draw: st.DrawFn) -> dict[str, object]:
         who = draw(st.sampled_from(NAMES)) if kind is PaneKind.PARTICIPANT else None
         panes.append(Pane(i, kind, who))
     return {
-        "default": Layout(LayoutKind.GRID, grid, tuple(panes)),
+        "default": Layout(LayoutKind.GRID, grid * grid, tuple(panes)),
         "down": draw(st.sets(st.sampled_from(NAMES), max_size=3)),
         "muted": draw(st.sets(st.sampled_from(NAMES), max_size=3)),
         "speaker": draw(st.none() | st.sampled_from(NAMES)),

@@ -39,7 +39,7 @@ from hnth_drivers.vcs.base import RoomPresets
         (lambda: CameraPosition(40000, 0), "CameraPosition.pan"),
         (lambda: Capacity(10, 11), "Capacity.ports_used"),
         (lambda: Pane(0, PaneKind.PARTICIPANT), "Pane.participant"),
-        (lambda: Layout(LayoutKind.GRID, 2, tuple(Pane(i) for i in range(5))), "Layout.panes"),
+        (lambda: Layout(LayoutKind.GRID, 4, tuple(Pane(i) for i in range(5))), "Layout.panes"),
         (lambda: RoomPresets({"Chair!": 1}), "preset name"),
     ],
 )
@@ -52,7 +52,7 @@ def test_invalid_values_name_the_field(factory: object, field: str) -> None:
 def test_layout_factories() -> None:
     assert Layout.full_screen("hn").participants() == ("hn",)
     grid = Layout.grid_of(["a", "b", "c", "d", "e"])
-    assert grid.grid == 3 and grid.participants() == ("a", "b", "c", "d", "e")
+    assert grid.pane_count == 9 and grid.participants() == ("a", "b", "c", "d", "e")
     assert Layout.blank().participants() == ()
 
 
@@ -61,7 +61,7 @@ def test_layout_factories() -> None:
 def test_grid_of_fits_any_number(names: list[str]) -> None:
     layout = Layout.grid_of(names)
     assert layout.participants() == tuple(names)
-    assert layout.grid * layout.grid >= len(names)
+    assert layout.pane_count >= len(names)
 
 
 def test_room_presets_resolve() -> None:

@@ -187,7 +187,8 @@ def _layout_from(mcu: McuModel, conf: SimConference, params: Params) -> Layout:
 
 
 def _layout_struct(conf: SimConference, layout: Layout) -> dict[str, Any]:
-    return {"cpLayout": cp_layout_name(layout.grid), "panes": _pane_structs(conf, layout)}
+    return {"cpLayout": cp_layout_name(math.isqrt(layout.pane_count)),
+            "panes": _pane_structs(conf, layout)}
 
 
 class CodianApi:

@@ -36,7 +36,7 @@ __all__ = [
     "parse_cascade_address",
 ]
 
-AUTO_LAYOUT = Layout(LayoutKind.GRID, 4, ())
+AUTO_LAYOUT = Layout(LayoutKind.GRID, 16, ())
 """The layout an MCU uses until told otherwise: continuous presence of up to 16 panes."""
 
 

@@ -20,7 +20,7 @@ def shown(conf: SimConference, target: SimParticipant | None) -> list[SimPartici
     """The connected participants in the panes of ``target``'s layout, in pane order."""
     layout = conf.layouts.get(target.name, conf.default_layout) if target is not None \
         else conf.default_layout
-    size = layout.grid * layout.grid
+    size = layout.pane_count
     slots: list[SimParticipant | None] = [None] * size
     kinds = [PaneKind.DEFAULT] * size
     placed: set[str] = set()

@@ -271,4 +271,4 @@ class Switcher:
 def _is_full_screen_of(layout: Layout, participant: str) -> bool:
     shown = layout.participants()
     return bool(shown) and shown[0] == participant and (
-        layout.kind is LayoutKind.FULL_SCREEN or layout.grid == 1)
+        layout.kind is LayoutKind.FULL_SCREEN or layout.pane_count == 1)

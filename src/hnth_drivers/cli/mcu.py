@@ -251,10 +251,10 @@ def layout(conference: str = typer.Argument(..., help="Conference name."),
     rows = [{"index": p.index, "type": p.kind.value, "participant": p.participant or ""}
             for p in seen.panes]
     if as_json:
-        typer.echo(json.dumps({"kind": seen.kind.value, "grid": seen.grid, "panes": rows},
-                              indent=2))
+        typer.echo(json.dumps({"kind": seen.kind.value, "pane_count": seen.pane_count,
+                               "panes": rows}, indent=2))
         return
-    _print(rows, f"{seen.kind.value} {seen.grid}x{seen.grid}", False)
+    _print(rows, f"{seen.kind.value}, {seen.pane_count} panes", False)
 
 
 @mcu_app.command("health")

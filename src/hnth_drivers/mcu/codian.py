@@ -399,7 +399,7 @@ class CodianMcu(Mcu):
         """Default layout via ``conference.paneplacement.modify``; a target's own via
         ``participant.modify`` (``cpLayout`` + ``panes``)."""
         params: dict[str, Any] = {"conferenceName": conference,
-                                  "cpLayout": cp_layout_name(layout.grid),
+                                  "cpLayout": cp_layout_name(math.isqrt(layout.pane_count)),
                                   "panes": self._panes(conference, layout)}
         if target is None:
             await self._call("conference.paneplacement.modify", {**params, "enabled": True})

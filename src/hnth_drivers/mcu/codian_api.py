@@ -101,10 +101,10 @@ def grid_of_cp_layout(name: str) -> int | None:
 
 
 def layout_from_panes(grid: int, panes: tuple[Pane, ...]) -> Layout:
-    """A :class:`Layout` from a grid size and panes, its kind read from its shape."""
+    """A :class:`Layout` from an N×N grid size and panes, its kind read from its shape."""
     kind = LayoutKind.GRID
     if grid == 1 and len(panes) == 1:
         kind = {PaneKind.PARTICIPANT: LayoutKind.FULL_SCREEN, PaneKind.LOUDEST:
                 LayoutKind.LOUDEST, PaneKind.BLANK: LayoutKind.BLANK}.get(panes[0].kind,
                                                                          LayoutKind.GRID)
-    return Layout(kind, grid, panes)
+    return Layout(kind, grid * grid, panes)

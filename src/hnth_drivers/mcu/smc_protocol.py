@@ -109,7 +109,7 @@ class SubPicture:
 
 def presence_of(layout: Layout) -> tuple[int, list[SubPicture]]:
     """``(presenceMode, subPics)`` of a layout; sites are the participants' names."""
-    return layout.grid * layout.grid, [SubPicture(p.index, p.kind, p.participant)
+    return layout.pane_count, [SubPicture(p.index, p.kind, p.participant)
                                        for p in layout.panes]
 
 
@@ -135,7 +135,7 @@ def layout_of(presence_mode: int, sub_pictures: list[SubPicture]) -> Layout:
                     PaneKind.BLANK: LayoutKind.BLANK}.get(panes[0].kind, LayoutKind.GRID)
         else:
             kind = LayoutKind.GRID
-        return Layout(kind, grid, panes)
+        return Layout(kind, presence_mode, panes)
     except ValueError as exc:  # ConfigError from the model's validation
         raise ProtocolError("invalid sub-pictures", operation="setContinuousPresenceEx",
                             expected="distinct pane indexes inside the grid, a site exactly "
