@@ -13,8 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["hnth_drivers.testing.plugin"]
-
 HNTH = [sys.executable, "-c", "from hnth_drivers.cli import main; main()"]
 """The ``hnth`` command of the interpreter running the tests."""
 

@@ -7,7 +7,9 @@ readiness sweeps — talks only to this class.
 
 from __future__ import annotations
 
-from ..driver import Driver
+from typing import ClassVar
+
+from ..driver import Driver, serves
 from ..errors import DeviceError
 from ..model import (
     CallStats,
@@ -33,21 +35,30 @@ class Mcu(Driver):
     layout sees.
     """
 
+    #: Setting one participant's own layout (``set_layout(..., target=...)``).
+    argument_capabilities: ClassVar[dict[Capability, str]] = {
+        Capability.TARGETED_LAYOUT: "set_layout",
+    }
+
+    @serves(Capability.CONFERENCES)
     async def conferences(self) -> list[Conference]:
         """All conferences on the MCU, every page read."""
-        raise self._unsupported("conferences", Capability.CONFERENCES)
+        raise self._unsupported("conferences")
 
+    @serves(Capability.CREATE_CONFERENCE)
     async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
         """Create a conference. DeviceError if the name exists or no room is left."""
-        raise self._unsupported("create_conference", Capability.CREATE_CONFERENCE)
+        raise self._unsupported("create_conference")
 
+    @serves(Capability.CREATE_CONFERENCE)
     async def destroy_conference(self, name: str) -> None:
         """Destroy a conference and disconnect its participants."""
-        raise self._unsupported("destroy_conference", Capability.CREATE_CONFERENCE)
+        raise self._unsupported("destroy_conference")
 
+    @serves(Capability.PARTICIPANTS)
     async def participants(self, conference: str) -> list[Participant]:
         """All participants of a conference with their connection state, every page read."""
-        raise self._unsupported("participants", Capability.PARTICIPANTS)
+        raise self._unsupported("participants")
 
     async def participant(self, conference: str, name: str) -> Participant:
         """One participant with its connection state; DeviceError if there is none.
@@ -61,6 +72,7 @@ class Mcu(Driver):
                               operation="participant", got=f"{name!r} in {conference!r}")
         return found
 
+    @serves(Capability.ADD_PARTICIPANT)
     async def add_participant(
         self,
         conference: str,
@@ -74,48 +86,58 @@ class Mcu(Driver):
         A cascade link is a participant of kind CASCADE whose address is the other MCU's
         conference. Uses one port; DeviceError when the MCU is full.
         """
-        raise self._unsupported("add_participant", Capability.ADD_PARTICIPANT)
+        raise self._unsupported("add_participant")
 
+    @serves(Capability.REMOVE_PARTICIPANT)
     async def remove_participant(self, conference: str, participant: str) -> None:
         """Disconnect and remove a participant, freeing its port."""
-        raise self._unsupported("remove_participant", Capability.REMOVE_PARTICIPANT)
+        raise self._unsupported("remove_participant")
 
+    @serves(Capability.CONNECT_PARTICIPANT)
     async def connect_participant(self, conference: str, participant: str) -> None:
         """Dial a known participant again (after a drop)."""
-        raise self._unsupported("connect_participant", Capability.CONNECT_PARTICIPANT)
+        raise self._unsupported("connect_participant")
 
+    @serves(Capability.CONNECT_PARTICIPANT)
     async def disconnect_participant(self, conference: str, participant: str) -> None:
         """Hang up a participant but keep it in the conference to dial again later."""
-        raise self._unsupported("disconnect_participant", Capability.CONNECT_PARTICIPANT)
+        raise self._unsupported("disconnect_participant")
 
+    @serves(Capability.SET_LAYOUT)
     async def set_layout(
         self, conference: str, layout: Layout, *, target: str | None = None
     ) -> None:
         """Set what ``target`` sees (or the conference default when ``target`` is None)."""
-        raise self._unsupported("set_layout", Capability.SET_LAYOUT)
+        raise self._unsupported("set_layout")
 
+    @serves(Capability.SET_LAYOUT)
     async def layout(self, conference: str, *, target: str | None = None) -> Layout:
         """Read back what ``target`` sees (or the default layout)."""
-        raise self._unsupported("layout", Capability.SET_LAYOUT)
+        raise self._unsupported("layout")
 
+    @serves(Capability.FULL_SCREEN)
     async def show_full_screen(
         self, conference: str, participant: str, *, target: str | None = None
     ) -> None:
         """Show one participant full-screen to ``target`` (or to everyone)."""
-        raise self._unsupported("show_full_screen", Capability.FULL_SCREEN)
+        raise self._unsupported("show_full_screen")
 
+    @serves(Capability.MUTE)
     async def mute(self, conference: str, participant: str, on: bool) -> None:
         """Mute (``on=True``) or unmute the audio a participant sends into the conference."""
-        raise self._unsupported("mute", Capability.MUTE)
+        raise self._unsupported("mute")
 
+    @serves(Capability.STATS)
     async def stats(self, conference: str) -> list[CallStats]:
         """Receive-side call statistics of every connected participant."""
-        raise self._unsupported("stats", Capability.STATS)
+        raise self._unsupported("stats")
 
+    @serves(Capability.HEALTH)
     async def health(self) -> DeviceHealth:
         """The MCU's own health report."""
-        raise self._unsupported("health", Capability.HEALTH)
+        raise self._unsupported("health")
 
+    @serves(Capability.CAPACITY)
     async def capacity(self) -> Capacity:
         """Ports in total and in use."""
-        raise self._unsupported("capacity", Capability.CAPACITY)
+        raise self._unsupported("capacity")

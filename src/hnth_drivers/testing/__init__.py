@@ -13,8 +13,8 @@ connected driver (against a simulator, a recording or real hardware)::
                 yield mcu
 
 Capabilities a driver does not declare are skipped, and listed in the capability matrix
-that ``hnth_drivers.testing.plugin`` prints at the end of the run
-(``pytest_plugins = ["hnth_drivers.testing.plugin"]``).
+that the kit's pytest plug-in (``hnth_drivers.testing.plugin``, enabled by the ``pytest11``
+entry point when hnth-drivers is installed) prints at the end of the run.
 """
 
 

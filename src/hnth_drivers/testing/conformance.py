@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import uuid
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 
@@ -61,13 +61,27 @@ def check_signatures(driver_class: type[Driver], contract: type[Driver]) -> list
     return problems
 
 
+_K = TypeVar("_K", bound=type)
+
+
+def _on_asyncio(cls: _K) -> _K:
+    """Mark the kit's async tests for pytest-asyncio, so that a vendor's test suite runs
+    them whatever its ``asyncio_mode`` (strict, the default, included)."""
+    for name, value in list(vars(cls).items()):
+        if name.startswith("test_") and inspect.iscoroutinefunction(value):
+            setattr(cls, name, pytest.mark.asyncio(value))
+    return cls
+
+
 def _overrides(driver: Driver, contract: type[Driver], method: str) -> bool:
     return getattr(type(driver), method) is not getattr(contract, method)
 
 
+@_on_asyncio
 class _Conformance:
     contract: ClassVar[type[Driver]]
-    #: capability → contract methods that serve it (a declared capability must override them)
+    #: capability → contract methods that serve it (a declared capability must override
+    #: them), read from the contract's own declarations (``driver.serves``)
     capability_methods: ClassVar[dict[Capability, tuple[str, ...]]]
 
     def need(self, driver: Driver, capability: Capability) -> None:
@@ -103,25 +117,13 @@ class _Conformance:
                 pytest.fail(f"{method} is implemented but {capability.value} is not declared")
 
 
+@_on_asyncio
 class McuConformance(_Conformance):
     """Every Mcu driver passes these. Provide ``driver``; override ``endpoints`` if needed."""
 
     contract = Mcu
-    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
-        Capability.CONFERENCES: ("conferences",),
-        Capability.CREATE_CONFERENCE: ("create_conference", "destroy_conference"),
-        Capability.PARTICIPANTS: ("participants",),
-        Capability.ADD_PARTICIPANT: ("add_participant",),
-        Capability.REMOVE_PARTICIPANT: ("remove_participant",),
-        Capability.CONNECT_PARTICIPANT: ("connect_participant", "disconnect_participant"),
-        Capability.SET_LAYOUT: ("set_layout", "layout"),
-        Capability.TARGETED_LAYOUT: (),
-        Capability.FULL_SCREEN: ("show_full_screen",),
-        Capability.MUTE: ("mute",),
-        Capability.STATS: ("stats",),
-        Capability.HEALTH: ("health",),
-        Capability.CAPACITY: ("capacity",),
-    }
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = (
+        Mcu.contract_capabilities())
 
     @pytest.fixture
     def endpoints(self) -> list[Endpoint]:
@@ -306,6 +308,7 @@ class McuConformance(_Conformance):
         assert isinstance(cap, Capacity) and cap.ports_used <= cap.ports_total
 
 
+@_on_asyncio
 class CodecConformance(_Conformance):
     """Every Codec driver passes these.
 
@@ -315,15 +318,8 @@ class CodecConformance(_Conformance):
     """
 
     contract = Codec
-    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
-        Capability.DIAL: ("dial",),
-        Capability.HANG_UP: ("hang_up",),
-        Capability.CALLS: ("calls",),
-        Capability.MUTE_MICROPHONES: ("mute_microphones", "microphones_muted"),
-        Capability.CODEC_LAYOUT: ("set_layout",),
-        Capability.CAMERA_CONTROL: ("camera",),
-        Capability.HEALTH: ("health",),
-    }
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = (
+        Codec.contract_capabilities())
 
     @pytest.fixture
     def dial_number(self) -> str:
@@ -390,6 +386,7 @@ class CodecConformance(_Conformance):
         assert isinstance(health, DeviceHealth) and health.reachable
 
 
+@_on_asyncio
 class CameraConformance(_Conformance):
     """Every Camera driver passes these.
 
@@ -401,14 +398,8 @@ class CameraConformance(_Conformance):
     # Names only this class uses are imported inside its tests: the module imports stay
     # shared with the other kits.
     contract = Camera
-    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = {
-        Capability.PRESETS: ("recall_preset", "store_preset"),
-        Capability.MOVE: ("move", "stop"),
-        Capability.ZOOM: ("zoom", "zoom_to"),
-        Capability.POSITION: ("position",),
-        Capability.ABSOLUTE_POSITION: ("move_to", "home"),
-        Capability.POWER: ("power", "is_powered"),
-    }
+    capability_methods: ClassVar[dict[Capability, tuple[str, ...]]] = (
+        Camera.contract_capabilities())
 
     @pytest.fixture
     def target(self) -> CameraPosition:
