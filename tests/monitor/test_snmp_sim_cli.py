@@ -37,12 +37,15 @@ def test_view_is_sorted_and_answers_get_and_next() -> None:
 
 
 def test_vendor_objects_and_injection() -> None:
-    dev = SimDevice("cts", vendor=SimVendor.CISCO_TP)
+    now = [0.0]
+    dev = SimDevice("cts", vendor=SimVendor.CISCO_TP, clock=lambda: now[0])
     idx = dev.add_call("x", video_loss_percent=5)
+    now[0] = 10.0   # 400 video packets/s for 10 s, 5 % lost
     view = MibView(dev)
-    assert int(view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx))) == 500
-    dev.end_call(idx)
-    assert MibView(dev).get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx)) is None
+    assert int(view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx, 1, 2))) == 200
+    assert view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx)) is None
+    dev.reboot()
+    assert MibView(dev).get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx, 1, 2)) is None
     with pytest.raises(ConfigError):
         dev.set_link(9, False)
     with pytest.raises(ConfigError):

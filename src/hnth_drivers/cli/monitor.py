@@ -216,10 +216,16 @@ def monitor(
                                 refresh=True)
                     await asyncio.sleep(interval)
 
+    from ..errors import PolicyViolation
+
     with typed_errors():
         try:
             code = asyncio.run(run())
         except KeyboardInterrupt:
             code = 0
+        except PolicyViolation as exc:
+            # Credentials the policy refuses are bad input in the targets file: one
+            # line naming the file, exit 2, before any packet is sent.
+            fail(f"{targets}: {exc}", 2)
     sys.stdout.flush()
     raise typer.Exit(code)
