@@ -17,7 +17,7 @@ from hnth_sim.snmp import MibView, SimDevice, SimVendor, render
 from hnth_sim.snmp.mib import CALL_ENTRY, HNTH_SIM
 from tests.conftest import HNTH, simulator_process
 
-from .conftest import AUTH_KEY, PRIV_KEY
+from .conftest import AUTH_KEY, PRIV_KEY, free_udp_port
 
 
 def test_view_is_sorted_and_answers_get_and_next() -> None:
@@ -144,3 +144,25 @@ def test_monitor_live_json_streams_sweeps_and_events(sim_process: tuple[str, int
         "device_down", "ghost", "critical")
     sweeps = [x["sweep"] for x in lines if "sweep" in x]
     assert sweeps and [d["reachable"] for d in sweeps[0]] == [True, False]
+
+
+@pytest.mark.parametrize(("auth", "priv"), [("md5", "des"), ("md5", "aes128"),
+                                            ("sha256", "des"), ("sha1", "3des")])
+def test_cli_monitor_refuses_weak_crypto_in_one_line(tmp_path: Path, auth: str,
+                                                     priv: str) -> None:
+    """``hnth monitor`` with md5/des in the targets file: the policy error on one line,
+    exit 2, no traceback, nothing sent."""
+    port = free_udp_port()
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f'[defaults]\nhost = "127.0.0.1"\nport = {port}\nauth = "{auth}"\n'
+                       f'priv = "{priv}"\n[[target]]\nname = "old-codec"\n'
+                       '[[target]]\nname = "old-mcu"\n')
+    env = {**os.environ, "HNTH_PASSWORD": "auth-key-123", "HNTH_PRIV_PASSWORD": "priv-key-123"}
+    done = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "ExceptionGroup" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(targets) in lines[0] and "refused by the security policy" in lines[0]
+    assert "snmp-weak-crypto" in lines[0] and "key-123" not in done.stderr + done.stdout
