@@ -364,3 +364,47 @@ async def test_walk_with_getnext_when_bulk_is_unavailable(agent: SnmpAgent,
     cols = await poller.walk(target, ["1.3.6.1.2.1.2.2.1.8", "1.3.6.1.2.1.25.3.3.1.2"])
     assert cols == {(1, 3, 6, 1, 2, 1, 2, 2, 1, 8): {(1,): 1, (2,): 1},
                     (1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2): {(196609,): 5, (196610,): 7}}
+
+
+async def test_hostile_vendor_answers_are_unknown_within_the_deadline(
+        agent: SnmpAgent, poller: SnmpPoller, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agent answering the documented objects with the wrong types (strings for
+    counters, numbers for DisplayStrings, OIDs, negative integers) and holes: the poll
+    completes with those figures unknown, never an exception."""
+    from pysnmp.proto.rfc1902 import Integer32, ObjectIdentifier, OctetString
+
+    from hnth_sim.snmp import agent as agent_module
+    from hnth_sim.snmp import mib
+
+    class Hostile(mib.MibView):
+        def __init__(self, dev: object) -> None:
+            super().__init__(dev)  # type: ignore[arg-type]
+            for i, oid in enumerate(self._oids):
+                if oid[:len(mib.CTPC_STREAM_ENTRY)] == mib.CTPC_STREAM_ENTRY:
+                    column = oid[len(mib.CTPC_STREAM_ENTRY)]
+                    self._values[i] = {12: OctetString("lots"), 13: Integer32(-4),
+                                       22: ObjectIdentifier((1, 3, 6))}[column]
+                elif oid[:len(mib.POLYCOM_CODEC_QUALITY)] == mib.POLYCOM_CODEC_QUALITY:
+                    self._values[i] = Integer32(7)
+                elif oid[:len(mib.CTPC_ENTRY)] == mib.CTPC_ENTRY:
+                    self._values[i] = OctetString("inProgress")
+
+    monkeypatch.setattr(agent_module, "MibView", Hostile)
+    dev = agent.device("dev0004")
+    dev.add_call("84241234", video_loss_percent=3, jitter_ms=9)
+    for vendor, profile in ((SimVendor.CISCO_TP, "cisco-tp"),
+                            (SimVendor.POLYCOM_CODEC, "polycom-codec")):
+        dev.vendor = vendor
+        target = target_for(agent, dev, vendor=profile)
+        async with asyncio.timeout(GUARD_S):
+            first = await poller.poll(target)
+            second = await poller.poll(target)
+        assert first.reachable and second.reachable and second.error is None
+        for call in second.calls:
+            assert (call.loss_percent, call.audio_loss_percent, call.video_loss_percent,
+                    call.jitter_ms, call.delay_ms, call.state) == (None,) * 6, call
+        if profile == "cisco-tp":
+            assert [c.call for c in second.calls] == ["1"]
+            assert second.active_calls == 0     # no valid state: not counted as connected
+        else:
+            assert second.calls == ()           # nothing parsable: no codec-wide figure

@@ -257,8 +257,11 @@ def test_interpret_polycom_strings() -> None:
     odd = interpret("hdx", prof, {o["polycomVSPercentPacketLoss"]: "N/A",
                                   o["polycomVSJitter"]: 35,        # a number: wrong type
                                   o["polycomVSLatency"]: None}, {}, polled_at=0.0)
-    (call,) = odd.calls
-    assert (call.loss_percent, call.jitter_ms, call.delay_ms) == (None, None, None)
+    assert odd.calls == ()  # nothing readable: no codec-wide figure, not a row of zeros
+    part = interpret("hdx", prof, {o["polycomVSPercentPacketLoss"]: "",
+                                   o["polycomVSJitter"]: "12"}, {}, polled_at=0.0)
+    (call,) = part.calls
+    assert (call.loss_percent, call.jitter_ms, call.delay_ms) == (None, 12.0, None)
 
 
 # ---- the simulator serves the same structures -----------------------------------------

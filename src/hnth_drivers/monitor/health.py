@@ -238,8 +238,9 @@ def _calls(profile: VendorProfile, scalars: Mapping[OID, Value],
         out.append(quality)
     if profile.call_scalars:
         got = {name: scalars.get(m.oid) for name, m in profile.call_scalars.items()}
-        if any(v is not None for v in got.values()):
-            out.append(_quality("*", got, profile.call_scalars))
+        codec = _quality("*", got, profile.call_scalars)
+        if any(getattr(codec, name) is not None for name in profile.call_scalars):
+            out.append(codec)  # nothing readable (no call, or garbage): no figure at all
     active = None
     if "state" in metrics:
         active = sum(1 for row in rows if states.get(row) in ACTIVE_STATES)
