@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hnth_drivers.errors import ConfigError
+from hnth_drivers.monitor.streams import CTPC_STATES, MEDIA_AUDIO, MEDIA_VIDEO
 
 __all__ = ["STREAM_RATES", "SimCall", "SimDevice", "SimInterface", "SimVendor"]
 
@@ -37,11 +38,13 @@ class SimInterface:
     up: bool = True
 
 
-# Packets per second each simulated stream receives (media type → rate): CtpcStreamMediaType
-# video 1, audio 2. The figures are plausible, not documented.
-STREAM_RATES: dict[int, float] = {1: 400.0, 2: 50.0}
-CALL_IN_PROGRESS = 8       # CtpcStateCode inProgress
-CALL_TERMINATED = 14       # CtpcStateCode terminatedNormally
+# The CISCO-TELEPRESENCE-CALL-MIB codes are the driver's (hnth_drivers.monitor.streams).
+_STATE = {name: code for code, name in CTPC_STATES.items()}
+CALL_IN_PROGRESS = _STATE["inProgress"]
+CALL_TERMINATED = _STATE["terminatedNormally"]
+# Packets per second each simulated stream receives, by CtpcStreamMediaType. The figures
+# are plausible, not documented.
+STREAM_RATES: dict[int, float] = {MEDIA_VIDEO: 400.0, MEDIA_AUDIO: 50.0}
 HISTORY = 8                # ended calls a device keeps listing (as ctpcTable does)
 
 
@@ -73,7 +76,8 @@ class SimCall:
         if self.state == CALL_TERMINATED or not elapsed:
             return
         for media, rate in STREAM_RATES.items():
-            loss = (self.audio_loss_percent if media == 2 else self.video_loss_percent) / 100
+            loss = (self.audio_loss_percent if media == MEDIA_AUDIO
+                    else self.video_loss_percent) / 100
             expected = rate * elapsed
             count = self.counters[media]
             for whole, part, share in ((0, 2, 1.0 - min(1.0, loss)), (1, 3, min(1.0, loss))):
