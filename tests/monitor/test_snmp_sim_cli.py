@@ -166,3 +166,31 @@ def test_cli_monitor_refuses_weak_crypto_in_one_line(tmp_path: Path, auth: str,
     assert len(lines) == 1, done.stderr
     assert str(targets) in lines[0] and "refused by the security policy" in lines[0]
     assert "snmp-weak-crypto" in lines[0] and "key-123" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(("vendor", "calls"), [("cisco-tp", 2), ("polycom-codec", 1)])
+def test_monitor_once_reads_vendor_simulators(tmp_path: Path, vendor: str, calls: int) -> None:
+    """``hnth sim snmp --vendor …`` and ``hnth monitor`` end to end: Cisco calls listed
+    with their state (no loss figure on a single poll: there is no interval yet), Polycom's
+    strings parsed into one codec-wide figure."""
+    env = {**os.environ, "HNTH_SIM_PASSWORD": AUTH_KEY, "HNTH_SIM_PRIV_PASSWORD": PRIV_KEY,
+           "HNTH_PASSWORD": AUTH_KEY, "HNTH_PRIV_PASSWORD": PRIV_KEY}
+    with simulator_process(["sim", "snmp", "--listen", "127.0.0.1:0", "--vendor", vendor,
+                            "--calls", str(calls)], kind="snmp", env=env) as address:
+        host, port = address.rsplit(":", 1)
+        targets = tmp_path / "targets.toml"
+        targets.write_text(f'[defaults]\nhost = "{host}"\nport = {port}\nvendor = "{vendor}"\n'
+                           'timeout = 1.0\nretries = 2\n[[target]]\nname = "room"\n')
+        done = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once",
+                               "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (device,) = json.loads(done.stdout)["devices"]
+    assert device["reachable"] and device["error"] is None
+    if vendor == "cisco-tp":
+        assert device["active_calls"] == 2
+        assert [(c["call"], c["remote"], c["state"], c["video_loss_percent"], c["jitter_ms"])
+                for c in device["calls"]] == [("1", "100000", "inProgress", None, 5.0),
+                                              ("2", "100001", "inProgress", None, 6.0)]
+    else:
+        assert [(c["call"], c["loss_percent"], c["jitter_ms"], c["delay_ms"])
+                for c in device["calls"]] == [("*", 0.0, 5.0, 40.0)]
