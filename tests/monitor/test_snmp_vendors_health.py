@@ -106,6 +106,11 @@ cpu_load = "1.3.6.1.4.1.2021.11.9.0"
     {"x": {"uptime": "1.3.six"}},
     {"x": {"uptime": {"oid": "1.3.6.1", "scale": -1}}},
     {"x": {"call_table": {"mos": "1.3.6.1.4.1.1"}}},
+    {"x": {"stream_table": {"remote": "1.3.6.1.4.1.1"}}},   # not a stream field
+    {"x": {"call_scalars": {"jitter_ms": {"oid": "1.3.6.1.4.1.1", "syntax": "float"}}}},
+    {"x": {"call_scalars": {"jitter_ms": {"oid": "1.3.6.1.4.1.1", "units": "ms"}}}},
+    {"x": {"call_scalars": {"jitter_ms": {"oid": "1.3.6.1.4.1.1", "source": 5}}}},
+    {"x": {"uptime": {"oid": "1.3.6.1.2.1.1.3.0", "scale": float("inf")}}},
     {"x": {"colour": "blue"}},
     {"x": "1.3.6.1"},
 ])
