@@ -87,6 +87,11 @@ def snmpd(tmp_path: Path) -> Iterator[tuple[int, str]]:
 
     Yields ``(port, user)``; the user's keys are AUTH_KEY / PRIV_KEY.
     """
+    yield from run_snmpd(tmp_path)
+
+
+def run_snmpd(tmp_path: Path, extra: str = "") -> Iterator[tuple[int, str]]:
+    """Start snmpd as :func:`snmpd` does, with ``extra`` configuration lines."""
     binary = require_tool("snmpd")
     user = "hnthmon"
     persist = tmp_path / "persist"
@@ -98,7 +103,7 @@ def snmpd(tmp_path: Path) -> Iterator[tuple[int, str]]:
             f"[snmp] persistentDir {persist}\n"
             f"agentAddress udp:127.0.0.1:{port}\n"
             f"createUser {user} SHA-256 {AUTH_KEY} AES {PRIV_KEY}\n"
-            f"rouser {user} priv\n")
+            f"rouser {user} priv\n{extra}")
         with (tmp_path / "snmpd.log").open("ab") as log:
             proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(conf)],
                                     stdout=log, stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""The alarm engine alone: thresholds (PROTOCOLS.md §9), hysteresis, damping, delivery."""
+"""The alarm engine alone: thresholds (docs/monitoring.md), hysteresis, damping, delivery."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def health(*, up: bool = True, links: tuple[int, ...] = (1, 1),
     ("delay_ms", 250.0, 249.0), ("jitter_ms", 50.0, 49.0),
     ("audio_loss_percent", 10.0, 9.9), ("video_loss_percent", 3.0, 2.9),
     ("loss_percent", 3.0, 2.9)])
-def test_default_thresholds_are_protocols_section_9(field: str, bad: float, good: float
+def test_default_thresholds_are_the_documented_ones(field: str, bad: float, good: float
                                                     ) -> None:
     t = QualityThresholds()
     assert t.breaches(CallQuality("1", **{field: bad})) == {field: bad}

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,15 @@ from hnth_drivers.errors import AuthError
 from hnth_drivers.monitor import SnmpPoller, SnmpTarget
 from hnth_sim.snmp import SnmpAgent
 
-from .conftest import AUTH_KEY, PRIV_KEY, USER, require_tool, run_tool, v3_user
+from .conftest import (
+    AUTH_KEY,
+    PRIV_KEY,
+    USER,
+    require_tool,
+    run_snmpd,
+    run_tool,
+    v3_user,
+)
 
 pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
 
@@ -128,3 +138,88 @@ async def test_authnopriv_and_wrong_keys_get_no_data(agent: SnmpAgent) -> None:
     code, out = await run_tool(snmpget, *md5, "-t", "0.5", "-r", "0", f"{host}:{port}",
                                "1.3.6.1.2.1.1.5.0")
     assert code != 0 and "STRING" not in out, out
+
+
+async def test_net_snmp_reads_the_telepresence_and_polycom_structures(agent: SnmpAgent
+                                                                      ) -> None:
+    """net-snmp decodes what the simulator serves with the MIBs' types: Counter64 for
+    ctpcRxTotalPackets / ctpcRxLostPackets and for the Unsigned64 ctpcAvgPeriodJitter,
+    rows indexed {ctpcIndex, ctpcStreamType, ctpcStreamSource}, ctpcState an INTEGER,
+    Polycom's figures STRINGs."""
+    from hnth_sim.snmp import SimVendor
+
+    snmpwalk = require_tool("snmpbulkwalk")
+    snmpget = require_tool("snmpget")
+    dev = agent.device("dev0003")
+    dev.clock = lambda: 500.0
+    dev.vendor = SimVendor.CISCO_TP
+    idx = dev.add_call("84241234", jitter_ms=21)
+    dev.set_counters(idx, 1, 2**64 - 5, 7)
+    host, port = agent.address
+    code, out = await run_tool(snmpwalk, *_v3(), "-n", "dev0003", f"{host}:{port}",
+                               "1.3.6.1.4.1.9.9.644.1.4")
+    assert code == 0, out
+    entry = ".1.3.6.1.4.1.9.9.644.1.4"
+    lines = set(out.splitlines())
+    assert f"{entry}.8.1.11.{idx} = INTEGER: 8" in lines                 # inProgress
+    assert f'{entry}.8.1.2.{idx} = STRING: "84241234"' in lines
+    assert f"{entry}.10.1.12.{idx}.1.2 = Counter64: {2**64 - 5}" in lines  # video, priCodec
+    assert f"{entry}.10.1.13.{idx}.1.2 = Counter64: 7" in lines
+    assert f"{entry}.10.1.22.{idx}.2.2 = Counter64: 21" in lines          # audio jitter
+    dev.vendor = SimVendor.POLYCOM_CODEC
+    dev.set_quality(idx, video_loss_percent=2.5, delay_ms=140)
+    code, out = await run_tool(snmpget, *_v3(), "-n", "dev0003", f"{host}:{port}",
+                               "1.3.6.1.4.1.2684.1.1.21.0", "1.3.6.1.4.1.2684.1.1.22.0",
+                               "1.3.6.1.4.1.2684.1.1.23.0")
+    assert code == 0, out
+    assert out.splitlines() == ['.1.3.6.1.4.1.2684.1.1.21.0 = STRING: "2.5"',
+                                '.1.3.6.1.4.1.2684.1.1.22.0 = STRING: "21"',
+                                '.1.3.6.1.4.1.2684.1.1.23.0 = STRING: "140"']
+
+
+_POLYCOM_PASS = """#!/bin/sh
+# snmpd 'pass' handler: POLYCOM-VIDEO-MIB polycomVSPercentPacketLoss / Jitter / Latency
+# (2684.1.1.21/.22/.23, DisplayString scalars) as a Polycom codec in a call would serve.
+base=.1.3.6.1.4.1.2684.1.1
+answer() {
+  case "$1" in
+    $base.21.0) printf '%s\\nstring\\n2.5\\n' "$1" ;;
+    $base.22.0) printf '%s\\nstring\\n35\\n' "$1" ;;
+    $base.23.0) printf '%s\\nstring\\nN/A\\n' "$1" ;;
+  esac
+}
+case "$1" in
+  -g) answer "$2" ;;
+  -n) case "$2" in
+        $base|$base.1*|$base.2|$base.20*) answer $base.21.0 ;;
+        $base.21*) answer $base.22.0 ;;
+        $base.22*) answer $base.23.0 ;;
+      esac ;;
+esac
+"""
+
+
+@pytest.fixture
+def snmpd_polycom(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """snmpd serving Polycom's three DisplayString scalars through a ``pass`` script
+    (net-snmp's pass cannot serve Counter64, so the Cisco counters are checked with
+    net-snmp's tools against our agent instead)."""
+    script = tmp_path / "polycom-pass.sh"
+    script.write_text(_POLYCOM_PASS)
+    script.chmod(0o755)
+    yield from run_snmpd(tmp_path, f"pass .1.3.6.1.4.1.2684.1.1 /bin/sh {script}\n")
+
+
+async def test_poller_parses_polycom_strings_from_snmpd(snmpd_polycom: tuple[int, str]
+                                                       ) -> None:
+    port, user = snmpd_polycom
+    target = SnmpTarget("hdx", "127.0.0.1", v3_user(user=user), port=port,
+                        vendor="polycom-codec", timeout=1.0, retries=2)
+    async with SnmpPoller(STRICT) as poller:
+        raw = await poller.get(target, ["1.3.6.1.4.1.2684.1.1.21.0"])
+        health = await poller.poll(target)
+    assert raw == {(1, 3, 6, 1, 4, 1, 2684, 1, 1, 21, 0): "2.5"}
+    assert health.reachable and health.error is None, health.error
+    (codec,) = health.calls
+    assert (codec.call, codec.loss_percent, codec.jitter_ms, codec.delay_ms) == (
+        "*", 2.5, 35.0, None)   # "N/A" is unknown, not a crash and not zero

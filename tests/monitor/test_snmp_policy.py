@@ -100,3 +100,18 @@ async def test_sha2_and_aes_are_allowed(auth: SnmpAuth, priv: SnmpPriv) -> None:
     async with SnmpPoller(STRICT) as poller:
         health = await poller.poll(target)  # no agent there: a timeout, not a refusal
     assert not health.reachable and health.error and "no answer" in health.error
+
+
+@pytest.mark.parametrize("case", ["MD5", "DES", "v2c"])
+async def test_poll_all_raises_the_policy_error_itself(case: str, no_io: list[str]) -> None:
+    """Workers run in a TaskGroup: the refusal must come out as PolicyViolation, not as an
+    ExceptionGroup that no ``except PolicyViolation`` catches."""
+    creds, _ = REFUSED[case]
+    targets = [SnmpTarget(f"room-{n}", "127.0.0.1", creds, port=16100) for n in range(3)]
+    async with SnmpPoller(STRICT, max_in_flight=2) as poller:
+        with pytest.raises(PolicyViolation) as err:
+            await poller.poll_all(targets)
+        with pytest.raises(PolicyViolation):
+            await poller.get_all(targets, ["1.3.6.1.2.1.1.3.0"])
+    assert err.value.device.startswith("room-") and no_io == []
+

@@ -70,22 +70,56 @@ async def test_reboot_is_seen_as_uptime_going_back(agent: SnmpAgent,
 async def test_vendor_tables_against_vendor_objects(agent: SnmpAgent, poller: SnmpPoller,
                                                     vendor: SimVendor, profile: str) -> None:
     dev = agent.device("dev0003")
+    now = [1000.0]
+    dev.clock = lambda: now[0]
     dev.vendor = vendor
     dev.add_call("1001", video_loss_percent=4.0, jitter_ms=30, delay_ms=120)
-    dev.add_call("1002", video_loss_percent=1.0, jitter_ms=70, delay_ms=90)
-    h = await poller.poll(target_for(agent, dev, vendor=profile))
+    dev.add_call("1002", video_loss_percent=1.0, audio_loss_percent=12.0, jitter_ms=70,
+                 delay_ms=90)
+    target = target_for(agent, dev, vendor=profile)
+    h = await poller.poll(target)
     assert h.reachable and h.vendor == profile
-    if profile == "polycom-codec":  # one codec-wide, worst-call figure
+    if profile == "polycom-codec":  # one codec-wide, worst-call figure, from strings
         (codec,) = h.calls
         assert (codec.call, codec.loss_percent, codec.jitter_ms, codec.delay_ms) == (
-            "*", 4.0, 70.0, 120.0)
+            "*", 12.0, 70.0, 120.0)
         assert h.active_calls is None
-    elif profile == "cisco-tp":  # loss from lost / total packets, per call
-        assert [(c.call, c.loss_percent, c.jitter_ms) for c in h.calls] == [
-            ("1", 4.0, 30.0), ("2", 1.0, 70.0)]
+    elif profile == "cisco-tp":  # per-stream counters: loss needs an interval
+        assert [(c.call, c.state, c.video_loss_percent, c.jitter_ms) for c in h.calls] == [
+            ("1", "inProgress", None, 30.0), ("2", "inProgress", None, 70.0)]
         assert h.active_calls == 2
+        now[0] += 10.0
+        h = await poller.poll(target)
+        assert [(c.call, c.video_loss_percent, c.audio_loss_percent) for c in h.calls] == [
+            ("1", pytest.approx(4.0), 0.0), ("2", pytest.approx(1.0), pytest.approx(12.0))]
+        dev.set_counters(1, 1, 2**64 - 1_000, 50)      # video of call 1 about to wrap
+        h = await poller.poll(target)
+        now[0] += 10.0
+        h = await poller.poll(target)
+        assert h.calls[0].video_loss_percent == pytest.approx(4.0)
+        dev.end_call(2)                                  # listed as ended: not a call
+        now[0] += 10.0
+        h = await poller.poll(target)
+        assert [c.call for c in h.calls] == ["1"] and h.active_calls == 1
     else:
         assert h.active_conferences == 2 and h.calls == ()
+
+
+async def test_cisco_values_reach_the_poller_as_numbers(agent: SnmpAgent,
+                                                        poller: SnmpPoller) -> None:
+    """Counter64 and Unsigned64 (Counter64 on the wire) arrive as Python ints, full width."""
+    dev = agent.device("dev0002")
+    dev.vendor = SimVendor.CISCO_TP
+    dev.clock = lambda: 50.0   # counters stand still
+    idx = dev.add_call("84241234", jitter_ms=25)
+    dev.set_counters(idx, 1, 2**64 - 1, 2**63)
+    entry = (1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1)
+    got = await poller.get(target_for(agent, dev), [
+        (*entry, 12, idx, 1, 2), (*entry, 13, idx, 1, 2), (*entry, 22, idx, 2, 2),
+        (*entry, 22, idx, 3, 2)])
+    values = list(got.values())
+    assert values[:2] == [2**64 - 1, 2**63]
+    assert values[2] == 25 and values[3] is None   # no content stream: noSuchObject
 
 
 async def test_get_and_walk(agent: SnmpAgent, poller: SnmpPoller) -> None:
@@ -330,3 +364,47 @@ async def test_walk_with_getnext_when_bulk_is_unavailable(agent: SnmpAgent,
     cols = await poller.walk(target, ["1.3.6.1.2.1.2.2.1.8", "1.3.6.1.2.1.25.3.3.1.2"])
     assert cols == {(1, 3, 6, 1, 2, 1, 2, 2, 1, 8): {(1,): 1, (2,): 1},
                     (1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2): {(196609,): 5, (196610,): 7}}
+
+
+async def test_hostile_vendor_answers_are_unknown_within_the_deadline(
+        agent: SnmpAgent, poller: SnmpPoller, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agent answering the documented objects with the wrong types (strings for
+    counters, numbers for DisplayStrings, OIDs, negative integers) and holes: the poll
+    completes with those figures unknown, never an exception."""
+    from pysnmp.proto.rfc1902 import Integer32, ObjectIdentifier, OctetString
+
+    from hnth_sim.snmp import agent as agent_module
+    from hnth_sim.snmp import mib
+
+    class Hostile(mib.MibView):
+        def __init__(self, dev: object) -> None:
+            super().__init__(dev)  # type: ignore[arg-type]
+            for i, oid in enumerate(self._oids):
+                if oid[:len(mib.CTPC_STREAM_ENTRY)] == mib.CTPC_STREAM_ENTRY:
+                    column = oid[len(mib.CTPC_STREAM_ENTRY)]
+                    self._values[i] = {12: OctetString("lots"), 13: Integer32(-4),
+                                       22: ObjectIdentifier((1, 3, 6))}[column]
+                elif oid[:len(mib.POLYCOM_CODEC_QUALITY)] == mib.POLYCOM_CODEC_QUALITY:
+                    self._values[i] = Integer32(7)
+                elif oid[:len(mib.CTPC_ENTRY)] == mib.CTPC_ENTRY:
+                    self._values[i] = OctetString("inProgress")
+
+    monkeypatch.setattr(agent_module, "MibView", Hostile)
+    dev = agent.device("dev0004")
+    dev.add_call("84241234", video_loss_percent=3, jitter_ms=9)
+    for vendor, profile in ((SimVendor.CISCO_TP, "cisco-tp"),
+                            (SimVendor.POLYCOM_CODEC, "polycom-codec")):
+        dev.vendor = vendor
+        target = target_for(agent, dev, vendor=profile)
+        async with asyncio.timeout(GUARD_S):
+            first = await poller.poll(target)
+            second = await poller.poll(target)
+        assert first.reachable and second.reachable and second.error is None
+        for call in second.calls:
+            assert (call.loss_percent, call.audio_loss_percent, call.video_loss_percent,
+                    call.jitter_ms, call.delay_ms, call.state) == (None,) * 6, call
+        if profile == "cisco-tp":
+            assert [c.call for c in second.calls] == ["1"]
+            assert second.active_calls == 0     # no valid state: not counted as connected
+        else:
+            assert second.calls == ()           # nothing parsable: no codec-wide figure

@@ -17,7 +17,7 @@ from hnth_sim.snmp import MibView, SimDevice, SimVendor, render
 from hnth_sim.snmp.mib import CALL_ENTRY, HNTH_SIM
 from tests.conftest import HNTH, simulator_process
 
-from .conftest import AUTH_KEY, PRIV_KEY
+from .conftest import AUTH_KEY, PRIV_KEY, free_udp_port
 
 
 def test_view_is_sorted_and_answers_get_and_next() -> None:
@@ -37,12 +37,15 @@ def test_view_is_sorted_and_answers_get_and_next() -> None:
 
 
 def test_vendor_objects_and_injection() -> None:
-    dev = SimDevice("cts", vendor=SimVendor.CISCO_TP)
+    now = [0.0]
+    dev = SimDevice("cts", vendor=SimVendor.CISCO_TP, clock=lambda: now[0])
     idx = dev.add_call("x", video_loss_percent=5)
+    now[0] = 10.0   # 400 video packets/s for 10 s, 5 % lost
     view = MibView(dev)
-    assert int(view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx))) == 500
-    dev.end_call(idx)
-    assert MibView(dev).get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx)) is None
+    assert int(view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx, 1, 2))) == 200
+    assert view.get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx)) is None
+    dev.reboot()
+    assert MibView(dev).get((1, 3, 6, 1, 4, 1, 9, 9, 644, 1, 4, 10, 1, 13, idx, 1, 2)) is None
     with pytest.raises(ConfigError):
         dev.set_link(9, False)
     with pytest.raises(ConfigError):
@@ -141,3 +144,53 @@ def test_monitor_live_json_streams_sweeps_and_events(sim_process: tuple[str, int
         "device_down", "ghost", "critical")
     sweeps = [x["sweep"] for x in lines if "sweep" in x]
     assert sweeps and [d["reachable"] for d in sweeps[0]] == [True, False]
+
+
+@pytest.mark.parametrize(("auth", "priv"), [("md5", "des"), ("md5", "aes128"),
+                                            ("sha256", "des"), ("sha1", "3des")])
+def test_cli_monitor_refuses_weak_crypto_in_one_line(tmp_path: Path, auth: str,
+                                                     priv: str) -> None:
+    """``hnth monitor`` with md5/des in the targets file: the policy error on one line,
+    exit 2, no traceback, nothing sent."""
+    port = free_udp_port()
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f'[defaults]\nhost = "127.0.0.1"\nport = {port}\nauth = "{auth}"\n'
+                       f'priv = "{priv}"\n[[target]]\nname = "old-codec"\n'
+                       '[[target]]\nname = "old-mcu"\n')
+    env = {**os.environ, "HNTH_PASSWORD": "auth-key-123", "HNTH_PRIV_PASSWORD": "priv-key-123"}
+    done = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "ExceptionGroup" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(targets) in lines[0] and "refused by the security policy" in lines[0]
+    assert "snmp-weak-crypto" in lines[0] and "key-123" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(("vendor", "calls"), [("cisco-tp", 2), ("polycom-codec", 1)])
+def test_monitor_once_reads_vendor_simulators(tmp_path: Path, vendor: str, calls: int) -> None:
+    """``hnth sim snmp --vendor …`` and ``hnth monitor`` end to end: Cisco calls listed
+    with their state (no loss figure on a single poll: there is no interval yet), Polycom's
+    strings parsed into one codec-wide figure."""
+    env = {**os.environ, "HNTH_SIM_PASSWORD": AUTH_KEY, "HNTH_SIM_PRIV_PASSWORD": PRIV_KEY,
+           "HNTH_PASSWORD": AUTH_KEY, "HNTH_PRIV_PASSWORD": PRIV_KEY}
+    with simulator_process(["sim", "snmp", "--listen", "127.0.0.1:0", "--vendor", vendor,
+                            "--calls", str(calls)], kind="snmp", env=env) as address:
+        host, port = address.rsplit(":", 1)
+        targets = tmp_path / "targets.toml"
+        targets.write_text(f'[defaults]\nhost = "{host}"\nport = {port}\nvendor = "{vendor}"\n'
+                           'timeout = 1.0\nretries = 2\n[[target]]\nname = "room"\n')
+        done = subprocess.run([*HNTH, "monitor", "--targets", str(targets), "--once",
+                               "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (device,) = json.loads(done.stdout)["devices"]
+    assert device["reachable"] and device["error"] is None
+    if vendor == "cisco-tp":
+        assert device["active_calls"] == 2
+        assert [(c["call"], c["remote"], c["state"], c["video_loss_percent"], c["jitter_ms"])
+                for c in device["calls"]] == [("1", "100000", "inProgress", None, 5.0),
+                                              ("2", "100001", "inProgress", None, 6.0)]
+    else:
+        assert [(c["call"], c["loss_percent"], c["jitter_ms"], c["delay_ms"])
+                for c in device["calls"]] == [("*", 0.0, 5.0, 40.0)]

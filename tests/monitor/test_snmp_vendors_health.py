@@ -1,7 +1,8 @@
 """Vendor tables (data, user-extensible) and the readings → health interpretation.
 
-The OIDs checked here are the PROTOCOLS.md §8 facts, written out by hand, not read back
-from our simulator.
+The OIDs checked here are written out by hand from the standard MIBs (RFC 1213 system
+and interfaces, RFC 2790 hrProcessorLoad) and the vendor MIBs (sources in
+``vectors/snmp_mibs.json`` and docs/monitoring.md), not read back from our simulator.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from hnth_drivers.monitor.health import SnmpHealth
 from hnth_drivers.monitor.vendors import parse_oid
 from hnth_sim.snmp import mib
 
-P8 = {  # PROTOCOLS.md §8
+P8 = {  # RFC 1213, RFC 2790, POLYCOM-VIDEO-MIB, CISCO-TELEPRESENCE-CALL-MIB; Polycom RMX:
+    #      secondary source (docs/monitoring.md)
     "sysDescr": "1.3.6.1.2.1.1.1.0", "sysUpTime": "1.3.6.1.2.1.1.3.0",
     "ifOperStatus": "1.3.6.1.2.1.2.2.1.8", "hrProcessorLoad": "1.3.6.1.2.1.25.3.3.1.2",
     "polycomLoss": "1.3.6.1.4.1.2684.1.1.21.0", "polycomJitter": "1.3.6.1.4.1.2684.1.1.22.0",
@@ -33,7 +35,8 @@ P8 = {  # PROTOCOLS.md §8
     "polycomConferences": "1.3.6.1.4.1.13885.101.1.5.1.0",
     "ctsRxTotal": "1.3.6.1.4.1.9.9.644.1.4.10.1.12",
     "ctsRxLost": "1.3.6.1.4.1.9.9.644.1.4.10.1.13",
-    "ctsMaxJitter": "1.3.6.1.4.1.9.9.644.1.4.10.1.25",
+    "ctsAvgPeriodJitter": "1.3.6.1.4.1.9.9.644.1.4.10.1.22",
+    "ctsState": "1.3.6.1.4.1.9.9.644.1.4.8.1.11",
 }
 
 
@@ -55,9 +58,10 @@ def test_builtin_tables_hold_the_protocol_facts() -> None:
         o("polycomLoss"), o("polycomJitter"), o("polycomLatency"))
     mcu = p["polycom-mcu"].active_conferences
     assert mcu is not None and mcu.oid == o("polycomConferences")
-    cts = p["cisco-tp"].call_table
+    cts = p["cisco-tp"].stream_table
     assert (cts["rx_packets"].oid, cts["rx_lost_packets"].oid, cts["jitter_ms"].oid) == (
-        o("ctsRxTotal"), o("ctsRxLost"), o("ctsMaxJitter"))
+        o("ctsRxTotal"), o("ctsRxLost"), o("ctsAvgPeriodJitter"))
+    assert p["cisco-tp"].call_table["state"].oid == o("ctsState")
 
 
 def test_simulator_subtree_matches_the_hnth_sim_table() -> None:
@@ -102,6 +106,11 @@ cpu_load = "1.3.6.1.4.1.2021.11.9.0"
     {"x": {"uptime": "1.3.six"}},
     {"x": {"uptime": {"oid": "1.3.6.1", "scale": -1}}},
     {"x": {"call_table": {"mos": "1.3.6.1.4.1.1"}}},
+    {"x": {"stream_table": {"remote": "1.3.6.1.4.1.1"}}},   # not a stream field
+    {"x": {"call_scalars": {"jitter_ms": {"oid": "1.3.6.1.4.1.1", "syntax": "float"}}}},
+    {"x": {"call_scalars": {"jitter_ms": {"oid": "1.3.6.1.4.1.1", "units": "ms"}}}},
+    {"x": {"call_scalars": {"jitter_ms": {"oid": "1.3.6.1.4.1.1", "source": 5}}}},
+    {"x": {"uptime": {"oid": "1.3.6.1.2.1.1.3.0", "scale": float("inf")}}},
     {"x": {"colour": "blue"}},
     {"x": "1.3.6.1"},
 ])
@@ -124,7 +133,7 @@ def _cols(*pairs: tuple[str, dict[tuple[int, ...], int | str | None]]
 def test_interpret_mib2_and_polycom_codec() -> None:
     prof = builtin_profiles()["polycom-codec"]
     scalars = {o("sysDescr"): "Polycom HDX", o("sysUpTime"): 123456,
-               o("polycomLoss"): 4, o("polycomJitter"): 35, o("polycomLatency"): 180}
+               o("polycomLoss"): "4", o("polycomJitter"): "35", o("polycomLatency"): "180"}
     cols = _cols(("ifOperStatus", {(1,): 1, (2,): 7}), ("hrProcessorLoad", {(1,): 10, (2,): 31}))
     h = interpret("room-1", prof, scalars, cols, polled_at=1.0)
     assert (h.descr, h.uptime_s, h.cpu_load_percent) == ("Polycom HDX", 1234.56, 20.5)
@@ -135,14 +144,25 @@ def test_interpret_mib2_and_polycom_codec() -> None:
     assert call.to_call_stats().loss_percent == 4
 
 
-def test_interpret_cisco_loss_from_packet_counts() -> None:
-    prof = builtin_profiles()["cisco-tp"]
-    cols = _cols(("ctsRxTotal", {(7,): 20_000, (9,): 0}), ("ctsRxLost", {(7,): 500, (9,): 0}),
-                 ("ctsMaxJitter", {(7,): 12, (9,): 4}))
-    h = interpret("cts-1", prof, {o("sysUpTime"): 100}, cols, polled_at=1.0)
-    assert [(c.call, c.loss_percent, c.jitter_ms) for c in h.calls] == [
-        ("7", 2.5, 12), ("9", None, 4)]
-    assert h.active_calls == 2
+def test_interpret_per_call_counters_of_a_user_table() -> None:
+    """A user table with per-call cumulative counters (no stream index) gets loss per
+    poll interval too, into loss_percent."""
+    prof = load_profiles()["mib2"]
+    from dataclasses import replace
+
+    from hnth_drivers.monitor.vendors import Metric
+    prof = replace(prof, call_table={"rx_packets": Metric(o("ctsRxTotal")),
+                                     "rx_lost_packets": Metric(o("ctsRxLost"))})
+    first = interpret("x", prof, {o("sysUpTime"): 100},
+                      _cols(("ctsRxTotal", {(7,): 20_000, (9,): 0}),
+                            ("ctsRxLost", {(7,): 500, (9,): 0})), polled_at=1.0)
+    assert [(c.call, c.loss_percent) for c in first.calls] == [("7", None), ("9", None)]
+    second = interpret("x", prof, {o("sysUpTime"): 200},
+                       _cols(("ctsRxTotal", {(7,): 29_500, (9,): 0}),
+                             ("ctsRxLost", {(7,): 1_000, (9,): 0})), polled_at=2.0,
+                       previous=first)
+    assert [(c.call, c.loss_percent) for c in second.calls] == [("7", 5.0), ("9", None)]
+    assert second.active_calls == 2
 
 
 def test_missing_objects_are_none_not_zero() -> None:

@@ -19,7 +19,18 @@ enterprise number IANA reserves for documentation, RFC 5612)::
             hnthCallJitter     .5    Gauge32  receive jitter, ms
             hnthCallDelay      .6    Gauge32  one-way delay, ms
 
-Devices of another :class:`SimVendor` also serve that vendor's objects (PROTOCOLS.md §8).
+Devices of another :class:`SimVendor` also serve that vendor's objects, with the
+documented types and indexes (sources in ``docs/monitoring.md``):
+
+- ``polycom-codec``: POLYCOM-VIDEO-MIB polycomVSPercentPacketLoss / polycomVSJitter /
+  polycomVSLatency (2684.1.1.21/.22/.23.0), DisplayString numbers such as ``"4"``;
+- ``polycom-mcu``: active conferences (13885.101.1.5.1.0, from secondary sources);
+- ``cisco-tp``: CISCO-TELEPRESENCE-CALL-MIB ctpcTable (…644.1.4.8.1: ctpcRemoteDirNum .2
+  when the far end is an E.164 string, ctpcState .11) for active and recently ended
+  calls, and ctpcStatStreamSourceTable (…644.1.4.10.1, INDEX {ctpcIndex, ctpcStreamType,
+  ctpcStreamSource}): one video and one audio stream from the primary codec per call with
+  ctpcRxTotalPackets .12 and ctpcRxLostPackets .13 (Counter64, cumulative, advancing with
+  the clock) and ctpcAvgPeriodJitter .22 (Unsigned64 = Counter64 on the wire, ms).
 """
 
 from __future__ import annotations
@@ -29,7 +40,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pysnmp.proto.rfc1902 import (
-    Counter32,
+    Counter64,
     Gauge32,
     Integer32,
     ObjectIdentifier,
@@ -37,7 +48,7 @@ from pysnmp.proto.rfc1902 import (
     TimeTicks,
 )
 
-from .device import SimDevice, SimVendor
+from .device import STREAM_RATES, SimDevice, SimVendor
 
 __all__ = ["HNTH_SIM", "OID", "MibView", "parse_oid", "render"]
 
@@ -61,7 +72,10 @@ HR_DEVICE_BASE = 196608  # net-snmp numbers processors from here in hrDeviceTabl
 
 POLYCOM_CODEC_QUALITY = parse_oid("1.3.6.1.4.1.2684.1.1")   # .21 loss .22 jitter .23 latency
 POLYCOM_MCU_CONFERENCES = parse_oid("1.3.6.1.4.1.13885.101.1.5.1.0")
-CISCO_CTS_CALL_ENTRY = parse_oid("1.3.6.1.4.1.9.9.644.1.4.10.1")  # .12 rx .13 lost .25 jitter
+CTPC_ENTRY = parse_oid("1.3.6.1.4.1.9.9.644.1.4.8.1")           # ctpcEntry: .2 remote .11 state
+CTPC_STREAM_ENTRY = parse_oid("1.3.6.1.4.1.9.9.644.1.4.10.1")   # ctpcStatStreamSourceEntry
+CTPC_PRI_CODEC = 2                                                # CtpcStreamSourceType priCodec
+_E164 = frozenset("0123456789*#,\"")                            # CtpcE164Address characters
 
 
 def _centi(percent: float) -> int:
@@ -95,18 +109,23 @@ def _objects(dev: SimDevice) -> Iterable[tuple[OID, Any]]:
         loss = max((max(c.audio_loss_percent, c.video_loss_percent) for c in calls), default=0)
         jitter = max((c.jitter_ms for c in calls), default=0)
         delay = max((c.delay_ms for c in calls), default=0)
-        yield (*POLYCOM_CODEC_QUALITY, 21, 0), Gauge32(round(loss))
-        yield (*POLYCOM_CODEC_QUALITY, 22, 0), Gauge32(round(jitter))
-        yield (*POLYCOM_CODEC_QUALITY, 23, 0), Gauge32(round(delay))
+        # DisplayString values; latency is our delay figure.
+        yield (*POLYCOM_CODEC_QUALITY, 21, 0), OctetString(f"{round(loss, 2):g}")
+        yield (*POLYCOM_CODEC_QUALITY, 22, 0), OctetString(f"{round(jitter):d}")
+        yield (*POLYCOM_CODEC_QUALITY, 23, 0), OctetString(f"{round(delay):d}")
     elif dev.vendor is SimVendor.POLYCOM_MCU:
         yield POLYCOM_MCU_CONFERENCES, Gauge32(len(calls))
     elif dev.vendor is SimVendor.CISCO_TP:
-        for c in calls:
-            total = c.rx_packets or 10_000
-            lost = round(total * c.video_loss_percent / 100)
-            yield (*CISCO_CTS_CALL_ENTRY, 12, c.index), Counter32(total)
-            yield (*CISCO_CTS_CALL_ENTRY, 13, c.index), Counter32(lost)
-            yield (*CISCO_CTS_CALL_ENTRY, 25, c.index), Gauge32(round(c.jitter_ms))
+        for c in dev.streams_now():
+            if 1 <= len(c.remote) <= 32 and set(c.remote) <= _E164:
+                yield (*CTPC_ENTRY, 2, c.index), OctetString(c.remote)
+            yield (*CTPC_ENTRY, 11, c.index), Integer32(c.state)
+            for media in STREAM_RATES:
+                row = (c.index, media, CTPC_PRI_CODEC)
+                received, lost = c.packets(media)
+                yield (*CTPC_STREAM_ENTRY, 12, *row), Counter64(received)
+                yield (*CTPC_STREAM_ENTRY, 13, *row), Counter64(lost)
+                yield (*CTPC_STREAM_ENTRY, 22, *row), Counter64(round(c.jitter_ms))
 
 
 def render(dev: SimDevice) -> list[tuple[OID, Any]]:

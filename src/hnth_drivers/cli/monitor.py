@@ -101,7 +101,7 @@ def _health_json(h: SnmpHealth) -> dict[str, Any]:
         "calls": [{"call": c.call, "remote": c.remote, "loss_percent": c.loss_percent,
                    "audio_loss_percent": c.audio_loss_percent,
                    "video_loss_percent": c.video_loss_percent, "jitter_ms": c.jitter_ms,
-                   "delay_ms": c.delay_ms} for c in h.calls],
+                   "delay_ms": c.delay_ms, "state": c.state} for c in h.calls],
         "error": h.error,
     }
 
@@ -216,10 +216,21 @@ def monitor(
                                 refresh=True)
                     await asyncio.sleep(interval)
 
+    from ..errors import PolicyViolation
+
     with typed_errors():
         try:
             code = asyncio.run(run())
         except KeyboardInterrupt:
             code = 0
+        except PolicyViolation as exc:
+            # Credentials the policy refuses are bad input in the targets file: one
+            # line naming the file, exit 2, before any packet is sent.
+            from rich.markup import escape
+
+            from .common import err_console
+            err_console.print(f"[bold red]error:[/] {escape(f'{targets}: {exc}')}",
+                              highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
     sys.stdout.flush()
     raise typer.Exit(code)

@@ -2,7 +2,7 @@
 
 :func:`evaluate` gives, per site: time in call (and its share of the meeting), drops and
 how long each took to recover, loss/jitter/delay percentiles (p50, p95, max) against the
-thresholds (PROTOCOLS.md §9 defaults; a site is *poor* when a p95 reaches a threshold),
+thresholds (defaults in docs/monitoring.md; a site is *poor* when a p95 reaches one),
 the switches to it with their times against 30 s; then the same aggregated by province
 (the site's unit), by MCU and by carrier; every switch and every alarm. :func:`to_json`
 is the machine-readable report; :mod:`.report_html` renders the HTML one with charts.

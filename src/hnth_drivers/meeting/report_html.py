@@ -182,7 +182,7 @@ def render_html(report: QualityReport) -> str:
                      f"worst {_fmt(summary['switch_max_s'], 3)} s"),
         ("alarms", str(summary["alarms"])),
         ("thresholds", f"delay {th.delay_ms} ms, jitter {th.jitter_ms} ms, loss "
-                       f"{th.loss_percent} % (PROTOCOLS.md §9); a site is poor when a p95 "
+                       f"{th.loss_percent} % (docs/monitoring.md); a site is poor when a p95 "
                        f"reaches one"),
     ], "summary")
     switches = _table(("#", "asked at", "site", "seconds", "limit", "verdict", "reason"), [

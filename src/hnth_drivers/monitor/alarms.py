@@ -1,11 +1,11 @@
 """Alarms: health readings become typed events, delivered to callbacks and async iterators.
 
 Kinds: device down/up, reboot, link down/up, call quality degraded/recovered, and
-flapping (damping engaged). Quality thresholds default to PROTOCOLS.md §9 — a call is
-degraded at delay ≥ 250 ms, jitter ≥ 50 ms, audio loss ≥ 10 % or video loss ≥ 3 % (loss
-the vendor does not split by media uses the stricter video figure) — and recover only
-below ``recover_ratio`` of each threshold, so a value hovering at a threshold does not
-chatter.
+flapping (damping engaged). By default a call is degraded at delay ≥ 250 ms, jitter
+≥ 50 ms, audio loss ≥ 10 % or video loss ≥ 3 % (loss the vendor does not split by media
+uses the stricter video figure; the defaults and their basis are in
+``docs/monitoring.md``, "Alarms"), and recovers only below ``recover_ratio`` of each
+threshold, so a value hovering at a threshold does not chatter.
 
 Flapping is damped per subject (a device, one interface, one call) the way routers damp
 route flaps: each change of state adds ``penalty``, which decays with ``half_life_s``;
@@ -88,7 +88,8 @@ class AlarmEvent:
 
 @dataclass(frozen=True)
 class QualityThresholds:
-    """Where a call's quality turns bad (PROTOCOLS.md §9 defaults). ``None`` disables one."""
+    """Where a call's quality turns bad (defaults: ``docs/monitoring.md``, "Alarms").
+    ``None`` disables one."""
 
     delay_ms: float | None = 250.0
     jitter_ms: float | None = 50.0

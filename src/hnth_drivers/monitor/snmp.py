@@ -333,8 +333,9 @@ class SnmpPoller:
         else:
             health = interpret(target.name, profile, scalars, columns, polled_at=started,
                                previous=self._previous.get(target.name))
-        if health.uptime_s is not None:
-            # The last good uptime survives outages, so a reboot while down is still seen.
+        if health.error is None:
+            # The last good reading survives outages, so a reboot while down is still seen
+            # and packet counters are compared with the last values read.
             self._previous[target.name] = health
         return health
 
@@ -376,7 +377,17 @@ class SnmpPoller:
                 i = queue.get_nowait()
                 await job(i, items[i])
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(self.max_in_flight, len(items))):
-                group.create_task(worker())
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self.max_in_flight, len(items))):
+                    group.create_task(worker())
+        except BaseExceptionGroup as failed:
+            # A worker's own error (a refused credential, a bad profile) is raised as
+            # itself, the first one, never as a group the caller cannot catch by type.
+            raise _first_leaf(failed) from None
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 

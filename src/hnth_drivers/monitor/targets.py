@@ -12,7 +12,7 @@
     retries = 1
     vendor = "mib2"
 
-    [thresholds]                              # optional; PROTOCOLS.md §9 by default
+    [thresholds]                              # optional; defaults in docs/monitoring.md
     delay_ms = 150.0
     [damping]                                 # optional flap damping
     half_life_s = 120.0

@@ -5,10 +5,16 @@ The built-in tables ship as ``vendors.json`` beside this module (format
 TOML file of the same shape, passed to :func:`load_profiles`; no code changes. A profile
 may ``extends`` another one and then only names what differs.
 
-A field is an OID string, or ``{"oid": "...", "scale": 0.01}`` when the device counts in
-other units (hundredths of a percent → percent). Scalars (``uptime``, ``active_calls``,
-``call_scalars``) are read with GET and end in ``.0``; columns (``if_oper_status``,
-``cpu_load``, ``call_table``) are read with WALK and joined on their row index.
+A field is an OID string, or ``{"oid": "...", "scale": 0.01, "syntax": "text",
+"source": "..."}``: ``scale`` when the device counts in other units (hundredths of a percent
+→ percent), ``syntax`` ``"text"`` when the object is a DisplayString carrying a number
+(the default, ``"number"``, wants an INTEGER, Gauge32 or Counter), ``source`` the MIB and
+line the OID comes from (documentation only). A value of the other syntax reads as unknown.
+Scalars (``uptime``, ``active_calls``, ``call_scalars``) are read with GET and end in
+``.0``; columns (``if_oper_status``, ``cpu_load``, ``call_table``, ``stream_table``) are
+read with WALK and joined on their row index. ``stream_table`` rows are indexed
+``(call, media type, stream source)`` as Cisco's ``ctpcStatStreamSourceTable``; see
+:mod:`.streams` and ``docs/monitoring.md``.
 """
 
 from __future__ import annotations
@@ -23,19 +29,23 @@ from typing import Any, Final
 
 from ..errors import ConfigError
 
-__all__ = ["CALL_FIELDS", "OID", "Metric", "VendorProfile", "builtin_profiles",
-           "format_oid", "load_profiles", "parse_oid"]
+__all__ = ["CALL_FIELDS", "OID", "STREAM_FIELDS", "Metric", "VendorProfile",
+           "builtin_profiles", "format_oid", "load_profiles", "parse_oid"]
 
 OID = tuple[int, ...]
 FORMAT: Final = "hnth-snmp-vendors"
 CALL_FIELDS: Final = frozenset({
     "remote", "loss_percent", "audio_loss_percent", "video_loss_percent", "jitter_ms",
-    "delay_ms", "rx_packets", "rx_lost_packets",
+    "delay_ms", "rx_packets", "rx_lost_packets", "state",
 })
+STREAM_FIELDS: Final = frozenset({"rx_packets", "rx_lost_packets", "jitter_ms"})
+SYNTAXES: Final = ("number", "text")
 _SCALARS: Final = ("descr", "uptime", "active_calls", "active_conferences")
 _COLUMNS: Final = ("if_descr", "if_oper_status", "cpu_load")
-_KNOWN: Final = frozenset({*_SCALARS, *_COLUMNS, "description", "extends", "call_table",
-                           "call_scalars"})
+_TABLES: Final = ("call_table", "call_scalars", "stream_table")
+_KNOWN: Final = frozenset({*_SCALARS, *_COLUMNS, *_TABLES, "description", "extends",
+                           "source"})
+_METRIC_KEYS: Final = frozenset({"oid", "scale", "syntax", "source"})
 
 
 def parse_oid(text: str) -> OID:
@@ -60,10 +70,14 @@ def format_oid(oid: OID) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """One object to read and the factor that turns its value into the field's unit."""
+    """One object to read, the factor that turns its value into the field's unit, its
+    syntax (``"number"`` or ``"text"``: a DisplayString carrying a number) and where the
+    OID is documented."""
 
     oid: OID
     scale: float = 1.0
+    syntax: str = "number"
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,7 @@ class VendorProfile:
 
     name: str
     description: str = ""
+    source: str = ""
     descr: Metric | None = None
     uptime: Metric | None = None
     active_calls: Metric | None = None
@@ -81,6 +96,7 @@ class VendorProfile:
     cpu_load: Metric | None = None
     call_table: Mapping[str, Metric] = field(default_factory=dict)
     call_scalars: Mapping[str, Metric] = field(default_factory=dict)
+    stream_table: Mapping[str, Metric] = field(default_factory=dict)
 
     def scalar_oids(self) -> list[OID]:
         """Everything read with one GET, in a stable order."""
@@ -92,6 +108,7 @@ class VendorProfile:
         """Every table column read with WALK, in a stable order."""
         cols = [m.oid for m in (getattr(self, n) for n in _COLUMNS) if m is not None]
         cols += [m.oid for _, m in sorted(self.call_table.items())]
+        cols += [m.oid for _, m in sorted(self.stream_table.items())]
         return cols
 
 
@@ -100,23 +117,34 @@ def _metric(profile: str, name: str, raw: object) -> Metric:
     if isinstance(raw, str):
         return Metric(parse_oid(raw))
     if isinstance(raw, Mapping) and isinstance(raw.get("oid"), str):
+        unknown = set(raw) - _METRIC_KEYS
+        if unknown:
+            raise ConfigError("unknown metric key", operation=where,
+                              expected=str(sorted(_METRIC_KEYS)), got=str(sorted(unknown)))
         scale = raw.get("scale", 1.0)
-        if isinstance(scale, bool) or not isinstance(scale, int | float) or scale <= 0:
+        if (isinstance(scale, bool) or not isinstance(scale, int | float) or scale <= 0
+                or scale == float("inf")):
             raise ConfigError("invalid scale", operation=where, expected="a positive number",
                               got=repr(scale))
-        return Metric(parse_oid(raw["oid"]), float(scale))
+        syntax, source = raw.get("syntax", "number"), raw.get("source", "")
+        if syntax not in SYNTAXES or not isinstance(source, str):
+            raise ConfigError("invalid syntax or source", operation=where,
+                              expected=f"syntax one of {SYNTAXES}, source a string",
+                              got=f"syntax={syntax!r} source={type(source).__name__}")
+        return Metric(parse_oid(raw["oid"]), float(scale), syntax, source)
     raise ConfigError("invalid metric", operation=where,
                       expected='an OID string or {"oid": ..., "scale": ...}', got=repr(raw))
 
 
 def _calls(profile: str, name: str, raw: object) -> dict[str, Metric]:
+    fields = STREAM_FIELDS if name == "stream_table" else CALL_FIELDS
     if not isinstance(raw, Mapping):
         raise ConfigError("invalid call metrics", operation=f"vendor profile {profile!r}",
-                          expected=f"a table of {sorted(CALL_FIELDS)}", got=repr(raw))
-    unknown = set(raw) - CALL_FIELDS
+                          expected=f"a table of {sorted(fields)}", got=repr(raw))
+    unknown = set(raw) - fields
     if unknown:
         raise ConfigError("unknown call metric", operation=f"vendor profile {profile!r}",
-                          expected=str(sorted(CALL_FIELDS)), got=str(sorted(unknown)))
+                          expected=str(sorted(fields)), got=str(sorted(unknown)))
     return {k: _metric(profile, f"{name}.{k}", v) for k, v in raw.items()}
 
 
@@ -138,10 +166,11 @@ def _build(name: str, raw: Mapping[str, Any], known: Mapping[str, VendorProfile]
     for key in (*_SCALARS, *_COLUMNS):
         if key in raw:
             changes[key] = _metric(name, key, raw[key])
-    for key in ("call_table", "call_scalars"):
+    for key in _TABLES:
         if key in raw:
             changes[key] = {**getattr(base, key), **_calls(name, key, raw[key])}
     changes["description"] = str(raw.get("description", base.description))
+    changes["source"] = str(raw.get("source", base.source))
     return replace(base, **changes)
 
 
