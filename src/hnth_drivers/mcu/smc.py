@@ -232,10 +232,9 @@ class SmcMcu(Mcu):
         self._conf_ids = ids
         return out
 
-    async def create_conference(self, name: str, *, pin: str | None = None,
-                                minutes: int = 120) -> Conference:
-        """``scheduleConfEx`` starting now for ``minutes`` (DeviceError if the name is
-        taken: the SMC itself does not refuse duplicate names)."""
+    async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
+        """``scheduleConfEx`` starting now, for ``SmcOptions.conference_minutes``
+        (DeviceError if the name is taken: the SMC does not refuse duplicate names)."""
         if pin is not None:
             raise NotSupported("the SMC takes conference passwords RSA2048-encrypted with "
                                "its own key", device=self._device,
@@ -244,7 +243,7 @@ class SmcMcu(Mcu):
             raise DeviceError("conference exists", device=self._device,
                               operation="create_conference", got=repr(name))
         info = {"name": name, "beginTime": datetime.now(UTC),
-                "duration": timedelta(minutes=minutes), "mediaEncryptType": 0,
+                "duration": timedelta(minutes=self.options.conference_minutes), "mediaEncryptType": 0,
                 "cpResouce": 1, "presentation": 0}
         reply = await self._call("scheduleConfEx", scheduleConf=info)
         conf_id = getattr(reply.conferenceInfo, "confId", None)

@@ -75,6 +75,7 @@ class SmcOptions:
     keepalive_s: float = 30.0
     max_reply_bytes: int = 4 * 1024 * 1024
     confirm_s: float = 5.0
+    conference_minutes: int = 120
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
 
 
