@@ -80,7 +80,7 @@ def test_inverted_flags_both_ways(flag: Flag, on_wire: int) -> None:
     assert flag.read(on_wire) is True and flag.read(1 - on_wire) is False
     assert FLAGS[flag.element] is flag
     for bad in (2, -1, True):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="must be 0 or 1"):
             flag.read(bad)
 
 
@@ -100,7 +100,7 @@ def test_presence_modes() -> None:
     assert mode_of(4) == 11 and mode_of(4, "CP_4_3") == 13 and mode_of(1) == 1
     assert mode_of(11) == 42          # no 11-pane layout: the smallest with more (CP_13_1)
     for bad in (-1, 50, True, "2"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="presenceMode must be"):
             pane_count(bad)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no presenceMode has 25 panes"):
         mode_of(25)

@@ -9,7 +9,7 @@ import ssl
 import httpx
 import pytest
 
-from hnth_drivers.errors import AuthError, ConnectError, PolicyViolation, TimeoutError
+from hnth_drivers.errors import ConnectError, DeviceError, PolicyViolation, TimeoutError
 from hnth_drivers.mcu.smc import SmcMcu, SmcOptions
 from hnth_drivers.mcu.smc_session import SmcAuthError, WriteNotRepeated
 from hnth_drivers.security.secrets import Secret
@@ -114,9 +114,9 @@ async def test_injected_faults_are_result_codes(smc_server: SmcServer,
                                                 network: Network) -> None:
     async with make_driver(smc_server) as driver:
         network.mcu("mcu-hn").faults.fail_next("scheduleConfEx", Refusal.INTERNAL_ERROR)
-        with pytest.raises(Exception) as info:
+        with pytest.raises(DeviceError) as info:
             await driver.create_conference("c")
-        assert getattr(info.value, "code", None) == 2130000010
+        assert info.value.code == 2130000010 and "SDK internal error" in str(info.value)
 
 
 async def test_calls_without_a_session_get_a_result_code(smc_server: SmcServer) -> None:

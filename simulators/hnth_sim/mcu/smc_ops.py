@@ -11,6 +11,7 @@ effect ``site_control_delay_s`` later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -95,10 +96,8 @@ class SmcState:
     def later(self, action: Callable[[], None]) -> None:
         """Run a site-control action after the documented "sent, not yet done" delay."""
         def run() -> None:
-            try:
+            with contextlib.suppress(SimError):   # the site or conference went away
                 action()
-            except SimError:
-                pass   # the site or conference went away meanwhile
         asyncio.get_running_loop().call_later(self.site_control_delay_s, run)
 
 

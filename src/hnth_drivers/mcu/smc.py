@@ -242,9 +242,10 @@ class SmcMcu(Mcu):
         if name in {c.name for c in await self.conferences()}:
             raise DeviceError("conference exists", device=self._device,
                               operation="create_conference", got=repr(name))
+        # mediaEncryptType 0 = automatic, presentation 0 (eSDK_tp_00004); cpResouce (sic)
         info = {"name": name, "beginTime": datetime.now(UTC),
-                "duration": timedelta(minutes=self.options.conference_minutes), "mediaEncryptType": 0,
-                "cpResouce": 1, "presentation": 0}
+                "duration": timedelta(minutes=self.options.conference_minutes),
+                "mediaEncryptType": 0, "cpResouce": 1, "presentation": 0}
         reply = await self._call("scheduleConfEx", scheduleConf=info)
         conf_id = getattr(reply.conferenceInfo, "confId", None)
         if not conf_id:

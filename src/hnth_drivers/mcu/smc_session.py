@@ -28,7 +28,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import httpx
-from zeep.exceptions import Fault, ValidationError
+from zeep.exceptions import ValidationError
 
 from ..errors import (
     AuthError,
@@ -42,7 +42,7 @@ from ..errors import (
 from ..security.policy import SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, https_client
-from .smc_client import Reply, codec, parse_reply, post
+from .smc_client import Reply, SoapFault, codec, parse_reply, post
 from .smc_protocol import (
     CLIENT_TYPE,
     KEEPALIVE_MAX_S,
@@ -60,6 +60,11 @@ __all__ = ["SmcAuthError", "SmcOptions", "SmcSession", "SmcTimeoutError", "Write
            "cookies_of", "error_for"]
 
 log = logging.getLogger(__name__)
+
+INLINE_PARSE_BYTES = 64 * 1024
+"""Replies up to this size are prechecked and parsed on the event loop (after the
+precheck's bounds, zeep needs a few milliseconds at most); larger ones in a worker
+thread, so that the loop never waits on a large or hostile reply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +136,8 @@ def cookies_of(headers: httpx.Headers) -> str | None:
     return "; ".join(f"{k}={v}" for k, v in pairs.items()) or None
 
 
-def _fault_code(fault: Fault) -> int | None:
-    local = str(fault.code or "").rpartition(":")[2][:12]
+def _fault_code(fault: SoapFault) -> int | None:
+    local = fault.faultcode.rpartition(":")[2][:12]
     return int(local) if local.isdigit() else None
 
 
@@ -262,8 +267,11 @@ class SmcSession:
                 reply = await post(self._http, f"{self._base}/{service_of(operation)}", body,
                                    action=f"{NAMESPACE}{operation}", cookie=self.cookie,
                                    max_reply_bytes=self.options.max_reply_bytes)
-                result = await asyncio.to_thread(parse_reply, operation, reply)
-        except Fault as fault:
+                if len(reply.content) <= INLINE_PARSE_BYTES:
+                    result = parse_reply(operation, reply)   # bounded: a few ms at most
+                else:
+                    result = await asyncio.to_thread(parse_reply, operation, reply)
+        except SoapFault as fault:
             raise self._from_fault(operation, fault) from None
         except ProtocolError as exc:
             raise type(exc)(exc.message, **where, expected=exc.expected, got=exc.got) from None
@@ -291,11 +299,11 @@ class SmcSession:
             self.cookie = cookies_of(reply.headers) or self.cookie
         return result
 
-    def _from_fault(self, operation: str, fault: Fault) -> HnthError | _SessionInvalid:
+    def _from_fault(self, operation: str, fault: SoapFault) -> HnthError | _SessionInvalid:
         code = _fault_code(fault)
         if code is not None and code in SESSION_INVALID:
             return _SessionInvalid(code)
         if code is not None:
             return error_for(code, device=self._device, operation=operation)
-        return DeviceError("SOAP fault", code=str(fault.code)[:60], device=self._device,
-                           operation=operation, got=str(fault.message)[:200])
+        return DeviceError("SOAP fault", code=fault.faultcode, device=self._device,
+                           operation=operation, got=fault.faultstring)
