@@ -112,24 +112,26 @@ async def main(mcus: int, rounds: int) -> None:
             ctx = ssl.create_default_context(cafile=str(sim.ca_file))
             writes = [(p, b) for p, b, _ in recorded if b"<ns0:set" in b]
             reads = [(p, b) for p, b, _ in recorded if b"<ns0:set" not in b]
-            async with httpx.AsyncClient(verify=ctx, trust_env=False, base_url=base) as bare:
-                cookie = {"Cookie": drivers[0].session.cookie or "",
-                          "Content-Type": "text/xml; charset=utf-8"}
+            headers = {"Cookie": drivers[0].session.cookie or "",
+                       "Content-Type": "text/xml; charset=utf-8"}
+            try:
+                async with httpx.AsyncClient(verify=ctx, trust_env=False,
+                                             base_url=base) as bare:
+                    async def floor() -> None:
+                        for batch in (writes, reads):
+                            replies = await asyncio.gather(*(
+                                bare.post(p, content=b, headers=headers) for p, b in batch))
+                            for reply in replies:
+                                _ = reply.content
 
-                async def floor() -> None:
-                    for batch in (writes, reads):
-                        replies = await asyncio.gather(*(
-                            bare.post(p, content=b, headers=cookie) for p, b in batch))
-                        for reply in replies:
-                            _ = reply.content
+                    async def switch() -> None:
+                        result = await switcher.switch_to(target)
+                        assert result.ok, result.reason
 
-                async def switch() -> None:
-                    result = await switcher.switch_to(target)
-                    assert result.ok, result.reason
-
-                floor_s, switch_s = await timed(rounds, floor, switch)
-            for drv, real_base in zip(drivers, real_bases, strict=True):
-                drv.session._base = real_base      # log out from the simulator
+                    floor_s, switch_s = await timed(rounds, floor, switch)
+            finally:
+                for drv, real_base in zip(drivers, real_bases, strict=True):
+                    drv.session._base = real_base      # log out from the simulator
             await floor_server.close()
     size = sum(len(b) + len(r) for _, b, r in recorded)
     print(f"SMC switch benchmark: {mcus} SMC MCUs, {mcus - 1} hops, median of {rounds} "
