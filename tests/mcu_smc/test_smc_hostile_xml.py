@@ -53,6 +53,7 @@ def _deep(n: int) -> bytes:
 
 
 CORPUS: dict[str, tuple[bytes, dict[str, str]]] = {
+    "attributes-33": (_attrs(33), {}),
     "attributes-60k": (_attrs(60_000), {}),
     "attributes-200k": (_attrs(200_000), {}),
     "depth-5000": (_deep(5000), {}),
@@ -69,6 +70,11 @@ CORPUS: dict[str, tuple[bytes, dict[str, str]]] = {
     "wrong-element": (ENV.format("<smc:LogoutResponse><resultCode>0</resultCode>"
                                  "</smc:LogoutResponse>").encode(), {}),
     "no-result-code": (ENV.format("<smc:KeepAliveResponse/>").encode(), {}),
+    "undeclared-child": (_reply("<extra>1</extra>"), {}),
+    "wrong-type": (ENV.format("<smc:KeepAliveResponse><resultCode>zero</resultCode>"
+                              "</smc:KeepAliveResponse>").encode(), {}),
+    "qualified-child": (ENV.format("<smc:KeepAliveResponse><smc:resultCode>0</smc:resultCode>"
+                                   "</smc:KeepAliveResponse>").encode(), {}),
 }
 
 

@@ -8,7 +8,9 @@ can move to the shared size-bounded exchange of ``transport.https`` later:
 
 - a reply is read up to ``max_reply_bytes`` *decoded* bytes (a gzip bomb stops there);
   ``Content-Encoding`` is decoded once, by httpx, and never again;
-- the reader refuses a DTD, entities, processing instructions, more than
+- the reader refuses a tag longer than :data:`MAX_TAG_BYTES` (before expat: expat reads
+  a start tag with all its attributes in one go), a DTD, entities, processing
+  instructions, more than
   :data:`MAX_DEPTH` levels, more than :data:`MAX_ATTRIBUTES` attributes on one element or
   more than :data:`MAX_ELEMENTS` elements, and anything our WSDL does not declare;
 - replies above 64 KiB are read in a worker thread, so a large or hostile reply never
@@ -19,6 +21,7 @@ can move to the shared size-bounded exchange of ``transport.https`` later:
 from __future__ import annotations
 
 import functools
+import re
 import xml.parsers.expat
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -41,6 +44,9 @@ MAX_DEPTH: Final = 32
 _SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 MAX_ATTRIBUTES: Final = 32
 MAX_ELEMENTS: Final = 200_000
+MAX_TAG_BYTES: Final = 4096
+_CHUNK = 64 * 1024
+_LONG_TAG = re.compile(rb"<[^<>]{%d,}" % MAX_TAG_BYTES)
 
 
 class ReplyTooLarge(ProtocolError):
@@ -128,6 +134,10 @@ def read_reply(content: bytes, response: str, shape: _Shape) -> SimpleNamespace:
     missing mandatory one or a wrongly typed value is a ProtocolError; a SOAP fault is
     :class:`SoapFault`. Values are attributes of ``SimpleNamespace`` objects (absent
     ones None, repeated ones lists)."""
+    long_tag = _LONG_TAG.search(content)
+    if long_tag is not None:   # expat reads a whole start tag (all its attributes) at once
+        raise HostileReply("refused SOAP reply", expected=f"tags under {MAX_TAG_BYTES} bytes",
+                           got=f"a longer one at byte {long_tag.start()}")
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     result: list[SimpleNamespace] = []
     fault: dict[str, str] = {}
@@ -227,7 +237,9 @@ def read_reply(content: bytes, response: str, shape: _Shape) -> SimpleNamespace:
     parser.ExternalEntityRefHandler = refuse("an external entity")
     parser.ProcessingInstructionHandler = refuse("a processing instruction")
     try:
-        parser.Parse(content, True)
+        for at in range(0, len(content), _CHUNK):   # the GIL is free between chunks
+            parser.Parse(content[at:at + _CHUNK], False)
+        parser.Parse(b"", True)
     except _Refused as exc:
         raise HostileReply("refused SOAP reply", expected=f"a SOAP envelope with "
                            f"{response} as our WSDL declares it", got=str(exc)) from None
