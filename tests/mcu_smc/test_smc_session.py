@@ -171,3 +171,39 @@ async def test_not_open_is_a_connect_error(smc_server: SmcServer) -> None:
 
 def test_options_default_keepalive_within_the_documented_bound() -> None:
     assert SmcOptions().keepalive_s <= 40.0
+
+
+async def test_the_simulator_expires_idle_sessions_at_60_s(network: Network,
+                                                           smc_tls_dir: object) -> None:
+    clock = [1000.0]
+    async with SmcServer(network, user="admin", password=PASSWORD,
+                         tls_dir=smc_tls_dir, default_mcu="mcu-hn",  # type: ignore[arg-type]
+                         now=lambda: clock[0]) as server:
+        service = server.service()
+        assert service.session_ttl_s == 60.0
+        async with make_driver(server) as driver:
+            clock[0] += 39.0
+            await driver.session.call("KeepAlive")      # within 40 s: kept
+            clock[0] += 59.0
+            assert await driver.conferences() == []
+            assert service.calls["LoginRequest"] == 1
+            clock[0] += 61.0                             # idle past 60 s: expired
+            assert await driver.conferences() == []
+            assert service.calls["LoginRequest"] == 2
+
+
+async def test_an_undocumented_result_code_keeps_its_number(smc_server: SmcServer) -> None:
+    from hnth_sim.mcu import smc_ops
+
+    async with make_driver(smc_server) as driver:
+        real = smc_ops.OPERATIONS["queryConferencesStatusEx"]
+
+        def odd(state: object, params: object) -> None:
+            raise smc_ops.ResultError(424242)
+        smc_ops.OPERATIONS["queryConferencesStatusEx"] = odd  # type: ignore[assignment]
+        try:
+            with pytest.raises(DeviceError) as info:
+                await driver.conferences()
+        finally:
+            smc_ops.OPERATIONS["queryConferencesStatusEx"] = real
+        assert info.value.code == 424242 and "undocumented" in str(info.value)
