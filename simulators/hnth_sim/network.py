@@ -3,7 +3,7 @@
 :class:`NationalSim` builds every MCU of a profile (each speaking the Codian XML-RPC API
 or, when that front end is present, the SMC SOAP API), creates the meeting's conference
 on each and connects every site to its MCU, then serves all of them from **one** HTTPS
-listening socket: MCU ``X`` answers at ``/mcu/X/RPC2`` (Codian) or ``/smc/X/`` (SMC).
+listening socket: MCU ``X`` answers at ``/mcu/X/RPC2`` (Codian) or ``/smc/X/esdk/services`` (SMC).
 Drivers reach them over the real protocols, so every call pays for TLS, HTTP and XML.
 Each MCU answers after its own injected API latency (``latency_ms``)::
 
@@ -101,16 +101,17 @@ class NationalSim(HttpsFrontEnd):
         self.http.mount(self._route)
 
     async def _route(self, request: HttpRequest) -> HttpResponse | None:
-        # /mcu/<id>/RPC2 for Codian MCUs, /smc/<id>/ for SMC ones; an MCU speaks only its API
+        # /mcu/<id>/RPC2 for Codian MCUs, /smc/<id>/esdk/services/… for SMC ones; an MCU
+        # speaks only its API
         parts = request.path.split("?", 1)[0].split("/")
+        if len(parts) == 6 and parts[1] == "smc" and parts[2] in self.smc:
+            return await self.smc[parts[2]].handle(request)
         if len(parts) == 4 and parts[0] == "":
             spec = self.mcus.get(parts[2])
             if spec is None:
                 return None
             if parts[1] == "mcu" and parts[3] == "RPC2" and spec.api == "codian":
                 return await self.codian.handle(request)
-            if parts[1] == "smc" and parts[3] == "" and spec.api == "smc":
-                return await self.smc[spec.id].handle(request)
         return None
 
     def mcu(self, mcu_id: str) -> McuModel:
@@ -120,7 +121,7 @@ class NationalSim(HttpsFrontEnd):
     def url(self, mcu_id: str) -> str:
         """Where the driver of ``mcu_id`` reaches it."""
         spec = self.mcus[mcu_id]
-        path = f"/smc/{mcu_id}/" if spec.api == "smc" else f"/mcu/{mcu_id}/RPC2"
+        path = f"/smc/{mcu_id}/esdk/services" if spec.api == "smc" else f"/mcu/{mcu_id}/RPC2"
         return self.base_url() + path
 
     def view_of(self, mcu_id: str, participant: str) -> tuple[str, ...]:

@@ -95,13 +95,16 @@ async def test_one_socket_each_mcu_only_its_own_api(tls_dir: Path) -> None:
     sim = NationalSim([SimMcu("a", "codian"), SimMcu("b", "smc")], {"x": "a"},
                       password=PASSWORD, tls_dir=tls_dir)
     async with sim:
-        assert sim.url("a").endswith("/mcu/a/RPC2") and sim.url("b").endswith("/smc/b/")
+        assert sim.url("a").endswith("/mcu/a/RPC2")
+        assert sim.url("b").endswith("/smc/b/esdk/services")
         base = sim.url("a").split("/mcu/")[0]
         ctx = ssl.create_default_context(cafile=str(sim.ca_file))
         async with httpx.AsyncClient(verify=ctx) as client:
             assert (await client.post(f"{base}/mcu/b/RPC2", content=b"x")).status_code == 404
-            assert (await client.post(f"{base}/smc/a/", content=b"x")).status_code == 404
-            assert (await client.get(f"{base}/smc/b/?wsdl")).status_code == 200
+            assert (await client.post(f"{base}/smc/a/esdk/services/tpCommon",
+                                      content=b"x")).status_code == 404
+            assert (await client.get(f"{base}/smc/b/esdk/services/tpCommon?wsdl")
+                    ).status_code == 200
 
 
 async def test_deadline_cancels_cleanly_over_https(wired: tuple[NationalSim, LiveCascade],

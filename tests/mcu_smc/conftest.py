@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,10 +38,10 @@ async def smc_server(network: Network, smc_tls_dir: Path) -> AsyncIterator[SmcSe
 
 
 def make_driver(server: SmcServer, *, password: str = PASSWORD, timeout_s: float = 5.0,
-                **options: float | int | None) -> SmcMcu:
+                **options: Any) -> SmcMcu:
     return SmcMcu(server.url(), user="admin", password=Secret(password),
                   trust=TlsTrust(ca_file=server.ca_file),
-                  options=SmcOptions(timeout_s=timeout_s, **options))  # type: ignore[arg-type]
+                  options=SmcOptions(timeout_s=timeout_s, **options))
 
 
 @pytest.fixture

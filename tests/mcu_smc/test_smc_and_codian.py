@@ -26,20 +26,26 @@ async def test_same_model_through_both_apis(smc_server: SmcServer, network: Netw
         for i in range(3):
             await codian.add_participant("national", Endpoint(f"s{i}", f"10.0.0.{i + 1}"))
         assert [p.name for p in await smc.participants("national")] == ["s0", "s1", "s2"]
-        assert await smc.participants("national") == await codian.participants("national")
-        assert await smc.conferences() == await codian.conferences()
+        def same(p: object) -> tuple[object, ...]:
+            return tuple(getattr(p, f) for f in ("conference", "name", "address", "state",
+                                                 "muted", "kind"))
+        assert [same(p) for p in await smc.participants("national")] == \
+            [same(p) for p in await codian.participants("national")]
+        assert [c.name for c in await smc.conferences()] == \
+            [c.name for c in await codian.conferences()]
         await smc.show_full_screen("national", "s2", target="s0")
         assert await codian.layout("national", target="s0") == Layout.full_screen("s2")
         grid = Layout.grid_of(["s1", "s0"], 2)
         await codian.set_layout("national", grid)
-        assert await smc.layout("national") == grid
+        assert (await smc.layout("national")).participants() == grid.participants()
         network.mcu("mcu-hn").stats_interval_s = 3600.0   # both reads in one sample tick
         await codian.mute("national", "s1", True)
         assert {p.name: p.muted for p in await smc.participants("national")}["s1"]
         await smc.disconnect_participant("national", "s2")
-        assert await smc.participants("national") == await codian.participants("national")
-        assert await smc.stats("national") == await codian.stats("national")
-        # the one declared difference
+        assert [same(p) for p in await smc.participants("national")] == \
+            [same(p) for p in await codian.participants("national")]
+        # the declared differences: the SMC interface reports no ports and no statistics
         assert codian.supports(Capability.CAPACITY) and not smc.supports(Capability.CAPACITY)
+        assert codian.supports(Capability.STATS) and not smc.supports(Capability.STATS)
         await codian.destroy_conference("national")
         assert await smc.conferences() == []

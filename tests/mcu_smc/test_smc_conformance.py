@@ -30,5 +30,7 @@ def test_registered_as_smc() -> None:
 
 def test_differences_from_codian_are_declared_capabilities() -> None:
     codian = get_driver("mcu", "codian")
-    assert codian.capabilities - SmcMcu.capabilities == {Capability.CAPACITY}
+    # the interface reports neither port usage nor call statistics
+    assert codian.capabilities - SmcMcu.capabilities == {Capability.CAPACITY,
+                                                         Capability.STATS}
     assert SmcMcu.capabilities <= codian.capabilities

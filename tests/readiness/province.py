@@ -14,7 +14,8 @@ def province() -> Topology:
              Site("p1", "Tỉnh Một", Level.PROVINCE, "gov")]
     mcus = [McuSpec("central", "central office", "codian", "https://central.test", 3, "gov",
                     McuRole.MASTER),
-            McuSpec("mcu-p1", "province", "smc", "https://p1.test", 5, "p1")]
+            # the provincial MCU reports call statistics (the SMC interface has none)
+            McuSpec("mcu-p1", "province", "codian", "https://p1.test", 5, "p1")]
     for d in (1, 2):
         did = f"p1-d{d}"
         sites.append(Site(did, f"Huyện {d}", Level.DISTRICT, "p1"))

@@ -1,42 +1,53 @@
-"""The ``smc`` driver: an SMC-style SOAP conference service (zeep) over verified HTTPS.
+"""The ``smc`` driver: a Huawei SMC through its eSDK TP SOAP interface, over verified HTTPS.
 
 ::
 
-    mcu = SmcMcu("https://smc.example/", user="admin", password=Secret(...),
-                 trust=TlsTrust(ca_file=Path("ca.pem")))
+    mcu = SmcMcu("https://smc.example:8443/esdk/services", user="api",
+                 password=Secret(...), trust=TlsTrust(ca_file=Path("ca.pem")))
     async with mcu:
         await mcu.show_full_screen("national", "hp-tp", target="chair")
 
-``open()`` logs in (``LoginRequest`` → challenge, ``Authenticate`` with the HMAC answer;
-the session is the ``JSESSIONID`` cookie) and keeps the session alive with ``KeepAlive``
-in the background. A call refused because the session expired logs in again once and is
-repeated once. ``show_full_screen`` uses ``setBroadcastSiteEx`` (everyone) or
-``setVideoSourceEx`` (one target), ``set_layout`` ``setContinuousPresenceEx``, ``stats``
-``queryConfSitesStatusEx``. The service names conferences by ``confId`` and sites by URI;
-the driver maps the contract's names to them (cached, refreshed on a miss).
+The URL is the service base; operations go to ``<base>/tpCommon``,
+``<base>/tpProfessionalConfMgr`` and ``<base>/tpProfessionalConfCtrl``. Session rules,
+result codes and retries: :mod:`hnth_drivers.mcu.smc_session`. Mapping (docs/mcu-smc.md
+names each element's source topic):
 
-Errors: ``AuthenticationFault`` → :class:`AuthError`; ``ConferenceFault`` →
-:class:`DeviceError` (``code`` = ``errorCode``); a reply with a DTD, entities, external
-references, invalid XML or above ``max_reply_bytes`` → :class:`ProtocolError`; an
-untrusted certificate → :class:`PolicyViolation`. Not supported: ``capacity`` (the service
-reports no port usage).
+- a conference is its ``confId``, a site its URI; the contract's names map to them (the
+  SMC does not keep conference names unique: the driver refuses a duplicate name);
+- ``show_full_screen`` to everyone is ``setBroadcastSiteEx`` (asynchronous: confirmed by
+  reading ``ConferenceStatusEx.broadcast`` back), to one target ``setVideoSourceEx``
+  (the target watches that site); ``set_layout`` for the conference is
+  ``setContinuousPresenceEx`` (``presenceMode`` 0–49, ``subPics`` = site URIs in pane
+  order); ``layout`` reads ``getContinuousPresenceParamEx`` or, for a target, the site's
+  ``videoSource``;
+- states, protocols and the inverted flags come from the tables of
+  :mod:`hnth_drivers.mcu.smc_protocol`.
+
+Not offered by the interface: port usage (``capacity``), call statistics (``stats``),
+per-site continuous presence (a target's layout other than one site full screen) and
+conference PINs (the SMC wants them RSA-encrypted with its own key).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import enum
-from typing import Any, TypeVar
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from ..errors import ConfigError, DeviceError, ProtocolError
+from ..errors import ConfigError, DeviceError, NotSupported, ProtocolError, TimeoutError
 from ..model import (
-    CallStats,
     Capability,
     Conference,
     ConnectionState,
     DeviceHealth,
     Endpoint,
     Layout,
+    LayoutKind,
+    Pane,
     PaneKind,
     Participant,
     ParticipantKind,
@@ -46,15 +57,29 @@ from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, checked_url
 from .base import Mcu
-from .smc_protocol import ConferenceFaultReason, SubPicture, layout_of, presence_of
+from .smc_protocol import (
+    PRESENCE_MODES,
+    SITE_STATES,
+    SITE_TYPE_OF,
+    SITE_TYPES,
+    Flag,
+    mode_of,
+    pane_count,
+)
 from .smc_session import SmcOptions, SmcSession
 
-__all__ = ["SmcMcu", "SmcOptions"]
+__all__ = ["SmcMcu", "SmcOptions", "looks_like_cascade"]
 
-E = TypeVar("E", bound=enum.Enum)
+_CONF_CP = ""            # setContinuousPresenceEx target: the conference's CP (eSDK_tp_00046)
+_NO_CONF = 570789889     # "conference does not exist or is not running" (eSDK_tp_error_02)
+_NO_SITE = 1347440653    # "specified site not in the conference" (eSDK_tp_error_01)
+_CASCADE_RE = re.compile(r"^[^@\s]+@[A-Za-z0-9][A-Za-z0-9_-]*$")
 
-_NO_CONF = ConferenceFaultReason.NO_SUCH_CONFERENCE
-_NO_SITE = ConferenceFaultReason.NO_SUCH_PARTICIPANT
+
+def looks_like_cascade(uri: str) -> bool:
+    """Whether ``uri`` has the ``<conference>@<mcu id>`` form of our network files' cascade
+    addresses. The SMC reports no participant kind; this is our convention, not Huawei's."""
+    return bool(_CASCADE_RE.match(uri))
 
 
 def _items(value: Any) -> list[Any]:
@@ -64,26 +89,29 @@ def _items(value: Any) -> list[Any]:
 
 
 class SmcMcu(Mcu):
-    """An MCU managed through the SMC-style SOAP service (see the module docstring)."""
+    """An MCU managed through Huawei SMC's eSDK TP SOAP interface (see the module doc)."""
 
     name = "smc"
     capabilities = frozenset({
         Capability.CONFERENCES, Capability.CREATE_CONFERENCE, Capability.PARTICIPANTS,
         Capability.ADD_PARTICIPANT, Capability.REMOVE_PARTICIPANT,
         Capability.CONNECT_PARTICIPANT, Capability.SET_LAYOUT, Capability.TARGETED_LAYOUT,
-        Capability.FULL_SCREEN, Capability.MUTE, Capability.STATS, Capability.HEALTH,
+        Capability.FULL_SCREEN, Capability.MUTE, Capability.HEALTH,
     })
 
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
-                 options: SmcOptions | None = None, device: str | None = None) -> None:
+                 options: SmcOptions | None = None, device: str | None = None,
+                 is_cascade: Callable[[str], bool] = looks_like_cascade) -> None:
         parsed = checked_url(url, operation=f"{self.name} driver")
         self._url = url
         self._user = user
         self.options = options or SmcOptions()
-        self._device = device or f"smc {parsed.host}:{parsed.port or 443}{parsed.path}"
+        self._device = device or f"smc {parsed.host}:{parsed.port or 443}"
         self._session = SmcSession(url, user=user, password=password, trust=trust,
                                    policy=policy, options=self.options, device=self._device)
+        self._is_cascade = is_cascade
+        self._cascades: set[str] = set()
         self._conf_ids: dict[str, str] = {}
         self._uris: dict[tuple[str, str], str] = {}
         self._names: dict[tuple[str, str], str] = {}
@@ -93,11 +121,16 @@ class SmcMcu(Mcu):
 
     @property
     def device(self) -> str:
-        """``smc host:port/path``."""
+        """``smc host:port`` (or the name given)."""
         return self._device
 
+    @property
+    def session(self) -> SmcSession:
+        """The SOAP session (login state, cookies, keep-alive)."""
+        return self._session
+
     async def open(self) -> None:
-        """Build the SOAP client over verified HTTPS, log in, start the keep-alive."""
+        """Connect over verified HTTPS, log in, start the keep-alive."""
         await self._session.open()
 
     async def close(self) -> None:
@@ -109,17 +142,16 @@ class SmcMcu(Mcu):
 
     # ---- names ↔ identifiers --------------------------------------------------------
 
-    def _missing(self, what: ConferenceFaultReason, operation: str, got: str) -> DeviceError:
-        return DeviceError(f"no such {'conference' if what is _NO_CONF else 'participant'}",
-                           code=what.code, device=self._device, operation=operation,
-                           got=got)
+    def _missing(self, what: str, code: int, operation: str, got: str) -> DeviceError:
+        return DeviceError(f"no such {what}", code=code, device=self._device,
+                           operation=operation, got=got)
 
     async def _conf_id(self, conference: str, operation: str, *, fresh: bool = False) -> str:
         if fresh or conference not in self._conf_ids:
             await self.conferences()
         found = self._conf_ids.get(conference)
         if found is None:
-            raise self._missing(_NO_CONF, operation, repr(conference))
+            raise self._missing("conference", _NO_CONF, operation, repr(conference))
         return found
 
     async def _on_conf(self, conference: str, operation: str, **params: Any) -> Any:
@@ -128,7 +160,7 @@ class SmcMcu(Mcu):
         try:
             return await self._call(operation, confId=conf_id, **params)
         except DeviceError as exc:
-            if exc.code != _NO_CONF.code:
+            if exc.code not in (_NO_CONF, 1344274468, 1347420162):
                 raise
         conf_id = await self._conf_id(conference, operation, fresh=True)
         return await self._call(operation, confId=conf_id, **params)
@@ -139,121 +171,132 @@ class SmcMcu(Mcu):
             await self.participants(conference)
         found = self._uris.get(key)
         if found is None:
-            raise self._missing(_NO_SITE, operation, f"{participant!r} in {conference!r}")
+            raise self._missing("participant", _NO_SITE, operation,
+                                f"{participant!r} in {conference!r}")
         return found
 
     async def _name(self, conference: str, uri: str) -> str:
-        key = (conference, uri)
-        if key not in self._names:
+        if (conference, uri) not in self._names:
             await self.participants(conference)
-        return self._names.get(key, uri)
+        return self._names.get((conference, uri), uri)
 
-    def _remember(self, conference: str, name: str, uri: str) -> None:
+    def _participant(self, conference: str, status: Any) -> Participant:
+        uri = status.uri or ""
+        name = status.name or uri
+        if not uri or not name.strip():
+            raise ProtocolError("a site status without a URI", device=self._device,
+                                operation="queryConfSitesStatusEx", expected="uri",
+                                got=repr(status.uri)[:40])
         self._uris[(conference, name)] = uri
         self._names[(conference, uri)] = name
-
-    def _wire(self, kind: type[E], value: Any, operation: str) -> E:
-        """A wire value as one of our enums; ProtocolError for a value the WSDL's
-        enumeration does not list (zeep does not check enumerations)."""
+        raw = status.status
+        state, meaning = SITE_STATES.get(raw, (ConnectionState.UNKNOWN, "undocumented"))
+        failed = status.callFailedReson or status.callFailedReason
+        reason = None
+        if failed is not None:
+            text = f"{failed.errCode} {failed.discription or ''}".strip()
+            reason = text[:120]
+            if state is ConnectionState.DISCONNECTED:
+                state = ConnectionState.FAILED
         try:
-            return kind(value)
-        except ValueError:
-            raise ProtocolError(f"unknown {kind.__name__} value", device=self._device,
-                                operation=operation,
-                                expected=f"one of {[str(k.value) for k in kind]}",
-                                got=repr(value)[:60]) from None
-
-    def _one(self, value: Any, operation: str) -> Any:
-        items = _items(value)
-        if len(items) != 1:
-            raise ProtocolError("expected exactly one status", device=self._device,
-                                operation=operation, expected="1 status",
-                                got=f"{len(items)} statuses")
-        return items[0]
-
-    def _participant(self, conference: str, status: Any, site: str | None = None
-                     ) -> Participant:
-        op = "queryConfSitesStatusEx"
-        self._remember(conference, status.name, status.uri)
-        kind = self._wire(ParticipantKind, status.kind, op)
-        fields = {"conference": conference, "name": status.name, "address": status.uri,
-                  "protocol": self._wire(SignalProtocol, status.type, op), "kind": kind,
-                  "state": self._wire(ConnectionState, status.status, op),
-                  "muted": bool(status.isMute)}
-        if kind is ParticipantKind.SITE:
-            # the wire has no site id: like codian, a site participant's site is its name
+            muted = Flag.MUTE.read(status.isMute)
+        except ValueError as exc:
+            raise ProtocolError("invalid isMute", device=self._device,
+                                operation="queryConfSitesStatusEx", expected="0 or 1",
+                                got=str(exc)[:60]) from None
+        cascade = uri in self._cascades or self._is_cascade(uri)
+        fields: dict[str, Any] = {
+            "conference": conference, "name": name, "address": uri,
+            "protocol": SITE_TYPES.get(status.type) or SignalProtocol.H323,
+            "kind": ParticipantKind.CASCADE if cascade else ParticipantKind.SITE,
+            "state": state, "muted": muted, "raw_state": f"{raw} {meaning}"[:80],
+            "disconnect_reason": reason}
+        if not cascade:
             with contextlib.suppress(ConfigError):   # a name that is not a valid site id
-                return Participant(**fields, site=site or status.name)
+                return Participant(**fields, site=name)
         return Participant(**fields)
-
-    async def _layout_from(self, conference: str, status: Any) -> Layout:
-        pics = [SubPicture(p.index, self._wire(PaneKind, p.type, "subPics"),
-                           await self._name(conference, p.siteUri) if p.siteUri else None)
-                for p in _items(status.subPics)]
-        try:
-            return layout_of(status.presenceMode, pics)
-        except ProtocolError as exc:  # name the device that sent it
-            raise ProtocolError(exc.message, device=self._device, operation="read layout",
-                                expected=exc.expected, got=exc.got) from None
 
     # ---- the contract ---------------------------------------------------------------
 
     async def conferences(self) -> list[Conference]:
-        """All conferences (``queryConferencesStatusEx``)."""
-        statuses = _items(await self._call("queryConferencesStatusEx"))
-        self._conf_ids = {s.name: s.confId for s in statuses}
-        return [Conference(name=s.name, id=s.confId, active=True,
-                           participant_count=s.siteCount) for s in statuses]
+        """All conferences (``queryConferencesStatusEx`` without confIds)."""
+        statuses = _items((await self._call("queryConferencesStatusEx")).conferenceStatuses)
+        out = []
+        ids: dict[str, str] = {}
+        for s in statuses:
+            if not s.id:
+                continue
+            name = s.name or s.id
+            ids[name] = s.id
+            out.append(Conference(name=name, id=s.id, active=s.status == 3))
+        self._conf_ids = ids
+        return out
 
     async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
-        """``scheduleConfEx`` starting now."""
-        info: dict[str, Any] = {"name": name}
+        """``scheduleConfEx`` starting now, for ``SmcOptions.conference_minutes``
+        (DeviceError if the name is taken: the SMC does not refuse duplicate names)."""
         if pin is not None:
-            info["password"] = pin
-        status = await self._call("scheduleConfEx", conferenceInfo=info)
-        self._conf_ids[status.name] = status.confId
-        return Conference(name=status.name, id=status.confId, active=True,
-                          participant_count=status.siteCount)
+            raise NotSupported("the SMC takes conference passwords RSA2048-encrypted with "
+                               "its own key", device=self._device,
+                               operation="create_conference")
+        if name in {c.name for c in await self.conferences()}:
+            raise DeviceError("conference exists", device=self._device,
+                              operation="create_conference", got=repr(name))
+        # mediaEncryptType 0 = automatic, presentation 0 (eSDK_tp_00004); cpResouce (sic)
+        info = {"name": name, "beginTime": datetime.now(UTC),
+                "duration": timedelta(minutes=self.options.conference_minutes),
+                "mediaEncryptType": 0, "cpResouce": 1, "presentation": 0}
+        reply = await self._call("scheduleConfEx", scheduleConf=info)
+        conf_id = getattr(reply.conferenceInfo, "confId", None)
+        if not conf_id:
+            raise ProtocolError("no confId in the reply", device=self._device,
+                                operation="scheduleConfEx", expected="conferenceInfo.confId")
+        self._conf_ids[name] = conf_id
+        return Conference(name=name, id=conf_id, active=True)
 
     async def destroy_conference(self, name: str) -> None:
-        """``delScheduledConfEx``."""
+        """``delScheduledConfEx`` (ends a running conference)."""
         await self._on_conf(name, "delScheduledConfEx")
         self._conf_ids.pop(name, None)
         for key in [k for k in self._uris if k[0] == name]:
             self._names.pop((name, self._uris.pop(key)), None)
 
-    async def prolong_conference(self, name: str, minutes: int) -> int:
-        """``prolongScheduledConfEx``: extend by ``minutes``; returns the new duration."""
-        operation = "prolongScheduledConfEx"
-        duration = await self._on_conf(name, operation, prolongTime=minutes)
-        if isinstance(duration, bool) or not isinstance(duration, int):
-            raise ProtocolError("no new duration in the reply", device=self._device,
-                                operation=operation, expected="an integer number of minutes",
-                                got=repr(duration)[:40])
-        return duration
+    async def prolong_conference(self, name: str, minutes: int) -> None:
+        """``prolongScheduledConfEx`` by ``minutes``."""
+        await self._on_conf(name, "prolongScheduledConfEx",
+                            prolongTime=timedelta(minutes=minutes))
 
     async def participants(self, conference: str) -> list[Participant]:
         """Every site of the conference (``queryConfSitesStatusEx`` without URIs)."""
-        statuses = _items(await self._on_conf(conference, "queryConfSitesStatusEx"))
+        reply = await self._on_conf(conference, "queryConfSitesStatusEx")
         for key in [k for k in self._uris if k[0] == conference]:
             self._names.pop((conference, self._uris.pop(key)), None)
-        return [self._participant(conference, s) for s in statuses]
+        return [self._participant(conference, s) for s in _items(reply.siteStatuses)]
 
     async def participant(self, conference: str, name: str) -> Participant:
         """One site (``queryConfSitesStatusEx`` with its URI)."""
         uri = await self._uri(conference, name, "participant")
-        status = self._one(await self._on_conf(conference, "queryConfSitesStatusEx",
-                                               siteUris=[uri]), "queryConfSitesStatusEx")
-        return self._participant(conference, status)
+        return await self._status(conference, uri, "participant")
+
+    async def _status(self, conference: str, uri: str, operation: str) -> Participant:
+        reply = await self._on_conf(conference, "queryConfSitesStatusEx", siteUris=[uri])
+        found = [s for s in _items(reply.siteStatuses) if s.uri == uri]
+        if len(found) != 1:
+            raise self._missing("participant", _NO_SITE, operation,
+                                f"{uri!r} in {conference!r}")
+        return self._participant(conference, found[0])
 
     async def add_participant(self, conference: str, endpoint: Endpoint, *,
                               name: str | None = None,
                               kind: ParticipantKind = ParticipantKind.SITE) -> Participant:
-        """``addSiteToConfEx`` (the service dials the site)."""
-        info = {"name": name or endpoint.site, "uri": endpoint.address,
-                "type": endpoint.protocol.value, "kind": kind.value}
-        status = await self._on_conf(conference, "addSiteToConfEx", siteInfo=info)
-        return self._participant(conference, status, endpoint.site)
+        """``addSiteToConfEx`` (the MCU dials the site), then its status."""
+        site_name = name or endpoint.site
+        info = {"name": site_name, "uri": endpoint.address,
+                "type": SITE_TYPE_OF[endpoint.protocol], "from": 0, "dialingMode": 0}
+        if kind is ParticipantKind.CASCADE:
+            self._cascades.add(endpoint.address)
+        await self._on_conf(conference, "addSiteToConfEx", siteInfo=info)
+        return await self._status(conference, endpoint.address, "add_participant")
 
     async def remove_participant(self, conference: str, participant: str) -> None:
         """``delSiteFromConfEx``."""
@@ -274,63 +317,129 @@ class SmcMcu(Mcu):
 
     async def set_layout(self, conference: str, layout: Layout, *,
                          target: str | None = None) -> None:
-        """``setContinuousPresenceEx`` for ``target`` (or the conference)."""
-        mode, pics = presence_of(layout)
-        sub_pics = []
-        for pic in pics:
-            entry: dict[str, Any] = {"index": pic.index, "type": pic.kind.value}
-            if pic.site is not None:
-                entry["siteUri"] = await self._uri(conference, pic.site, "set_layout")
-            sub_pics.append(entry)
-        params: dict[str, Any] = {"presenceMode": mode, "subPics": sub_pics}
+        """The conference's continuous presence (``setContinuousPresenceEx``), or what
+        ``target`` watches (``setVideoSourceEx``: one site full screen only)."""
+        shown = layout.participants()
         if target is not None:
-            params["target"] = await self._uri(conference, target, "set_layout")
-        await self._on_conf(conference, "setContinuousPresenceEx", **params)
+            if layout.pane_count != 1 or len(shown) != 1:
+                raise NotSupported("per-site continuous presence is not supported by the "
+                                   "SMC interface", device=self._device,
+                                   operation="set_layout",
+                                   expected="one participant full screen for a target")
+            await self.show_full_screen(conference, shown[0], target=target)
+            return
+        ordered = sorted(layout.panes, key=lambda p: p.index)
+        if any(p.kind is not PaneKind.PARTICIPANT or p.index != i
+               for i, p in enumerate(ordered)):
+            raise NotSupported("subPics name sites in pane order only", device=self._device,
+                               operation="set_layout",
+                               expected="participant panes 0, 1, 2 … without gaps")
+        try:
+            mode = mode_of(layout.pane_count, layout.vendor_name)
+        except ValueError as exc:
+            raise NotSupported(str(exc), device=self._device, operation="set_layout") from None
+        uris = [await self._uri(conference, n, "set_layout") for n in shown]
+        await self._stop_broadcast(conference)
+        await self._on_conf(conference, "setContinuousPresenceEx", target=_CONF_CP,
+                            presenceMode=mode, subPics=uris)
+
+    async def _conference_status(self, conference: str) -> Any:
+        conf_id = await self._conf_id(conference, "layout")
+        reply = await self._call("queryConferencesStatusEx", confIds=[conf_id])
+        found = [s for s in _items(reply.conferenceStatuses) if s.id == conf_id]
+        if not found:
+            raise self._missing("conference", _NO_CONF, "layout", repr(conference))
+        return found[0]
+
+    async def _stop_broadcast(self, conference: str) -> None:
+        status = await self._conference_status(conference)
+        if status.broadcast:
+            await self._on_conf(conference, "setBroadcastSiteEx", siteUri=status.broadcast,
+                                isBroadcast=Flag.BROADCAST.wire(False))
+            await self._confirm_broadcast(conference, None)
 
     async def layout(self, conference: str, *, target: str | None = None) -> Layout:
-        """What ``target`` sees (its site status), or the conference's default layout."""
-        if target is None:
-            conf_id = await self._conf_id(conference, "layout")
-            status = self._one(await self._call("queryConferencesStatusEx",
-                                                confIds=[conf_id]), "queryConferencesStatusEx")
-        else:
+        """What ``target`` watches (its ``videoSource``), else the broadcast site or the
+        conference's continuous presence."""
+        if target is not None:
             uri = await self._uri(conference, target, "layout")
-            status = self._one(await self._on_conf(conference, "queryConfSitesStatusEx",
-                                                   siteUris=[uri]), "queryConfSitesStatusEx")
-        return await self._layout_from(conference, status)
+            reply = await self._on_conf(conference, "queryConfSitesStatusEx", siteUris=[uri])
+            source = next((s.videoSource for s in _items(reply.siteStatuses)
+                           if s.uri == uri), None)
+            if source:
+                return Layout.full_screen(await self._name(conference, source))
+        status, cp = await asyncio.gather(
+            self._conference_status(conference),
+            self._on_conf(conference, "getContinuousPresenceParamEx", target=_CONF_CP))
+        if status.broadcast:
+            return Layout.full_screen(await self._name(conference, status.broadcast))
+        return await self._layout_of(conference, cp.presenceMode, _items(cp.subPics))
+
+    async def _layout_of(self, conference: str, mode: Any, sub_pics: list[Any]) -> Layout:
+        try:
+            count = pane_count(mode)
+        except ValueError as exc:
+            raise ProtocolError("invalid presenceMode", device=self._device,
+                                operation="getContinuousPresenceParamEx",
+                                expected="0..49", got=str(exc)[:60]) from None
+        if count == 0:
+            return Layout(LayoutKind.OTHER, 1, (), PRESENCE_MODES[0])
+        names = [await self._name(conference, uri) for uri in sub_pics if uri]
+        if len(names) > count:
+            raise ProtocolError("more sub-pictures than panes", device=self._device,
+                                operation="getContinuousPresenceParamEx",
+                                expected=f"at most {count}", got=str(len(names)))
+        panes = tuple(Pane(i, PaneKind.PARTICIPANT, n) for i, n in enumerate(names))
+        kind = LayoutKind.FULL_SCREEN if count == 1 and panes else LayoutKind.GRID
+        return Layout(kind, count, panes, PRESENCE_MODES[mode])
 
     async def show_full_screen(self, conference: str, participant: str, *,
                                target: str | None = None) -> None:
-        """``setBroadcastSiteEx`` to everyone, or ``setVideoSourceEx`` to ``target``."""
+        """``setBroadcastSiteEx`` to everyone (confirmed by reading it back), or
+        ``setVideoSourceEx``: ``target`` watches ``participant``."""
         uri = await self._uri(conference, participant, "show_full_screen")
         if target is None:
             await self._on_conf(conference, "setBroadcastSiteEx", siteUri=uri,
-                                isBroadcast=True)
+                                isBroadcast=Flag.BROADCAST.wire(True))
+            await self._confirm_broadcast(conference, uri)
             return
         viewer = await self._uri(conference, target, "show_full_screen")
         await self._on_conf(conference, "setVideoSourceEx", siteUri=viewer,
                             videoSourceUri=uri)
 
-    async def mute(self, conference: str, participant: str, on: bool) -> None:
-        """``setSitesMuteEx``."""
-        uri = await self._uri(conference, participant, "mute")
-        await self._on_conf(conference, "setSitesMuteEx", siteUris=[uri], isMute=on)
+    async def _confirm_broadcast(self, conference: str, uri: str | None) -> None:
+        """setBroadcastSiteEx only sends the command (eSDK_tp_00002): read it back."""
+        deadline = time.monotonic() + self.options.confirm_s
+        pause = 0.005
+        while True:
+            status = await self._conference_status(conference)
+            if (status.broadcast or None) == uri:
+                return
+            if time.monotonic() >= deadline:
+                raise TimeoutError("the broadcast site did not change", device=self._device,
+                                   operation="setBroadcastSiteEx",
+                                   expected=f"broadcast {uri!r}",
+                                   got=repr(status.broadcast)[:60])
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
-    async def stats(self, conference: str) -> list[CallStats]:
-        """Loss, jitter and delay of connected sites (``queryConfSitesStatusEx``)."""
-        out = []
-        for s in _items(await self._on_conf(conference, "queryConfSitesStatusEx")):
-            self._remember(conference, s.name, s.uri)
-            if s.status == ConnectionState.CONNECTED.value and s.packetLossRate is not None:
-                out.append(CallStats(s.name, float(s.packetLossRate), float(s.jitter or 0.0),
-                                     float(s.delay or 0.0)))
-        return out
+    async def mute(self, conference: str, participant: str, on: bool) -> None:
+        """``setSitesMuteEx`` (isMute 0 = mute)."""
+        uri = await self._uri(conference, participant, "mute")
+        await self._on_conf(conference, "setSitesMuteEx", siteUris=[uri],
+                            isMute=Flag.MUTE.wire(on))
+
+    async def presence_info(self, conference: str) -> tuple[list[str], int | None, list[str]]:
+        """``getContinuousPresenceInfoEx``: CP targets, CP resources, supported layouts
+        (their CP_ names)."""
+        reply = await self._on_conf(conference, "getContinuousPresenceInfoEx")
+        modes = [PRESENCE_MODES[m] for m in _items(reply.supportCPModes)
+                 if isinstance(m, int) and 0 <= m < len(PRESENCE_MODES)]
+        return [str(t or "") for t in _items(reply.targets)], reply.cpResource, modes
 
     async def health(self) -> DeviceHealth:
-        """Reachability and active calls, from ``queryConferencesStatusEx``."""
-        statuses = _items(await self._call("queryConferencesStatusEx"))
+        """Reachability and the conferences it runs (``queryConferencesStatusEx``)."""
+        confs = await self.conferences()
         return DeviceHealth(device=self._device, reachable=True,
-                            active_calls=sum(s.connectedSiteCount for s in statuses),
-                            detail={"conferences": str(len(statuses)),
-                                    "session_timeout_s": str(int(self._session.session_timeout_s))})
-
+                            detail={"conferences": str(len(confs)),
+                                    "running": str(sum(c.active for c in confs))})

@@ -1,11 +1,19 @@
-"""One SMC session: login, keep-alive, one re-login on expiry, faults → typed errors.
+"""One SMC session: login, cookies, keep-alive, result codes → typed errors, one re-login.
 
-Used by the ``smc`` driver (:mod:`hnth_drivers.mcu.smc`). ``open()`` builds zeep's safe
-async client (:mod:`hnth_drivers.mcu.smc_client`) over the policy's HTTPS client and logs
-in: ``LoginRequest`` → challenge, ``Authenticate`` with the HMAC proof; the session is
-the ``JSESSIONID`` cookie that the httpx client keeps. A background task calls
-``KeepAlive``. :meth:`SmcSession.call` repeats a call refused for an expired session once,
-after one fresh login shared by every concurrent caller.
+Used by the ``smc`` driver (:mod:`hnth_drivers.mcu.smc`). Rules (Huawei eSDK TP interface
+reference, eSDK_tp_00002, 00019–00022):
+
+- ``LoginRequest`` is sent without a session; ``Authenticate`` carries the session cookie
+  that the LoginRequest reply set; every later call carries the one the Authenticate reply
+  set (the login's if it set none). Cookies are kept here, not in httpx's jar.
+- ``KeepAlive`` runs in a background task every ``keepalive_s`` (at most 40 s: a session
+  lives 60 s) and ends with the session.
+- A reply whose ``resultCode`` says the session is invalid (:data:`SESSION_INVALID`) logs
+  in again once (shared by concurrent callers); a read is repeated, a write is not: it is
+  reported as :class:`WriteNotRepeated` (the device did not do it; the session is fresh).
+- Every other non-zero ``resultCode`` becomes a typed error carrying the code and its
+  documented meaning (:func:`error_for`); SOAP faults whose faultcode ends in a number
+  are read the same way.
 """
 
 from __future__ import annotations
@@ -14,11 +22,13 @@ import asyncio
 import builtins
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import httpx
-from zeep.exceptions import Fault, TransportError
+from zeep.exceptions import ValidationError
 
 from ..errors import (
     AuthError,
@@ -32,44 +42,112 @@ from ..errors import (
 from ..security.policy import SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, https_client
-from .smc_client import (
-    HOSTILE_XML,
-    ReplyTooLarge,
-    SafeTransport,
-    is_cert_failure,
-    service_proxy,
+from .smc_client import Reply, SoapFault, codec, parse_reply, post
+from .smc_protocol import (
+    CLIENT_TYPE,
+    KEEPALIVE_MAX_S,
+    LOGIN_VERSION,
+    NAMESPACE,
+    READ_OPERATIONS,
+    SESSION_INVALID,
+    ErrorKind,
+    encrypt_password,
+    result_code,
+    service_of,
 )
-from .smc_protocol import CLIENT_TYPE, NAMESPACE, AuthFaultReason, encrypt_password
 
-__all__ = ["SmcOptions", "SmcSession"]
+__all__ = ["SmcAuthError", "SmcOptions", "SmcSession", "SmcTimeoutError", "WriteNotRepeated",
+           "cookies_of", "error_for"]
 
 log = logging.getLogger(__name__)
+
+INLINE_PARSE_BYTES = 64 * 1024
+"""Replies up to this size are prechecked and parsed on the event loop (after the
+precheck's bounds, zeep needs a few milliseconds at most); larger ones in a worker
+thread, so that the loop never waits on a large or hostile reply."""
 
 
 @dataclass(frozen=True, slots=True)
 class SmcOptions:
     """Tuning of the ``smc`` driver.
 
-    ``keepalive_s``: seconds between KeepAlive calls (None: a third of the session
-    timeout the service announces at login, at least 1 s).
+    ``keepalive_s`` is capped at 40 s; ``sleep`` is what the keep-alive task waits with
+    (tests pass a fake clock); ``confirm_s`` bounds the read-back of asynchronous
+    site-control calls.
     """
 
     timeout_s: float = 10.0
-    keepalive_s: float | None = None
+    keepalive_s: float = 30.0
     max_reply_bytes: int = 4 * 1024 * 1024
-    client_type: str = CLIENT_TYPE
+    confirm_s: float = 5.0
+    conference_minutes: int = 120
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
 
 
-class _SessionLost(Exception):
-    pass
+class SmcAuthError(AuthError):
+    """Login refused, with the device's result code."""
+
+    def __init__(self, message: str, *, code: int | None = None, **kw: str | None) -> None:
+        self.code = code
+        super().__init__(message, **kw)
+
+
+class SmcTimeoutError(TimeoutError):
+    """The MCU says a conference-control command timed out (its result code kept)."""
+
+    def __init__(self, message: str, *, code: int | None = None, **kw: str | None) -> None:
+        self.code = code
+        super().__init__(message, **kw)
+
+
+class WriteNotRepeated(DeviceError):
+    """A write refused because the session had expired: logged in again, not repeated."""
+
+
+class _SessionInvalid(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def error_for(code: int, *, device: str, operation: str) -> HnthError:
+    """The typed error of a non-zero ``resultCode``: code and documented meaning kept."""
+    known = result_code(code)
+    got = f"resultCode {code}: {known.meaning}"
+    if known.kind in (ErrorKind.AUTH, ErrorKind.SESSION):
+        return SmcAuthError("credentials or session refused", code=code, device=device,
+                            operation=operation, got=got)
+    if known.kind is ErrorKind.TIMEOUT:
+        return SmcTimeoutError("the MCU timed out", code=code, device=device,
+                               operation=operation, got=got)
+    message = {ErrorKind.NO_CONFERENCE: "no such conference", ErrorKind.NO_SITE: "no such site",
+               ErrorKind.PARAMETER: "parameter refused"}.get(known.kind, known.meaning)
+    return DeviceError(message, code=code, device=device, operation=operation, got=got)
+
+
+def cookies_of(headers: httpx.Headers) -> str | None:
+    """``name=value; …`` of every cookie a reply sets (None if it sets none)."""
+    pairs: dict[str, str] = {}
+    for header in headers.get_list("set-cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        with contextlib.suppress(CookieError):
+            jar.load(header[:4096])
+        pairs.update({name: morsel.value for name, morsel in jar.items()})
+    return "; ".join(f"{k}={v}" for k, v in pairs.items()) or None
+
+
+def _fault_code(fault: SoapFault) -> int | None:
+    local = fault.faultcode.rpartition(":")[2][:12]
+    return int(local) if local.isdigit() else None
 
 
 class SmcSession:
-    """A logged-in session with one SMC service (see the module docstring)."""
+    """A logged-in session with one SMC (see the module docstring)."""
 
-    def __init__(self, url: str, *, user: str, password: Secret, trust: TlsTrust | None,
-                 policy: SecurityPolicy, options: SmcOptions, device: str) -> None:
-        self._url = url
+    def __init__(self, base_url: str, *, user: str, password: Secret,
+                 trust: TlsTrust | None, policy: SecurityPolicy, options: SmcOptions,
+                 device: str) -> None:
+        self._base = base_url.rstrip("/")
         self._user = user
         self._password = password
         self._trust = trust
@@ -77,22 +155,25 @@ class SmcSession:
         self.options = options
         self._device = device
         self._http: httpx.AsyncClient | None = None
-        self._service: Any = None
         self._keepalive: asyncio.Task[None] | None = None
         self._login_lock = asyncio.Lock()
         self._generation = 0
-        self.session_timeout_s = 300.0
+        #: the cookie header of the session (never logged)
+        self.cookie: str | None = None
+
+    @property
+    def generation(self) -> int:
+        """How many logins succeeded."""
+        return self._generation
 
     async def open(self) -> None:
-        """Build the SOAP client over verified HTTPS and log in."""
-        if self._service is not None:
+        """Connect over verified HTTPS, log in, start the keep-alive."""
+        if self._http is not None:
             return
-        self._http = https_client(self._url, policy=self._policy, trust=self._trust,
+        codec()  # the WSDL loads (once per process) before anything is sent
+        self._http = https_client(self._base, policy=self._policy, trust=self._trust,
                                   timeout=self.options.timeout_s, device=self._device)
         try:
-            transport = SafeTransport(self._http, max_reply_bytes=self.options.max_reply_bytes,
-                                      device=self._device)
-            self._service = service_proxy(transport, self._url)
             await self._login(self._generation)
         except BaseException:
             await self.close()
@@ -106,10 +187,10 @@ class SmcSession:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._service is not None and self._generation > 0:
-            with contextlib.suppress(HnthError, _SessionLost):
+        if self._http is not None and self.cookie is not None:
+            with contextlib.suppress(HnthError, _SessionInvalid):
                 await self._invoke("Logout", {}, timeout_s=min(2.0, self.options.timeout_s))
-        self._service = None
+        self.cookie = None
         http, self._http = self._http, None
         if http is not None:
             await http.aclose()
@@ -118,96 +199,111 @@ class SmcSession:
         async with self._login_lock:
             if self._generation != seen_generation:
                 return  # another task logged in again meanwhile
-            challenge = await self._invoke("LoginRequest", {
-                "userName": self._user, "clientType": self.options.client_type})
-            if not isinstance(challenge, bytes | bytearray) or not challenge:
-                raise ProtocolError("no login challenge", device=self._device,
-                                    operation="LoginRequest", expected="randomSequence bytes",
-                                    got=type(challenge).__name__)
-            proof = encrypt_password(self._password.reveal(), bytes(challenge))
+            self.cookie = None
             try:
-                timeout = await self._invoke("Authenticate", {"encryptPassword": proof})
-            except _SessionLost as exc:
-                raise AuthError("login refused", device=self._device,
-                                operation="Authenticate", got=str(exc)) from None
-            if isinstance(timeout, int) and timeout > 0:
-                self.session_timeout_s = float(timeout)
+                challenge = await self._invoke("LoginRequest", {
+                    "userName": self._user, "clientType": CLIENT_TYPE,
+                    "version": LOGIN_VERSION})
+                sequence = challenge.randomSequence
+                if not isinstance(sequence, bytes) or not sequence:
+                    raise ProtocolError("no login challenge", device=self._device,
+                                        operation="LoginRequest",
+                                        expected="randomSequence (base64Binary)",
+                                        got=type(sequence).__name__)
+                hash_type = challenge.hashType
+                if hash_type not in (None, "SHA256"):
+                    raise ProtocolError("unknown hash type", device=self._device,
+                                        operation="LoginRequest", expected="SHA256",
+                                        got=repr(str(hash_type)[:20]))
+                proof = encrypt_password(self._password.reveal(), sequence)
+                await self._invoke("Authenticate", {"encryptPassword": proof})
+            except _SessionInvalid as exc:
+                raise error_for(exc.code, device=self._device, operation="login") from None
             self._generation += 1
 
     async def _keep_alive(self) -> None:
-        interval = self.options.keepalive_s or max(1.0, self.session_timeout_s / 3)
+        interval = min(self.options.keepalive_s, KEEPALIVE_MAX_S)
         while True:
-            await asyncio.sleep(interval)
+            await self.options.sleep(interval)
             try:
                 await self.call("KeepAlive")
             except HnthError as exc:  # the next call reports it; keep trying
                 log.warning("%s: keep-alive failed: %s", self._device, exc)
 
     async def call(self, operation: str, **params: Any) -> Any:
-        """Call ``operation``; on an expired session log in again once and repeat once."""
-        if self._service is None:
+        """Call ``operation``; on an invalid session log in again once, then repeat a
+        read once or report a write as :class:`WriteNotRepeated`."""
+        if self._http is None:
             raise ConnectError("not open", device=self._device, operation=operation,
                                expected="async with the driver, or await open()")
         generation = self._generation
         try:
             return await self._invoke(operation, params)
-        except _SessionLost:
+        except _SessionInvalid as lost:
             await self._login(generation)
+            if operation not in READ_OPERATIONS:
+                known = result_code(lost.code)
+                raise WriteNotRepeated(
+                    "the session had expired: logged in again, the write was not repeated",
+                    code=lost.code, device=self._device, operation=operation,
+                    got=f"resultCode {lost.code}: {known.meaning}") from None
         try:
             return await self._invoke(operation, params)
-        except _SessionLost as exc:
-            raise AuthError("session refused after a fresh login", device=self._device,
-                            operation=operation, got=str(exc)) from None
+        except _SessionInvalid as again:
+            raise error_for(again.code, device=self._device, operation=operation) from None
 
     async def _invoke(self, operation: str, params: dict[str, Any],
                       timeout_s: float | None = None) -> Any:
+        assert self._http is not None
+        limit = timeout_s or self.options.timeout_s
         where = {"device": self._device, "operation": operation}
         try:
-            async with asyncio.timeout(timeout_s or self.options.timeout_s):
-                return await getattr(self._service, operation)(**params)
-        except Fault as fault:
-            raise self._fault(operation, fault) from None
-        except ReplyTooLarge as exc:
-            raise ReplyTooLarge(exc.message, **where, expected=exc.expected,
-                                got=exc.got) from None
-        except HOSTILE_XML as exc:
-            raise ProtocolError("refused or invalid SOAP reply", **where,
-                                expected="a plain SOAP envelope (no DTD, entities or "
-                                "external references) that matches the WSDL",
-                                got=f"{type(exc).__name__}: {str(exc)[:120]}") from None
-        except TransportError as exc:
-            raise ProtocolError("not a SOAP reply", **where, expected="HTTP 200 or a fault",
-                                got=f"HTTP {exc.status_code}") from None
+            body = codec().envelope(operation, params)
+        except (ValidationError, TypeError, ValueError) as exc:
+            raise ProtocolError("request does not match the WSDL", **where,
+                                got=str(exc)[:120]) from None
+        try:
+            async with asyncio.timeout(limit):
+                reply = await post(self._http, f"{self._base}/{service_of(operation)}", body,
+                                   action=f"{NAMESPACE}{operation}", cookie=self.cookie,
+                                   max_reply_bytes=self.options.max_reply_bytes)
+                if len(reply.content) <= INLINE_PARSE_BYTES:
+                    result = parse_reply(operation, reply)   # bounded: a few ms at most
+                else:
+                    result = await asyncio.to_thread(parse_reply, operation, reply)
+        except SoapFault as fault:
+            raise self._from_fault(operation, fault) from None
+        except ProtocolError as exc:
+            raise type(exc)(exc.message, **where, expected=exc.expected, got=exc.got) from None
         except (builtins.TimeoutError, httpx.TimeoutException):
             raise TimeoutError("no answer in time", **where,
-                               expected=f"a reply within {timeout_s or self.options.timeout_s}"
-                               " s") from None
+                               expected=f"a reply within {limit} s") from None
+        except PolicyViolation:
+            raise
         except httpx.HTTPError as exc:
-            if is_cert_failure(exc):
-                raise PolicyViolation("server certificate not trusted", **where,
-                                      expected="a certificate the trust anchor verifies",
-                                      got=type(exc).__name__) from None
             raise ConnectError("connection failed", **where,
                                got=type(exc).__name__) from None
+        return self._result(operation, result, reply)
 
-    def _fault(self, operation: str, fault: Fault) -> HnthError | _SessionLost:
-        detail = fault.detail
-        auth = detail.find(f"{{{NAMESPACE}}}AuthenticationFault") if detail is not None \
-            else None
-        conf = detail.find(f"{{{NAMESPACE}}}ConferenceFault") if detail is not None else None
-        if auth is not None:
-            reason = (auth.findtext(f"{{{NAMESPACE}}}reason") or "")[:60]
-            if reason in (AuthFaultReason.SESSION_EXPIRED, AuthFaultReason.NOT_LOGGED_IN):
-                return _SessionLost(reason)
-            return AuthError("credentials refused", device=self._device, operation=operation,
-                             got=reason or str(fault.message)[:80])
-        if conf is not None:
-            code_text = (conf.findtext(f"{{{NAMESPACE}}}errorCode") or "").strip()[:40]
-            # bounded before int(): a hostile reply must not trip int()'s digit limit
-            code: int | str = int(code_text) if code_text.lstrip("-").isdigit() and \
-                len(code_text) <= 10 else code_text
-            return DeviceError((conf.findtext(f"{{{NAMESPACE}}}description") or "refused")[:200],
-                               code=code, device=self._device, operation=operation,
-                               got=(conf.findtext(f"{{{NAMESPACE}}}reason") or "")[:60])
-        return DeviceError(str(fault.message)[:200] or "SOAP fault", code=str(fault.code)[:60],
-                           device=self._device, operation=operation)
+    def _result(self, operation: str, result: Any, reply: Reply) -> Any:
+        code = getattr(result, "resultCode", None)
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise ProtocolError("no resultCode in the reply", device=self._device,
+                                operation=operation, expected="resultCode (int)",
+                                got=repr(code)[:40])
+        if code in SESSION_INVALID:
+            raise _SessionInvalid(code)
+        if code != 0:
+            raise error_for(code, device=self._device, operation=operation)
+        if operation in ("LoginRequest", "Authenticate"):
+            self.cookie = cookies_of(reply.headers) or self.cookie
+        return result
+
+    def _from_fault(self, operation: str, fault: SoapFault) -> HnthError | _SessionInvalid:
+        code = _fault_code(fault)
+        if code is not None and code in SESSION_INVALID:
+            return _SessionInvalid(code)
+        if code is not None:
+            return error_for(code, device=self._device, operation=operation)
+        return DeviceError("SOAP fault", code=fault.faultcode, device=self._device,
+                           operation=operation, got=fault.faultstring)
