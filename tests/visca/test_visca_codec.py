@@ -174,7 +174,7 @@ def test_device_reports_requests_for_other_addresses_on_the_chain() -> None:
     lambda: Zoom(ZoomDirection.TELE, 8),
     lambda: Zoom(ZoomDirection.STOP, 1),
     lambda: PanTiltDrive(MoveDirection.UP, 0, 1),
-    lambda: PanTiltDrive(MoveDirection.UP, 1, 0x18),
+    lambda: PanTiltDrive(MoveDirection.UP, 1, 0x19),  # BRC-H700 p. 12 goes to 18h
     lambda: Memory(MemoryOp.RECALL, 0xFF),
 ])
 def test_commands_refuse_values_the_protocol_cannot_carry(make: Any) -> None:

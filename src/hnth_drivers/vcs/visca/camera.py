@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import builtins
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -101,6 +100,8 @@ class Exchange:
         self._error: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._wake_on_ack = False
+        #: why the completion is awaited without an ACK (for the timeout's message)
+        self.note: str | None = None
 
     def deliver(self, reply: Reply) -> None:
         """Apply one reply addressed to this exchange."""
@@ -113,7 +114,7 @@ class Exchange:
             case InquiryReply(payload=payload):
                 self.finish(payload)
             case AddressSetReply(next_address=n):
-                self.finish(bytes((n,)))
+                self.finish(bytes((0x30, n)))  # the reply's message bytes
             case ErrorReply(kind=kind):
                 self.fail(ViscaRefused(kind))
 
@@ -149,19 +150,32 @@ class Exchange:
 
     async def wait(self, timeout: float, *, ack_only: bool = False) -> bool:
         """Whether the exchange finishes (``ack_only``: is acknowledged) within
-        ``timeout`` seconds. The task is woken once, by the reply that settles it."""
+        ``timeout`` seconds. The task is woken once, by the reply that settles it or by
+        the deadline (a plain loop timer: cheaper than ``asyncio.timeout`` on the path
+        every command takes)."""
         if self.finished or (ack_only and self.acked):
             return True
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
         self._wake_on_ack = ack_only
+        timer = loop.call_later(timeout, _expire, waiter)
         try:
-            async with asyncio.timeout(timeout):
-                await self._waiter
-        except builtins.TimeoutError:
-            pass
+            await waiter
         finally:
+            timer.cancel()
             self._waiter = None
         return self.finished or (ack_only and self.acked)
+
+    def executed_unacknowledged(self, note: str) -> None:
+        """The camera says it executed the message though no ACK came: wait for the
+        completion only (``note`` says why, for the timeout's message)."""
+        self.note = note
+        self._ack()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class ViscaCamera(Camera, abc.ABC):
@@ -222,10 +236,11 @@ class ViscaCamera(Camera, abc.ABC):
         """Wait for completion (or the inquiry reply) after the ACK; its result or error."""
         if not await exchange.wait(self.options.completion_timeout):
             raise TimeoutError(
-                "the camera acknowledged but never completed", device=self.device,
-                operation=exchange.command.label,
+                "the camera acknowledged but never completed" if exchange.note is None
+                else "the camera executed the command but its completion never came",
+                device=self.device, operation=exchange.command.label,
                 expected=f"completion within {self.options.completion_timeout:g} s",
-                got="ACK only",
+                got=exchange.note or "ACK only",
             )
         return exchange.outcome()
 
@@ -258,13 +273,28 @@ class ViscaCamera(Camera, abc.ABC):
         return DeviceError(messages[kind], code=int(kind), device=self.device,
                            operation=command.label, expected="completion", got=kind.text)
 
+    async def _set_up(self, command: Command) -> bytes:
+        """Send a connection set-up message; an error reply is a DeviceError naming it."""
+        try:
+            return await self._transact(command)
+        except ViscaRefused as refused:
+            raise self._refused_on_open(command, refused) from None
+
     async def _ask(self, inquiry: Inquiry) -> bytes:
         return await self._run(inquiry)
 
-    def _bad_reply(self, inquiry: Inquiry, payload: bytes) -> ProtocolError:
+    def _bad_reply(self, inquiry: Inquiry, payload: bytes,
+                   expected: str | None = None) -> ProtocolError:
         return ProtocolError("unexpected inquiry reply", device=self.device,
-                             operation=inquiry.label, expected=f"a {inquiry.label} reply",
+                             operation=inquiry.label,
+                             expected=expected or f"a {inquiry.label} reply",
                              got=payload.hex(" ") or "empty")
+
+    def _refused_on_open(self, command: Command, refused: ViscaRefused) -> DeviceError:
+        """An error reply to a set-up message (RESET, address set, IF_Clear)."""
+        return DeviceError("the camera refused the connection set-up", code=int(refused.kind),
+                           device=self.device, operation=command.label,
+                           expected="its documented reply", got=refused.kind.text)
 
     # -- the Camera contract ---------------------------------------------------------------
     async def recall_preset(self, number: int) -> None:
@@ -318,7 +348,8 @@ class ViscaCamera(Camera, abc.ABC):
         pan_speed = p.pan_speed[1] if speed is None else speed
         p.check("move_to", "speed", pan_speed, p.pan_speed)
         tilt_speed = max(p.tilt_speed[0], min(pan_speed, p.tilt_speed[1]))
-        await self._run(PanTiltAbsolute(position.pan, position.tilt, pan_speed, tilt_speed))
+        await self._run(PanTiltAbsolute(position.pan, position.tilt, pan_speed, tilt_speed,
+                                        p.layout))
         await self._run(ZoomDirect(position.zoom))
 
     async def move_by(self, pan: int, tilt: int, *, speed: int | None = None) -> None:
@@ -330,7 +361,10 @@ class ViscaCamera(Camera, abc.ABC):
         pan_speed = p.pan_speed[1] if speed is None else speed
         p.check("move_by", "speed", pan_speed, p.pan_speed)
         tilt_speed = max(p.tilt_speed[0], min(pan_speed, p.tilt_speed[1]))
-        await self._run(PanTiltRelative(pan, tilt, pan_speed, tilt_speed))
+        layout = p.layout
+        for axis, value in (("pan", pan), ("tilt", tilt)):
+            p.check("move_by", axis, value, layout.bounds(axis))
+        await self._run(PanTiltRelative(pan, tilt, pan_speed, tilt_speed, layout))
 
     async def zoom(self, direction: ZoomDirection, *, speed: int | None = None) -> None:
         """Start zooming in (TELE) or out (WIDE), or stop; ``speed`` within the model's."""
@@ -358,9 +392,12 @@ class ViscaCamera(Camera, abc.ABC):
         """The current pan/tilt/zoom position (two inquiries)."""
         inquiry = PanTiltPositionInquiry()
         payload = await self._ask(inquiry)
-        pan_tilt = inquiry.parse(payload)
+        layout = self.profile.layout
+        pan_tilt = inquiry.parse(payload, layout)
         if pan_tilt is None:
-            raise self._bad_reply(inquiry, payload)
+            raise self._bad_reply(
+                inquiry, payload, f"{layout.pan_nibbles} pan + {layout.tilt_nibbles} tilt "
+                f"nibbles (camera model {self.profile.name!r})")
         zoom_inquiry = ZoomPositionInquiry()
         payload = await self._ask(zoom_inquiry)
         zoom = zoom_inquiry.parse(payload)

@@ -1,8 +1,15 @@
 """VISCA commands and inquiries as values: each encodes its message bytes and decodes back.
 
 A message is what sits between the header byte (``8x``) and the terminator (``FF``).
-Values are checked against what the protocol can carry (PROTOCOLS.md §1); a camera
-model's narrower limits are checked by the drivers against its profile.
+Values are checked against what the protocol can carry (the byte layouts of Sony's command
+lists; docs/visca.md lists each with its source page); a camera model's narrower limits are
+checked by the drivers against its profile.
+
+Pan/tilt positions are model-dependent (:class:`PositionLayout`): Sony's BRC-300 answers
+the position inquiry with 5 pan and 4 tilt nibbles (BRC-300/P command list, p. 14) and
+the BRC-H700 takes absolute moves as one speed byte, ``00``, 5 pan and 4 tilt nibbles
+(BRC-H700 command list, p. 12); most other cameras use 4 + 4 nibbles with a pan and a
+tilt speed.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ __all__ = [
     "PanTiltPositionInquiry",
     "PanTiltRelative",
     "PanTiltReset",
+    "PositionLayout",
     "Power",
     "PowerInquiry",
     "Zoom",
@@ -39,12 +47,15 @@ __all__ = [
     "ZoomPositionInquiry",
     "decode_message",
     "from_nibbles",
+    "NARROW",
+    "WIDE_PAN",
     "nibbles",
+    "signed",
     "signed16",
 ]
 
 PAN_SPEED_MAX = 0x18
-TILT_SPEED_MAX = 0x17
+TILT_SPEED_MAX = 0x18  # BRC-H700 command list p. 12: WW 01..18h
 ZOOM_SPEED_MAX = 7
 PRESET_MAX = 0xFE  # 0xFF is the terminator, so it can never be a preset byte
 
@@ -83,9 +94,67 @@ def from_nibbles(data: bytes) -> int | None:
     return value
 
 
+def signed(value: int, nibble_count: int) -> int:
+    """An unsigned value of ``nibble_count`` nibbles read as two's complement."""
+    top = 1 << (4 * nibble_count)
+    return value - top if value & (top >> 1) else value
+
+
 def signed16(value: int) -> int:
     """An unsigned 16-bit value read as two's complement."""
     return value - 0x10000 if value & 0x8000 else value
+
+
+@dataclass(frozen=True, slots=True)
+class PositionLayout:
+    """How a camera model carries pan/tilt positions.
+
+    ``pan_nibbles``/``tilt_nibbles``: the widths of the position inquiry's reply and of
+    absolute/relative moves (two's complement); ``one_speed``: absolute/relative moves
+    carry one speed byte then ``00`` (BRC-H700) instead of a pan and a tilt speed.
+    """
+
+    pan_nibbles: int = 4
+    tilt_nibbles: int = 4
+    one_speed: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("pan_nibbles", "tilt_nibbles"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or value not in (4, 5):
+                raise ConfigError(f"{name} must be 4 or 5", operation="position layout",
+                                  expected="4 or 5", got=repr(value))
+
+    def bounds(self, axis: str) -> tuple[int, int]:
+        """The signed range ``axis`` ("pan" or "tilt") can carry in this layout."""
+        half = 1 << (4 * (self.pan_nibbles if axis == "pan" else self.tilt_nibbles) - 1)
+        return -half, half - 1
+
+    @property
+    def reply_size(self) -> int:
+        """Bytes of the position inquiry's reply payload."""
+        return self.pan_nibbles + self.tilt_nibbles
+
+    def encode(self, pan: int, tilt: int) -> bytes:
+        """Pan then tilt as nibble bytes."""
+        pan_bits, tilt_bits = 4 * self.pan_nibbles, 4 * self.tilt_nibbles
+        return (nibbles(pan & ((1 << pan_bits) - 1), self.pan_nibbles)
+                + nibbles(tilt & ((1 << tilt_bits) - 1), self.tilt_nibbles))
+
+    def decode(self, data: bytes) -> tuple[int, int] | None:
+        """(pan, tilt) from nibble bytes, or None if the size or a byte is wrong."""
+        if len(data) != self.reply_size:
+            return None
+        pan, tilt = from_nibbles(data[:self.pan_nibbles]), from_nibbles(data[self.pan_nibbles:])
+        if pan is None or tilt is None:
+            return None
+        return signed(pan, self.pan_nibbles), signed(tilt, self.tilt_nibbles)
+
+
+NARROW = PositionLayout()
+"""4 pan + 4 tilt nibbles, pan and tilt speeds (EVI and most non-Sony cameras)."""
+WIDE_PAN = PositionLayout(5, 4, one_speed=True)
+"""5 pan + 4 tilt nibbles, one speed byte then ``00`` (BRC-H700 command list, p. 12)."""
 
 
 class Command:
@@ -208,24 +277,34 @@ class PanTiltDrive(Command):
 
 @dataclass(frozen=True, slots=True)
 class PanTiltAbsolute(Command):
-    """Go to an absolute pan/tilt position (signed 16-bit each)."""
+    """Go to an absolute pan/tilt position, in the model's :class:`PositionLayout`.
+
+    With a one-speed layout (BRC-H700) ``tilt_speed`` is the pan speed: the message
+    carries one speed byte.
+    """
 
     pan: int
     tilt: int
     pan_speed: int
     tilt_speed: int
+    layout: PositionLayout = NARROW
 
     name: ClassVar[str] = "pantilt_absolute"
     _code: ClassVar[int] = 0x02
 
     def __post_init__(self) -> None:
-        _check_speeds(self.name, self.pan_speed, self.tilt_speed)
-        _check(self.name, "pan", self.pan, -0x8000, 0x7FFF)
-        _check(self.name, "tilt", self.tilt, -0x8000, 0x7FFF)
+        if self.layout.one_speed:
+            _check(self.name, "speed", self.pan_speed, 1, PAN_SPEED_MAX)
+            object.__setattr__(self, "tilt_speed", self.pan_speed)
+        else:
+            _check_speeds(self.name, self.pan_speed, self.tilt_speed)
+        _check(self.name, "pan", self.pan, *self.layout.bounds("pan"))
+        _check(self.name, "tilt", self.tilt, *self.layout.bounds("tilt"))
 
     def encode(self) -> bytes:
-        return (bytes((0x01, 0x06, self._code, self.pan_speed, self.tilt_speed))
-                + nibbles(self.pan & 0xFFFF) + nibbles(self.tilt & 0xFFFF))
+        second = 0 if self.layout.one_speed else self.tilt_speed
+        return (bytes((0x01, 0x06, self._code, self.pan_speed, second))
+                + self.layout.encode(self.pan, self.tilt))
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +460,8 @@ class ZoomPositionInquiry(Inquiry):
 
 @dataclass(frozen=True, slots=True)
 class PanTiltPositionInquiry(Inquiry):
-    """Where are pan and tilt? Reply payload: four nibbles each, signed 16-bit."""
+    """Where are pan and tilt? Reply payload: the model's pan and tilt nibbles (4 + 4, or
+    5 + 4 on the BRC-300: BRC-300/P command list, p. 14), two's complement."""
 
     name: ClassVar[str] = "inquiry_pantilt_position"
 
@@ -389,19 +469,14 @@ class PanTiltPositionInquiry(Inquiry):
         return b"\x09\x06\x12"
 
     @staticmethod
-    def parse(payload: bytes) -> tuple[int, int] | None:
-        """(pan, tilt), or None if the payload is not a pan-tilt reply."""
-        if len(payload) != 8:
-            return None
-        pan, tilt = from_nibbles(payload[:4]), from_nibbles(payload[4:])
-        if pan is None or tilt is None:
-            return None
-        return signed16(pan), signed16(tilt)
+    def parse(payload: bytes, layout: PositionLayout = NARROW) -> tuple[int, int] | None:
+        """(pan, tilt), or None if the payload is not a reply of this layout's widths."""
+        return layout.decode(payload)
 
     @staticmethod
-    def reply(pan: int, tilt: int) -> bytes:
+    def reply(pan: int, tilt: int, layout: PositionLayout = NARROW) -> bytes:
         """The reply payload for a pan/tilt position."""
-        return nibbles(pan & 0xFFFF) + nibbles(tilt & 0xFFFF)
+        return layout.encode(pan, tilt)
 
 
 _FIXED: dict[bytes, Command] = {
@@ -428,12 +503,16 @@ def _decode_variable(m: bytes) -> Command | None:
         return None if position is None else ZoomDirect(position)
     if n == 7 and m[:3] == b"\x01\x06\x01" and bytes(m[5:]) in _DRIVE_BACK:
         return PanTiltDrive(_DRIVE_BACK[bytes(m[5:])], m[3], m[4])
-    if n == 13 and m[:2] == b"\x01\x06" and m[2] in (2, 3):
-        pan, tilt = from_nibbles(m[5:9]), from_nibbles(m[9:13])
-        if pan is None or tilt is None:
+    if n in (13, 14) and m[:2] == b"\x01\x06" and m[2] in (2, 3):
+        # 4 + 4 nibbles after a pan and a tilt speed; or one speed, 00, 5 + 4 nibbles
+        layout = NARROW if n == 13 else WIDE_PAN
+        if layout.one_speed and m[4] != 0:
+            return None
+        where = layout.decode(m[5:])
+        if where is None:
             return None
         kind = PanTiltAbsolute if m[2] == 2 else PanTiltRelative
-        return kind(signed16(pan), signed16(tilt), m[3], m[4])
+        return kind(where[0], where[1], m[3], m[4] or m[3], layout)
     if n == 5 and m[:3] == b"\x01\x04\x3F" and m[3] <= 2:
         return Memory(MemoryOp(m[3]), m[4])
     if n == 2 and m[0] == 0x30:

@@ -1,11 +1,15 @@
 """VISCA over IP framing, sans-I/O: the 8-byte header around each VISCA message.
 
 Header: payload type (2 bytes), payload length (2 bytes, big-endian, 1..16), sequence
-number (4 bytes, big-endian). One UDP datagram carries one message. The controller
-numbers its messages; the camera echoes the number in its replies, answers a control
-RESET (payload ``01``) with ``01``, and reports a sequence-number abnormality (``0F 01``,
-e.g. a retransmission of a message it already executed) or a message-type abnormality
-(``0F 02``) in a control reply.
+number (4 bytes, big-endian); payload types and the control messages below are those of
+Sony's SRG-300H command list (p. 31). One UDP datagram carries one message. The controller
+numbers its messages and the camera echoes the number in each reply. Control command
+``RESET`` (payload ``01``) sets the camera's sequence number to 0, whatever number the
+RESET itself carries, and is answered by the control reply ``01`` (Acknowledge). Control
+command ``ERROR`` reports a sequence-number abnormality (``0F 01``, e.g. a retransmission
+of a message already executed) or a message-type abnormality (``0F 02``). The guide lists
+ERROR under the control *command* (payload type ``02 00``); some cameras send it as a
+control *reply* (``02 01``): both are read as errors (:attr:`IpMessage.is_sequence_error`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ...errors import ProtocolError
 __all__ = [
     "DEFAULT_PORT",
     "HEADER_SIZE",
+    "ACKNOWLEDGE",
     "RESET",
     "SEQUENCE_ERROR",
     "TYPE_ERROR",
@@ -34,6 +39,7 @@ DEFAULT_PORT: Final = 52381
 HEADER_SIZE: Final = 8
 MAX_PAYLOAD: Final = 16
 RESET: Final = b"\x01"
+ACKNOWLEDGE: Final = b"\x01"  # the control reply to RESET
 SEQUENCE_ERROR: Final = b"\x0f\x01"
 TYPE_ERROR: Final = b"\x0f\x02"
 _HEADER = struct.Struct(">HHI")
@@ -51,6 +57,7 @@ class PayloadType(enum.IntEnum):
 
 
 _PAYLOAD_TYPES = {int(t): t for t in PayloadType}  # a dict lookup: this is the hot path
+_CONTROL_TYPES = frozenset({PayloadType.CONTROL, PayloadType.CONTROL_REPLY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +69,20 @@ class IpMessage:
     payload: bytes
 
     @property
+    def is_control(self) -> bool:
+        """A control command or control reply (payload type ``02 00`` or ``02 01``)."""
+        return self.payload_type in _CONTROL_TYPES
+
+    @property
     def is_sequence_error(self) -> bool:
-        """A control reply reporting a sequence-number abnormality."""
-        return self.payload_type is PayloadType.CONTROL_REPLY and self.payload == SEQUENCE_ERROR
+        """ERROR ``0F 01`` (sequence-number abnormality), as a control command (where the
+        guide places it) or as a control reply."""
+        return self.payload == SEQUENCE_ERROR and self.payload_type in _CONTROL_TYPES
 
     @property
     def is_type_error(self) -> bool:
-        """A control reply reporting a message-type abnormality."""
-        return self.payload_type is PayloadType.CONTROL_REPLY and self.payload == TYPE_ERROR
+        """ERROR ``0F 02`` (message-type abnormality), as a control command or reply."""
+        return self.payload == TYPE_ERROR and self.payload_type in _CONTROL_TYPES
 
 
 def encode_ip(payload_type: PayloadType, sequence: int, payload: bytes) -> bytes:
