@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from ...errors import ConfigError, DeviceError, ProtocolError, TimeoutError
@@ -47,7 +48,7 @@ from .commands import (
 )
 from .profiles import GENERIC, CameraProfile
 
-__all__ = ["Exchange", "ViscaCamera", "ViscaOptions", "ViscaRefused"]
+__all__ = ["Alarm", "Exchange", "ViscaCamera", "ViscaOptions", "ViscaRefused"]
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,11 @@ class Exchange:
     """One command in flight: acknowledged by its ACK, finished by its completion (or
     inquiry reply) or an error. The transport delivers replies; the driver waits."""
 
-    def __init__(self, command: Command) -> None:
+    def __init__(self, command: Command, alarm: Alarm | None = None) -> None:
         self.command = command
+        self._alarm = alarm
+        #: when the current wait ends (loop time)
+        self.deadline = 0.0
         self.socket: int | None = None
         #: sent again after a lost reply (over IP: with the same sequence number)
         self.retransmitted = False
@@ -105,18 +109,18 @@ class Exchange:
 
     def deliver(self, reply: Reply) -> None:
         """Apply one reply addressed to this exchange."""
-        match reply:
-            case Ack(socket=s):
-                self.socket = s
-                self._ack()
-            case Completion() | IfClearEcho():
-                self.finish()
-            case InquiryReply(payload=payload):
-                self.finish(payload)
-            case AddressSetReply(next_address=n):
-                self.finish(bytes((0x30, n)))  # the reply's message bytes
-            case ErrorReply(kind=kind):
-                self.fail(ViscaRefused(kind))
+        kind = type(reply)  # a type dispatch: cheaper than ``match`` on every reply
+        if kind is Ack:
+            self.socket = reply.socket  # type: ignore[union-attr]
+            self._ack()
+        elif kind is Completion or kind is IfClearEcho:
+            self.finish()
+        elif isinstance(reply, InquiryReply):
+            self.finish(reply.payload)
+        elif isinstance(reply, AddressSetReply):
+            self.finish(bytes((0x30, reply.next_address)))  # the reply's message bytes
+        elif isinstance(reply, ErrorReply):
+            self.fail(ViscaRefused(reply.kind))
 
     def finish(self, result: bytes = b"") -> None:
         """Done: completion came (an ACK lost on the way is implied)."""
@@ -158,13 +162,27 @@ class Exchange:
         loop = asyncio.get_running_loop()
         waiter = self._waiter = loop.create_future()
         self._wake_on_ack = ack_only
-        timer = loop.call_later(timeout, _expire, waiter)
+        alarm = self._alarm
+        timer = None
+        if alarm is None:
+            timer = loop.call_later(timeout, _expire, waiter)
+        else:
+            self.deadline = loop.time() + timeout
+            alarm.add(self, loop)
         try:
             await waiter
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
+            else:
+                assert alarm is not None
+                alarm.discard(self)
             self._waiter = None
         return self.finished or (ack_only and self.acked)
+
+    def _expire(self) -> None:
+        if self._waiter is not None:
+            _expire(self._waiter)
 
     def executed_unacknowledged(self, note: str) -> None:
         """The camera says it executed the message though no ACK came: wait for the
@@ -176,6 +194,61 @@ class Exchange:
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+class Alarm:
+    """The deadlines of one camera's exchanges on a single loop timer.
+
+    Commands follow each other far faster than their deadlines pass, so instead of a timer
+    per wait (created and cancelled on every command) one timer is kept for the earliest
+    deadline; when it rings, the exchanges whose deadline has passed are woken and the
+    timer is set again for the next one.
+    """
+
+    _SLACK = 1e-3  # a loop timer may ring a hair early
+
+    def __init__(self) -> None:
+        self._waiting: set[Exchange] = set()
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._when = float("inf")
+
+    def add(self, exchange: Exchange, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake ``exchange`` at its ``deadline`` unless it is discarded first."""
+        self._waiting.add(exchange)
+        if loop is not self._loop:  # the camera is used from a new event loop
+            self._loop, self._handle, self._when = loop, None, float("inf")
+        if exchange.deadline < self._when:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._when = exchange.deadline
+            self._handle = loop.call_at(exchange.deadline, self._ring)
+
+    def discard(self, exchange: Exchange) -> None:
+        """The exchange no longer waits."""
+        self._waiting.discard(exchange)
+
+    def _ring(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        self._handle, self._when = None, float("inf")
+        now = loop.time() + self._SLACK
+        following = float("inf")
+        for exchange in list(self._waiting):
+            if exchange.deadline <= now:
+                self._waiting.discard(exchange)
+                exchange._expire()
+            elif exchange.deadline < following:
+                following = exchange.deadline
+        if following < float("inf"):
+            self._when = following
+            self._handle = loop.call_at(following, self._ring)
+
+
+@lru_cache(maxsize=256)
+def _recall(number: int) -> Memory:
+    # The command every meeting sends most: build each value once (commands are frozen).
+    return Memory(MemoryOp.RECALL, number)
 
 
 class ViscaCamera(Camera, abc.ABC):
@@ -200,6 +273,7 @@ class ViscaCamera(Camera, abc.ABC):
         self.garbage_frames = 0
         #: retransmissions after a lost reply
         self.retransmissions = 0
+        self._alarm = Alarm()
 
     # -- what a transport provides ---------------------------------------------------------
     @abc.abstractmethod
@@ -300,7 +374,7 @@ class ViscaCamera(Camera, abc.ABC):
     async def recall_preset(self, number: int) -> None:
         """Move to a stored preset; returns when the camera reports completion."""
         self.profile.check_preset("recall_preset", number)
-        await self._run(Memory(MemoryOp.RECALL, number))
+        await self._run(_recall(number))
 
     async def store_preset(self, number: int, name: str | None = None) -> None:
         """Store the current position as preset ``number``.

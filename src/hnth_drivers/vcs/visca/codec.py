@@ -159,6 +159,7 @@ class Garbage:
 
 Reply = Ack | Completion | ErrorReply | InquiryReply | AddressSetReply | IfClearEcho
 _REPLY_TYPES = (Ack, Completion, ErrorReply, InquiryReply, AddressSetReply, IfClearEcho)
+_REPLY_TYPE_SET = frozenset(_REPLY_TYPES)
 Event = Reply | Request | UnknownMessage | Garbage
 
 _SHORT: Final = 3  # header, one message byte, terminator
@@ -188,6 +189,8 @@ class ViscaCodec:
     # -- sending ---------------------------------------------------------------------------
     def send(self, value: Command | Reply) -> bytes:
         """The frame for a command (controller role) or a reply (device role)."""
+        if self.role is Role.DEVICE and type(value) in _REPLY_TYPE_SET:
+            return _reply_frame(value, self.address)
         if self.role is Role.CONTROLLER:
             if not isinstance(value, Command):
                 raise ConfigError("a controller sends commands", operation="visca send",
@@ -207,7 +210,7 @@ class ViscaCodec:
                               got=type(reply).__name__)
         return _reply_frame(reply, self.address)
 
-    # -- receiving -------------------------------------------------------------------------    # -- receiving -------------------------------------------------------------------------
+    # -- receiving -------------------------------------------------------------------------
     def receive_data(self, data: bytes) -> None:
         """Add received bytes; complete frames become events."""
         buf = bytes(self._buffer) + data if self._buffer else bytes(data)
@@ -348,7 +351,6 @@ def _reply_frame(reply: Reply, address: int) -> bytes:
     return frame
 
 
-@lru_cache(maxsize=1024)
 def decode_datagram(payload: bytes, role: Role) -> tuple[Event, ...]:
     """Every event in one whole message (a VISCA-over-IP payload), decoded for ``role``.
 
@@ -356,6 +358,22 @@ def decode_datagram(payload: bytes, role: Role) -> tuple[Event, ...]:
     is :class:`Garbage`. Results are cached (events are immutable values), so the few
     frames a camera and its controllers exchange are decoded once.
     """
+    if role is Role.CONTROLLER:
+        return _decode_reply_datagram(payload)
+    return _decode_request_datagram(payload)
+
+
+@lru_cache(maxsize=1024)
+def _decode_reply_datagram(payload: bytes) -> tuple[Event, ...]:
+    return _decode_whole(payload, Role.CONTROLLER)
+
+
+@lru_cache(maxsize=1024)
+def _decode_request_datagram(payload: bytes) -> tuple[Event, ...]:
+    return _decode_whole(payload, Role.DEVICE)
+
+
+def _decode_whole(payload: bytes, role: Role) -> tuple[Event, ...]:
     codec = ViscaCodec(role)
     codec.receive_data(payload)
     events = codec.events()

@@ -22,9 +22,11 @@ from ...errors import ConfigError
 from ...model import MoveDirection, ZoomDirection
 
 __all__ = [
+    "NARROW",
     "PAN_SPEED_MAX",
     "PRESET_MAX",
     "TILT_SPEED_MAX",
+    "WIDE_PAN",
     "ZOOM_SPEED_MAX",
     "AddressSet",
     "Cancel",
@@ -47,8 +49,6 @@ __all__ = [
     "ZoomPositionInquiry",
     "decode_message",
     "from_nibbles",
-    "NARROW",
-    "WIDE_PAN",
     "nibbles",
     "signed",
     "signed16",

@@ -40,6 +40,7 @@ from .overip import (
     SequenceCounter,
     decode_ip,
     encode_ip,
+    split_datagram,
 )
 from .profiles import GENERIC, CameraProfile
 
@@ -64,6 +65,7 @@ class _SendAgain(Exception):
 
 
 _SEND_AGAIN_LIMIT = 2
+_REPLY = int(PayloadType.REPLY)
 _IGNORED = (Garbage, UnknownMessage, Request)
 
 
@@ -135,6 +137,12 @@ class ViscaIpCamera(ViscaCamera):
 
     # -- replies ---------------------------------------------------------------------------
     def _received(self, datagram: bytes) -> None:
+        parts = split_datagram(datagram)
+        if parts is not None and parts[0] == _REPLY:  # the common case, without values
+            exchange = self._in_flight.get(parts[1])
+            if exchange is not None:
+                self._visca_reply(exchange, parts[2])
+                return
         try:
             message = decode_ip(datagram, device=self.device)
         except ProtocolError as exc:
@@ -220,7 +228,7 @@ class ViscaIpCamera(ViscaCamera):
         if transport is None:
             raise ConnectError("the camera is not open", device=self.device,
                                operation=command.label)
-        exchange = Exchange(command)
+        exchange = Exchange(command, self._alarm)
         if isinstance(command, _Reset):
             self._sequence.reset()
             # The camera ignores the RESET's own number (SRG-300H command list, p. 31).

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import enum
 import struct
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from ...errors import ProtocolError
 
 __all__ = [
+    "ACKNOWLEDGE",
     "DEFAULT_PORT",
     "HEADER_SIZE",
-    "ACKNOWLEDGE",
     "RESET",
     "SEQUENCE_ERROR",
     "TYPE_ERROR",
@@ -33,6 +32,7 @@ __all__ = [
     "SequenceCounter",
     "decode_ip",
     "encode_ip",
+    "split_datagram",
 ]
 
 DEFAULT_PORT: Final = 52381
@@ -57,12 +57,11 @@ class PayloadType(enum.IntEnum):
 
 
 _PAYLOAD_TYPES = {int(t): t for t in PayloadType}  # a dict lookup: this is the hot path
-_CONTROL_TYPES = frozenset({PayloadType.CONTROL, PayloadType.CONTROL_REPLY})
 
 
-@dataclass(frozen=True, slots=True)
-class IpMessage:
-    """One datagram: payload type, sequence number and the payload bytes."""
+class IpMessage(NamedTuple):
+    """One datagram: payload type, sequence number and the payload bytes (a named tuple:
+    every datagram makes one, and a tuple is the cheapest immutable value)."""
 
     payload_type: PayloadType
     sequence: int
@@ -71,18 +70,19 @@ class IpMessage:
     @property
     def is_control(self) -> bool:
         """A control command or control reply (payload type ``02 00`` or ``02 01``)."""
-        return self.payload_type in _CONTROL_TYPES
+        kind = self.payload_type  # identity tests: an IntEnum hashes in Python
+        return kind is PayloadType.CONTROL or kind is PayloadType.CONTROL_REPLY
 
     @property
     def is_sequence_error(self) -> bool:
         """ERROR ``0F 01`` (sequence-number abnormality), as a control command (where the
         guide places it) or as a control reply."""
-        return self.payload == SEQUENCE_ERROR and self.payload_type in _CONTROL_TYPES
+        return self.payload == SEQUENCE_ERROR and self.is_control
 
     @property
     def is_type_error(self) -> bool:
         """ERROR ``0F 02`` (message-type abnormality), as a control command or reply."""
-        return self.payload == TYPE_ERROR and self.payload_type in _CONTROL_TYPES
+        return self.payload == TYPE_ERROR and self.is_control
 
 
 def encode_ip(payload_type: PayloadType, sequence: int, payload: bytes) -> bytes:
@@ -115,6 +115,21 @@ def decode_ip(datagram: bytes, *, device: str | None = None) -> IpMessage:
                             expected=f"1..{MAX_PAYLOAD} and equal to the payload size",
                             got=f"field {length}, payload {len(payload)} bytes")
     return IpMessage(payload_type, sequence, bytes(payload))
+
+
+def split_datagram(datagram: bytes) -> tuple[int, int, bytes] | None:
+    """(raw payload type, sequence, payload) of a well-formed datagram, else None.
+
+    The fast path for the datagrams that come every time (replies, commands): no value
+    is built and no error is worded. On None, :func:`decode_ip` says what is wrong.
+    """
+    size = len(datagram) - HEADER_SIZE
+    if not 1 <= size <= MAX_PAYLOAD or datagram[2] or datagram[3] != size:
+        return None
+    raw_type = (datagram[0] << 8) | datagram[1]
+    if raw_type not in _PAYLOAD_TYPES:
+        return None
+    return raw_type, int.from_bytes(datagram[4:8], "big"), datagram[HEADER_SIZE:]
 
 
 class SequenceCounter:

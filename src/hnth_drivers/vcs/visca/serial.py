@@ -214,7 +214,7 @@ class ViscaSerialCamera(ViscaCamera):
 
     async def _transact(self, command: Command) -> bytes:
         frame = self._codec.send(command)
-        exchange = Exchange(command)
+        exchange = Exchange(command, self._alarm)
 
         async def resend() -> bool:
             # Without sequence numbers a retransmission may execute twice: only when safe.
