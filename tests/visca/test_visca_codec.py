@@ -1,4 +1,5 @@
-"""The sans-I/O codec against the shared vectors, in both roles, and its resync rules."""
+"""The sans-I/O codec against the vendor vectors (tests/vectors/visca.json), in both roles,
+and its resync rules."""
 
 from __future__ import annotations
 

@@ -75,6 +75,7 @@ class Faults:
 
     drop_requests: int = 0   # the next N incoming messages are lost on the way
     drop_replies: int = 0    # the next N replies are lost on the way back
+    drop_completions: int = 0  # the next N completions (only) are lost on the way back
     delay_s: float = 0.0     # every reply waits this long
     garbage: bytes = b""     # put on the line once, before the next reply
     buffer_full: int = 0     # the next N commands are answered "buffer full"
@@ -95,8 +96,11 @@ class Faults:
             return True
         return False
 
-    def lose_reply(self) -> bool:
+    def lose_reply(self, reply: Reply | None = None) -> bool:
         """Whether the reply now being sent is lost."""
+        if self.drop_completions > 0 and isinstance(reply, Completion):
+            self.drop_completions -= 1
+            return True
         if self.drop_replies > 0:
             self.drop_replies -= 1
             return True
@@ -133,10 +137,11 @@ class CameraDevice:
     def emit(self, reply: Reply, sink: Sink) -> None:
         """Send a reply through ``sink``, applying the reply faults."""
         f = self.faults
-        if not (f.silent or f.drop_replies or f.loss or f.garbage or f.delay_s):
+        if not (f.silent or f.drop_replies or f.drop_completions or f.loss or f.garbage
+                or f.delay_s):
             sink(reply, b"")  # no fault armed: the path every reply takes
             return
-        if self.faults.silent or self.faults.lose_reply():
+        if self.faults.silent or self.faults.lose_reply(reply):
             return
         junk = self.faults.take_garbage()
         if self.faults.delay_s > 0:

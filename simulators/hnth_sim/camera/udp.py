@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from hnth_drivers.errors import ProtocolError
 from hnth_drivers.vcs.visca.codec import (
+    Ack,
     ErrorReply,
     Reply,
     Request,
@@ -80,10 +81,11 @@ class _Peer:
 class _PeerSink:
     """Sends the replies to one message back to its controller (with its number)."""
 
-    __slots__ = ("addr", "camera", "peer", "sequence")
+    __slots__ = ("acked", "addr", "camera", "peer", "sequence")
 
     def __init__(self, camera: UdpCamera, peer: _Peer, addr: Address, sequence: int) -> None:
         self.camera, self.peer, self.addr, self.sequence = camera, peer, addr, sequence
+        self.acked = False
 
     def __call__(self, reply: Reply, garbage: bytes) -> None:
         transport = self.camera._transport
@@ -94,9 +96,13 @@ class _PeerSink:
         frame = self.camera._frame(reply)
         # encode_ip, inlined: a reply frame always fits, and this runs for every reply
         datagram = _HEADER.pack(_REPLY, len(frame), self.sequence) + frame
-        if (isinstance(reply, ErrorReply) and reply.socket == 0
-                and self.peer.last_sequence == self.sequence):
-            self.peer.last_error = datagram  # "lost error message: the same error again"
+        if type(reply) is Ack:
+            self.acked = True
+        elif (isinstance(reply, ErrorReply) and not self.acked
+              and self.peer.last_sequence == self.sequence):
+            # The message was answered by an error instead of an ACK: a retransmission of
+            # it gets the same error again (SRG-300H command list, p. 32).
+            self.peer.last_error = datagram
         transport.sendto(datagram, self.addr)
 
 
