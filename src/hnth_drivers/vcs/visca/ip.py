@@ -152,6 +152,8 @@ class ViscaIpCamera(ViscaCamera):
         kind = message.payload_type
         if kind is PayloadType.REPLY:
             exchange = self._in_flight.get(message.sequence)
+            if exchange is None and self._resetting is not None and not self._in_flight:
+                exchange = self._resetting  # a VISCA error in answer to the RESET
             if exchange is None:
                 self._unmatched(message)
             else:
