@@ -142,6 +142,9 @@ class CameraDevice:
             sink(reply, b"")  # no fault armed: the path every reply takes
             return
         if self.faults.silent or self.faults.lose_reply(reply):
+            lost = getattr(sink, "lost", None)
+            if lost is not None:  # the front end keeps what the camera sent, lost or not
+                lost(reply)
             return
         junk = self.faults.take_garbage()
         if self.faults.delay_s > 0:

@@ -17,10 +17,12 @@ list pp. 10 and 13):
 
 Our own choices, not documented by Sony: a VISCA inquiry sent with the command payload
 type (``01 00``, as common clients send it) is answered like one sent as ``01 10``; after
-a RESET any number is accepted next; and a controller's slot is freed once it has been
-quiet for ``idle_expiry`` seconds with no command of its still running, so that short-lived
-controllers (each ``hnth camera`` call uses a new source port) never lock the camera out.
-While five controllers are busy, a sixth is not answered.
+a RESET any number is accepted next; and when a sixth controller speaks, the slot of a
+controller that has been quiet for ``idle_expiry`` seconds with no command of its still
+running is given to it, so that short-lived controllers (each ``hnth camera`` call uses a
+new source port) never lock the camera out. The sequence state of a controller that lost
+its slot is kept aside (the last 256), so a late retransmission from it is still
+recognised. While five controllers are busy, a sixth is not answered.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,8 +61,10 @@ __all__ = ["DEFAULT_IDLE_EXPIRY", "MAX_CONTROLLERS", "UdpCamera"]
 
 log = logging.getLogger(__name__)
 MAX_CONTROLLERS = 5
-DEFAULT_IDLE_EXPIRY = 1.0
-"""Seconds of silence after which an idle controller's slot may be given to another (ours)."""
+DEFAULT_IDLE_EXPIRY = 0.1
+"""Seconds of silence after which an idle controller's slot may be given to another (our
+choice: shorter than one ``hnth camera`` call, so a script's calls in turn are all served)."""
+_RETIRED = 256
 _HEADER = struct.Struct(">HHI")
 _REPLY = int(PayloadType.REPLY)
 _SERVED = (int(PayloadType.COMMAND), int(PayloadType.INQUIRY))
@@ -93,6 +97,13 @@ class _PeerSink:
             return
         if garbage:
             transport.sendto(garbage, self.addr)
+        transport.sendto(self._note(reply), self.addr)
+
+    def lost(self, reply: Reply) -> None:
+        """A reply the faults lose on the way: the camera still sent it."""
+        self._note(reply)
+
+    def _note(self, reply: Reply) -> bytes:
         frame = self.camera._frame(reply)
         # encode_ip, inlined: a reply frame always fits, and this runs for every reply
         datagram = _HEADER.pack(_REPLY, len(frame), self.sequence) + frame
@@ -103,7 +114,7 @@ class _PeerSink:
             # The message was answered by an error instead of an ACK: a retransmission of
             # it gets the same error again (SRG-300H command list, p. 32).
             self.peer.last_error = datagram
-        transport.sendto(datagram, self.addr)
+        return datagram
 
 
 class UdpCamera(asyncio.DatagramProtocol):
@@ -124,6 +135,7 @@ class UdpCamera(asyncio.DatagramProtocol):
         self._clock = clock
         self._transport: asyncio.DatagramTransport | None = None
         self._peers: dict[Address, _Peer] = {}
+        self._retired: OrderedDict[Address, _Peer] = OrderedDict()
         # One datagram holds one whole message, so one codec serves every datagram.
         self._codec = ViscaCodec(Role.DEVICE)
         self._frames: dict[int, tuple[Reply, bytes]] = {}
@@ -179,7 +191,9 @@ class UdpCamera(asyncio.DatagramProtocol):
                 self.refused_controllers += 1
                 log.info("camera: five controllers are busy; %s is not served", addr)
                 return None
-            peer = self._peers[addr] = _Peer(now)
+            peer = self._retired.pop(addr, None) or _Peer(now)
+            peer.last_heard = now
+            self._peers[addr] = peer
         else:
             peer.last_heard = now
         return peer
@@ -191,6 +205,9 @@ class UdpCamera(asyncio.DatagramProtocol):
                 log.info("camera: controller %s quiet for %.1f s, slot freed", addr,
                          now - peer.last_heard)
                 del self._peers[addr]
+                self._retired[addr] = peer
+                if len(self._retired) > _RETIRED:
+                    self._retired.popitem(last=False)
 
     # -- datagrams -------------------------------------------------------------------------
     def datagram_received(self, data: bytes, addr: Address) -> None:
