@@ -107,8 +107,11 @@ async def test_a_controller_with_a_command_running_keeps_its_slot(
             await cam.open()
         camera.device.model.travel_scale = 1000.0  # this move outlasts the test
         move = asyncio.create_task(busy.move_to(CameraPosition(5000, 0, 0)))
-        while not camera.device.busy():
+        for _ in range(300):  # until the camera has accepted the move (bounded)
+            if camera.device.busy():
+                break
             await asyncio.sleep(0.01)
+        assert camera.device.busy()
         clock.now += camera.idle_expiry
         for cam in newcomers[:4]:
             await cam.open()  # each takes a quiet controller's slot
