@@ -90,6 +90,9 @@ class Exchange:
     """One command in flight: acknowledged by its ACK, finished by its completion (or
     inquiry reply) or an error. The transport delivers replies; the driver waits."""
 
+    __slots__ = ("_alarm", "_error", "_result", "_waiter", "_wake_on_ack", "acked", "command",
+                 "deadline", "finished", "note", "retransmitted", "socket")
+
     def __init__(self, command: Command, alarm: Alarm | None = None) -> None:
         self.command = command
         self._alarm = alarm
