@@ -343,14 +343,15 @@ class CallStats:
 
 @dataclass(frozen=True, slots=True)
 class CameraPosition:
-    """Pan, tilt and zoom in the camera's own units (VISCA: signed 16-bit pan/tilt)."""
+    """Pan, tilt and zoom in the camera's own units (VISCA: signed 16-bit tilt; pan 16-bit,
+    or 20-bit on Sony BRC models, whose pan position has 5 nibbles; docs/visca.md)."""
 
     pan: int
     tilt: int
     zoom: int = 0
 
     def __post_init__(self) -> None:
-        _check_int(self, "pan", self.pan, -32768, 32767)
+        _check_int(self, "pan", self.pan, -0x80000, 0x7FFFF)
         _check_int(self, "tilt", self.tilt, -32768, 32767)
         _check_int(self, "zoom", self.zoom, 0, 65535)
 

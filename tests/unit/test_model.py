@@ -36,7 +36,7 @@ from hnth_drivers.vcs.base import RoomPresets
         (lambda: CallStats("p", loss_percent=101), "CallStats.loss_percent"),
         (lambda: CallStats("p", jitter_ms=-1), "CallStats.jitter_ms"),
         (lambda: CallStats("p", delay_ms=float("nan")), "CallStats.delay_ms"),
-        (lambda: CameraPosition(40000, 0), "CameraPosition.pan"),
+        (lambda: CameraPosition(0x80000, 0), "CameraPosition.pan"),
         (lambda: Capacity(10, 11), "Capacity.ports_used"),
         (lambda: Pane(0, PaneKind.PARTICIPANT), "Pane.participant"),
         (lambda: Layout(LayoutKind.GRID, 4, tuple(Pane(i) for i in range(5))), "Layout.panes"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +112,35 @@ def test_sim_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
                             str(link)], kind="camera"):
         assert link.is_symlink()
     assert not os.path.lexists(link)
+
+
+def test_seven_calls_in_turn_are_all_answered(sim_process: SimProcess,
+                                              audit_file: Path) -> None:
+    """Each call is a new controller (a new source port): the sixth and seventh used to get
+    no reply at all. A call waits at least the simulator's idle expiry after the last."""
+    udp = ("--visca-udp", sim_process.address, "--trusted-segment")
+    for n in range(7):
+        code, out = hnth("camera", "recall", str(n % 6), *udp)
+        assert (code, out.strip()) == (0, f"recalled preset {n % 6}"), out
+        time.sleep(0.15)  # longer than the default idle expiry (0.1 s)
+
+
+def test_model_is_taken_by_every_camera_command(tmp_path: Path, audit_file: Path) -> None:
+    link = tmp_path / "brc300-tty"
+    with simulator_process(["sim", "camera", "--visca-udp", "127.0.0.1:0", "--visca-pty",
+                            str(link), "--travel-scale", "0", "--model", "sony-brc-300"],
+                           kind="camera") as address:
+        udp = ("--visca-udp", address, "--trusted-segment", "--model", "sony-brc-300")
+        serial = ("--visca-serial", str(link), "--model", "sony-brc-300")
+        for args in (("recall", "5"), ("store", "5"), ("move", "stop"), ("zoom", "100"),
+                     ("power", "on"), ("power", "status"), ("position",)):
+            code, out = hnth("camera", *args, *serial)
+            assert code == 0, (args, out)
+        assert json.loads(hnth("camera", "position", "--json", *udp)[1])["zoom"] == 100
+        code, out = hnth("camera", "recall", "6", *udp)  # presets 0..5 on a BRC-300
+        assert code == 2 and "0..5" in out
+        # read as a 4 + 4 camera, the 5 + 4 reply is refused with a typed error
+        code, out = hnth("camera", "position", "--visca-udp", address, "--trusted-segment")
+        assert code == 3 and "4 pan + 4 tilt" in out and "Traceback" not in out
+    code, out = hnth("camera", "position", "--model", "no-such", "--visca-serial", "/dev/null")
+    assert code == 2 and "sony-brc-300" in out

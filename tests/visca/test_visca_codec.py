@@ -1,4 +1,5 @@
-"""The sans-I/O codec against the shared vectors, in both roles, and its resync rules."""
+"""The sans-I/O codec against the vendor vectors (tests/vectors/visca.json), in both roles,
+and its resync rules."""
 
 from __future__ import annotations
 
@@ -174,7 +175,7 @@ def test_device_reports_requests_for_other_addresses_on_the_chain() -> None:
     lambda: Zoom(ZoomDirection.TELE, 8),
     lambda: Zoom(ZoomDirection.STOP, 1),
     lambda: PanTiltDrive(MoveDirection.UP, 0, 1),
-    lambda: PanTiltDrive(MoveDirection.UP, 1, 0x18),
+    lambda: PanTiltDrive(MoveDirection.UP, 1, 0x19),  # BRC-H700 p. 12 goes to 18h
     lambda: Memory(MemoryOp.RECALL, 0xFF),
 ])
 def test_commands_refuse_values_the_protocol_cannot_carry(make: Any) -> None:

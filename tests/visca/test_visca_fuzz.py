@@ -26,11 +26,13 @@ from hnth_drivers.vcs.visca.codec import (
     Role,
     UnknownMessage,
     ViscaCodec,
+    decode_datagram,
 )
 from hnth_drivers.vcs.visca.commands import (
     PAN_SPEED_MAX,
     PRESET_MAX,
     TILT_SPEED_MAX,
+    WIDE_PAN,
     AddressSet,
     Cancel,
     Command,
@@ -49,7 +51,13 @@ from hnth_drivers.vcs.visca.commands import (
     ZoomDirect,
     ZoomPositionInquiry,
 )
-from hnth_drivers.vcs.visca.overip import IpMessage, PayloadType, decode_ip, encode_ip
+from hnth_drivers.vcs.visca.overip import (
+    IpMessage,
+    PayloadType,
+    decode_ip,
+    encode_ip,
+    split_datagram,
+)
 
 EVENT_TYPES = (Ack, Completion, ErrorReply, InquiryReply, AddressSetReply, IfClearEcho,
                Request, UnknownMessage, Garbage)
@@ -59,6 +67,7 @@ addresses = st.integers(1, 7)
 pan_speeds = st.integers(1, PAN_SPEED_MAX)
 tilt_speeds = st.integers(1, TILT_SPEED_MAX)
 signed = st.integers(-0x8000, 0x7FFF)
+wide_pan = st.integers(-0x80000, 0x7FFFF)
 
 commands: st.SearchStrategy[Command] = st.one_of(
     st.builds(Power, st.booleans()),
@@ -69,6 +78,9 @@ commands: st.SearchStrategy[Command] = st.one_of(
     st.builds(PanTiltDrive, st.sampled_from(list(MoveDirection)), pan_speeds, tilt_speeds),
     st.builds(PanTiltAbsolute, signed, signed, pan_speeds, tilt_speeds),
     st.builds(PanTiltRelative, signed, signed, pan_speeds, tilt_speeds),
+    # the BRC-H700 layout: one speed then 00, a 20-bit pan
+    st.builds(PanTiltAbsolute, wide_pan, signed, pan_speeds, pan_speeds, st.just(WIDE_PAN)),
+    st.builds(PanTiltRelative, wide_pan, signed, pan_speeds, pan_speeds, st.just(WIDE_PAN)),
     st.just(PanTiltHome()), st.just(PanTiltReset()),
     st.builds(Memory, st.sampled_from(list(MemoryOp)), st.integers(0, PRESET_MAX)),
     st.builds(IfClear, st.booleans()),
@@ -194,3 +206,26 @@ def test_events_do_not_depend_on_how_the_bytes_are_split(
     chunked.receive_data(stream[pos:])
     assert _drain(whole) == _drain(bytewise) == _drain(chunked)
     assert whole.pending == bytewise.pending == chunked.pending
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40))
+def test_the_fast_split_agrees_with_decode_ip(datagram: bytes) -> None:
+    parts = split_datagram(datagram)
+    try:
+        message = decode_ip(datagram)
+    except ProtocolError:
+        assert parts is None
+        return
+    assert parts == (int(message.payload_type), message.sequence, message.payload)
+
+
+@settings(max_examples=300, deadline=None)
+@given(roles, st.binary(min_size=1, max_size=16))
+def test_whole_datagram_decoding_matches_the_stream_codec(role: Role, payload: bytes) -> None:
+    codec = ViscaCodec(role)
+    codec.receive_data(payload)
+    expected = _drain(codec)
+    if codec.pending:
+        expected.append(Garbage(payload[len(payload) - codec.pending:], "unterminated message"))
+    assert list(decode_datagram(payload, role)) == expected

@@ -1,4 +1,4 @@
-"""The camera simulator against the shared vectors (raw bytes, no driver), and its model."""
+"""The camera simulator against the vendor vectors (raw bytes, no driver), and its model."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""The shared VISCA test vectors (``shared/vectors/visca.json`` beside the repository).
+"""The VISCA test vectors, ``tests/vectors/visca.json`` in this repository.
 
-Tests read the bytes from there rather than restating them. The file is looked for in
-``<repo>/../shared`` first (the layout in CI), then in the parents of the repository (a
-git worktree sits deeper). A missing file fails the tests: they never skip silently.
+Tests read the bytes from there rather than restating them; the file names the vendor
+document and page of each layout (its ``sources``). A missing file fails the tests.
 """
 
 from __future__ import annotations
@@ -12,24 +11,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).parents[2]
-RELATIVE = Path("shared") / "vectors" / "visca.json"
+VECTORS = Path(__file__).parents[1] / "vectors" / "visca.json"
 
 
 def vectors_path() -> Path:
     """Where the vectors file is."""
-    candidates = [REPO / ".." / RELATIVE] + [parent / RELATIVE for parent in REPO.parents]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"VISCA vectors not found; looked for {candidates[0]} and in "
-                            "the repository's parents")
+    return VECTORS
 
 
 @cache
 def vectors() -> dict[str, Any]:
     """The parsed vectors file."""
-    data: dict[str, Any] = json.loads(vectors_path().read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))
     return data
 
 

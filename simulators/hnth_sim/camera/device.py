@@ -62,6 +62,11 @@ _TILT = {MoveDirection.UP: 1, MoveDirection.DOWN: -1, MoveDirection.UP_LEFT: 1,
 _ZOOM = {ZoomDirection.TELE: 1, ZoomDirection.WIDE: -1, ZoomDirection.STOP: 0}
 _STANDARD_ZOOM_SPEED = 3
 HISTORY = 10_000  # a simulator may run for days: keep a bounded record
+_PT, _Z, _NONE = frozenset({"pt"}), frozenset({"z"}), frozenset[str]()
+_PTZ = _PT | _Z
+# Replies are immutable values: build the common ones once (socket, address).
+_ACKS = {(s, a): Ack(s, a) for s in (1, 2) for a in range(1, 8)}
+_COMPLETIONS = {(s, a): Completion(s, a) for s in (0, 1, 2) for a in range(1, 8)}
 
 
 @dataclass
@@ -70,6 +75,7 @@ class Faults:
 
     drop_requests: int = 0   # the next N incoming messages are lost on the way
     drop_replies: int = 0    # the next N replies are lost on the way back
+    drop_completions: int = 0  # the next N completions (only) are lost on the way back
     delay_s: float = 0.0     # every reply waits this long
     garbage: bytes = b""     # put on the line once, before the next reply
     buffer_full: int = 0     # the next N commands are answered "buffer full"
@@ -90,8 +96,11 @@ class Faults:
             return True
         return False
 
-    def lose_reply(self) -> bool:
+    def lose_reply(self, reply: Reply | None = None) -> bool:
         """Whether the reply now being sent is lost."""
+        if self.drop_completions > 0 and isinstance(reply, Completion):
+            self.drop_completions -= 1
+            return True
         if self.drop_replies > 0:
             self.drop_replies -= 1
             return True
@@ -127,7 +136,15 @@ class CameraDevice:
 
     def emit(self, reply: Reply, sink: Sink) -> None:
         """Send a reply through ``sink``, applying the reply faults."""
-        if self.faults.silent or self.faults.lose_reply():
+        f = self.faults
+        if not (f.silent or f.drop_replies or f.drop_completions or f.loss or f.garbage
+                or f.delay_s):
+            sink(reply, b"")  # no fault armed: the path every reply takes
+            return
+        if self.faults.silent or self.faults.lose_reply(reply):
+            lost = getattr(sink, "lost", None)
+            if lost is not None:  # the front end keeps what the camera sent, lost or not
+                lost(reply)
             return
         junk = self.faults.take_garbage()
         if self.faults.delay_s > 0:
@@ -137,7 +154,9 @@ class CameraDevice:
 
     def handle(self, command: Command, sink: Sink) -> None:
         """Answer one request."""
-        if isinstance(command, Inquiry):
+        if type(command) is Memory:  # the procedure's commonest command, first
+            self._command(command, sink)
+        elif isinstance(command, Inquiry):
             self.emit(self._inquire(command), sink)
         elif isinstance(command, IfClear):
             self._clear()
@@ -148,8 +167,17 @@ class CameraDevice:
             self.emit(AddressSetReply(command.address + 1), sink)
         elif isinstance(command, Cancel):
             self._cancel(command.socket, sink)
+        elif (isinstance(command, PanTiltAbsolute)
+              and command.layout != self.model.profile.layout):
+            # A layout this model does not take (4 + 4 nibbles sent to a BRC-H700): the
+            # camera sees a malformed message.
+            self.syntax_error(sink)
         else:
             self._command(command, sink)
+
+    def busy(self) -> list[Sink]:
+        """The sinks of the commands still running (their completion is to come)."""
+        return [job.sink for job in self._jobs.values()]
 
     def syntax_error(self, sink: Sink) -> None:
         """Answer a message the camera does not understand."""
@@ -162,7 +190,9 @@ class CameraDevice:
         if isinstance(inquiry, ZoomPositionInquiry):
             return InquiryReply(ZoomPositionInquiry.reply(zoom), self.address)
         if isinstance(inquiry, PanTiltPositionInquiry):
-            return InquiryReply(PanTiltPositionInquiry.reply(pan, tilt), self.address)
+            # in the model's widths: 5 + 4 nibbles on a BRC-300 or BRC-H700
+            layout = self.model.profile.layout
+            return InquiryReply(PanTiltPositionInquiry.reply(pan, tilt, layout), self.address)
         return ErrorReply(ErrorKind.SYNTAX, 0, self.address)
 
     def _command(self, command: Command, sink: Sink) -> None:
@@ -170,23 +200,24 @@ class CameraDevice:
             self.faults.buffer_full -= 1
             self.emit(ErrorReply(ErrorKind.BUFFER_FULL, 0, self.address), sink)
             return
-        free = [s for s in (1, 2) if s not in self._jobs]
-        if not free:
+        jobs = self._jobs
+        socket = 1 if 1 not in jobs else 2 if 2 not in jobs else 0
+        if not socket:
             self.emit(ErrorReply(ErrorKind.BUFFER_FULL, 0, self.address), sink)
             return
-        socket = free[0]
         if not self.model.powered and not isinstance(command, Power):
             self.emit(ErrorReply(ErrorKind.NOT_EXECUTABLE, socket, self.address), sink)
             return
         duration, axes = self._execute(command)
         self.executed.append(command)
-        self.emit(Ack(socket, self.address), sink)
+        self.emit(_ACKS[socket, self.address], sink)
         # A new motion on an axis ends the earlier one: that command completes now.
-        for other, job in list(self._jobs.items()):
-            if job.axes & axes:
-                self._finish(other)
+        if jobs:
+            for other, job in list(jobs.items()):
+                if job.axes & axes:
+                    self._finish(other)
         if duration <= 0:
-            self.emit(Completion(socket, self.address), sink)
+            self.emit(_COMPLETIONS[socket, self.address], sink)
             return
         job = _Job(sink, axes)
         job.timer = asyncio.get_running_loop().call_later(duration, self._finish, socket)
@@ -195,13 +226,15 @@ class CameraDevice:
     def _execute(self, command: Command) -> tuple[float, frozenset[str]]:
         """Apply a command to the model: (seconds of travel, axes it drives)."""
         now, m = self._now(), self.model
-        pt, z = frozenset({"pt"}), frozenset({"z"})
+        pt, z = _PT, _Z
+        if type(command) is Memory and command.op is MemoryOp.RECALL:
+            return m.recall(now, command.preset), _PTZ
         match command:  # the procedure's commonest command first
             case Memory(op=MemoryOp.RECALL, preset=preset):
-                return m.recall(now, preset), pt | z
+                return m.recall(now, preset), _PTZ
             case Power(on=on):
                 m.set_power(on, now)
-                return 0.0, pt | z
+                return 0.0, _PTZ
             case Zoom(direction=direction, speed=speed):
                 m.zoom_drive(now, _ZOOM[direction],
                              _STANDARD_ZOOM_SPEED if speed is None else speed)
@@ -219,11 +252,11 @@ class CameraDevice:
                 return m.home(now), pt
             case Memory(op=MemoryOp.SET, preset=preset):
                 m.store(now, preset)
-                return 0.0, frozenset()
+                return 0.0, _NONE
             case Memory(op=MemoryOp.RESET, preset=preset):
                 m.forget(preset)
-                return 0.0, frozenset()
-        return 0.0, frozenset()
+                return 0.0, _NONE
+        return 0.0, _NONE
 
     def _finish(self, socket: int) -> None:
         job = self._jobs.pop(socket, None)

@@ -45,8 +45,15 @@ class Axis:
             v = self._target
         return round(min(max(v, self.lo), self.hi))
 
+    def at(self, target: int) -> bool:
+        """Standing still at ``target``."""
+        return self._velocity == 0.0 and self._origin == target
+
     def go(self, now: float, target: int, rate: float) -> float:
         """Travel to ``target`` at ``rate`` units/s (inf: at once); returns the duration."""
+        if self._velocity == 0.0 and self._origin == target:
+            self._t0 = now
+            return 0.0  # already there (a preset recalled twice)
         start = self.value(now)
         target = min(max(target, self.lo), self.hi)
         self._t0 = now
@@ -149,6 +156,8 @@ class CameraModel:
     def recall(self, now: float, preset: int) -> float:
         """Go to ``preset`` at full speed (an unset preset is home, as on Sony cameras)."""
         pan, tilt, zoom = self.presets.get(preset, (0, 0, 0))
+        if self.pan.at(pan) and self.tilt.at(tilt) and self.zoom.at(zoom):
+            return 0.0  # already there: nothing moves
         travel = self.pan_tilt_to(now, pan, tilt, self.profile.pan_speed[1],
                                   self.profile.tilt_speed[1])
         return max(travel, self.zoom_to(now, zoom))

@@ -11,7 +11,7 @@ from hnth_drivers.vcs.visca.profiles import GENERIC, CameraProfile
 from .device import CameraDevice, Faults
 from .model import CameraModel
 from .pty import PtyCamera
-from .udp import UdpCamera
+from .udp import DEFAULT_IDLE_EXPIRY, UdpCamera
 
 __all__ = ["CameraSimulator"]
 
@@ -20,14 +20,19 @@ class CameraSimulator:
     """``async with CameraSimulator(udp=("127.0.0.1", 0), pty=True) as sim:`` serves both.
 
     Both front ends drive the same camera (one model, one set of presets and faults).
+    ``profile`` is the model simulated (its position widths, ranges and presets);
+    ``idle_expiry`` when a quiet VISCA-over-IP controller's slot is freed (see
+    :class:`UdpCamera`).
     """
 
     def __init__(self, *, udp: tuple[str, int] | None = ("127.0.0.1", 0),
                  pty: bool | str | os.PathLike[str] = False,
                  profile: CameraProfile = GENERIC, travel_scale: float = 1.0,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None,
+                 idle_expiry: float = DEFAULT_IDLE_EXPIRY) -> None:
         self.device = CameraDevice(CameraModel(profile, travel_scale=travel_scale), faults)
-        self.udp = UdpCamera(self.device, *udp) if udp is not None else None
+        self.udp = (UdpCamera(self.device, *udp, idle_expiry=idle_expiry)
+                    if udp is not None else None)
         link = None if isinstance(pty, bool) else pty
         self.pty = PtyCamera(self.device, link) if pty is not False else None
         self.udp_address: tuple[str, int] | None = None

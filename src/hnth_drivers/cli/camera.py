@@ -20,6 +20,7 @@ import typer
 
 from ..errors import ConfigError, PolicyViolation
 from ..vcs.base import RoomPresets
+from ..vcs.visca.profiles import PROFILES
 from .app import app, sim_app
 from .common import audit_log, console, err_console, ready, stop_on_signals, typed_errors
 
@@ -43,7 +44,10 @@ SERIAL_OPT = typer.Option(None, "--visca-serial", metavar="DEVICE",
                           help="VISCA over RS-232, e.g. /dev/ttyUSB0.")
 BAUD_OPT = typer.Option(9600, "--baud", help="9600 or 38400.")
 ADDRESS_OPT = typer.Option(1, "--address", min=1, max=7, help="Camera address on the chain.")
-MODEL_OPT = typer.Option("generic", "--model", help="Camera model profile (limits).")
+MODEL_OPT = typer.Option(
+    "generic", "--model",
+    help="Camera model profile: position widths, ranges, presets (built in: "
+         + ", ".join(PROFILES) + ").")
 PRESETS_OPT = typer.Option(None, "--presets", metavar="FILE",
                            help='Room preset names, JSON: {"chair": 1, "left": 2}.')
 TIMEOUT_OPT = typer.Option(20.0, "--timeout", min=0.1,
@@ -246,19 +250,20 @@ def zoom(how: str = typer.Argument(..., metavar="tele|wide|stop|POSITION"),
 def power(state: str = typer.Argument(..., metavar="on|off|status"),
           visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
           visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
-          address: int = ADDRESS_OPT, as_json: bool = JSON_OPT) -> None:
+          address: int = ADDRESS_OPT, model: str = MODEL_OPT,
+          as_json: bool = JSON_OPT) -> None:
     """Switch the camera on or to standby, or show whether it is on."""
     if state not in ("on", "off", "status"):
         with typed_errors():
             raise ConfigError("unknown power state", operation="camera power",
                               expected="on, off or status", got=repr(state))
     if state == "status":
-        on = _run(visca_udp, trusted_segment, visca_serial, baud, address, "generic", None,
+        on = _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
                   5.0, "power-status", {}, lambda cam: cam.is_powered())
         typer.echo(json.dumps({"power": "on" if on else "off"}) if as_json else
                    f"power {'on' if on else 'off'}")
         return
-    _run(visca_udp, trusted_segment, visca_serial, baud, address, "generic", None, 20.0,
+    _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None, 20.0,
          "power", {"on": state == "on"}, lambda cam: cam.power(state == "on"))
     typer.echo(f"power {state}")
 
@@ -266,9 +271,10 @@ def power(state: str = typer.Argument(..., metavar="on|off|status"),
 @camera_app.command("position")
 def position(visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
              visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
-             address: int = ADDRESS_OPT, as_json: bool = JSON_OPT) -> None:
-    """Show the current pan, tilt and zoom."""
-    where = _run(visca_udp, trusted_segment, visca_serial, baud, address, "generic", None,
+             address: int = ADDRESS_OPT, model: str = MODEL_OPT,
+             as_json: bool = JSON_OPT) -> None:
+    """Show the current pan, tilt and zoom (pan/tilt read in the model's widths)."""
+    where = _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
                  5.0, "position", {}, lambda cam: cam.position())
     if as_json:
         typer.echo(json.dumps({"pan": where.pan, "tilt": where.tilt, "zoom": where.zoom}))
@@ -283,7 +289,11 @@ def sim_camera(
     visca_pty: Path | None = typer.Option(None, "--visca-pty", metavar="LINK",
                                           help="Also serve RS-232 on a pseudo-terminal, "
                                                "symlinked at LINK."),
-    model: str = typer.Option("generic", "--model", help="Camera model profile."),
+    model: str = MODEL_OPT,
+    idle_expiry: float = typer.Option(
+        0.1, "--idle-expiry", min=0.0,
+        help="VISCA over IP: seconds after which a quiet controller's slot may go to a "
+             "new one (five at once)."),
     travel_scale: float = typer.Option(1.0, "--travel-scale", min=0.0,
                                        help="Stretch move times (0: instantaneous)."),
     delay: float = typer.Option(0.0, "--delay", min=0.0, help="Seconds before each reply."),
@@ -303,7 +313,8 @@ def sim_camera(
         udp = parse_host_port(visca_udp) if visca_udp is not None else None
         simulator = CameraSimulator(udp=udp, pty=visca_pty if visca_pty else False,
                                     profile=profile(model), travel_scale=travel_scale,
-                                    faults=Faults(delay_s=delay, loss=loss, seed=seed))
+                                    faults=Faults(delay_s=delay, loss=loss, seed=seed),
+                                    idle_expiry=idle_expiry)
 
         async def serve() -> None:
             stop = stop_on_signals()

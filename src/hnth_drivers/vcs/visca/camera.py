@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import builtins
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from ...errors import ConfigError, DeviceError, ProtocolError, TimeoutError
 from ...model import CameraPosition, Capability, MoveDirection, ZoomDirection
 from ..base import Camera, RoomPresets
-from .codec import (
-    Ack,
-    AddressSetReply,
-    Completion,
-    ErrorKind,
-    ErrorReply,
-    IfClearEcho,
-    InquiryReply,
-    Reply,
-)
+from .codec import ErrorKind
 from .commands import (
     Command,
     Inquiry,
@@ -46,9 +37,10 @@ from .commands import (
     ZoomDirect,
     ZoomPositionInquiry,
 )
+from .exchange import Alarm, Exchange, ViscaRefused
 from .profiles import GENERIC, CameraProfile
 
-__all__ = ["Exchange", "ViscaCamera", "ViscaOptions", "ViscaRefused"]
+__all__ = ["Alarm", "Exchange", "ViscaCamera", "ViscaOptions", "ViscaRefused"]
 
 log = logging.getLogger(__name__)
 
@@ -78,90 +70,10 @@ class ViscaOptions:
                                   expected="0..20", got=repr(getattr(self, name)))
 
 
-class ViscaRefused(Exception):
-    """Internal: the camera answered with an error reply (turned into DeviceError)."""
-
-    def __init__(self, kind: ErrorKind) -> None:
-        super().__init__(kind.text)
-        self.kind = kind
-
-
-class Exchange:
-    """One command in flight: acknowledged by its ACK, finished by its completion (or
-    inquiry reply) or an error. The transport delivers replies; the driver waits."""
-
-    def __init__(self, command: Command) -> None:
-        self.command = command
-        self.socket: int | None = None
-        #: sent again after a lost reply (over IP: with the same sequence number)
-        self.retransmitted = False
-        self.acked = False
-        self.finished = False
-        self._result = b""
-        self._error: BaseException | None = None
-        self._waiter: asyncio.Future[None] | None = None
-        self._wake_on_ack = False
-
-    def deliver(self, reply: Reply) -> None:
-        """Apply one reply addressed to this exchange."""
-        match reply:
-            case Ack(socket=s):
-                self.socket = s
-                self._ack()
-            case Completion() | IfClearEcho():
-                self.finish()
-            case InquiryReply(payload=payload):
-                self.finish(payload)
-            case AddressSetReply(next_address=n):
-                self.finish(bytes((n,)))
-            case ErrorReply(kind=kind):
-                self.fail(ViscaRefused(kind))
-
-    def finish(self, result: bytes = b"") -> None:
-        """Done: completion came (an ACK lost on the way is implied)."""
-        if not self.finished:
-            self.acked = self.finished = True
-            self._result = result
-            self._wake()
-
-    def fail(self, exc: BaseException) -> None:
-        """End the exchange with an error."""
-        if not self.finished:
-            self.acked = self.finished = True
-            self._error = exc
-            self._wake()
-
-    def outcome(self) -> bytes:
-        """The result of a finished exchange, or its error raised."""
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-    def _ack(self) -> None:
-        if not self.acked:
-            self.acked = True
-            if self._wake_on_ack:
-                self._wake()
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def wait(self, timeout: float, *, ack_only: bool = False) -> bool:
-        """Whether the exchange finishes (``ack_only``: is acknowledged) within
-        ``timeout`` seconds. The task is woken once, by the reply that settles it."""
-        if self.finished or (ack_only and self.acked):
-            return True
-        self._waiter = asyncio.get_running_loop().create_future()
-        self._wake_on_ack = ack_only
-        try:
-            async with asyncio.timeout(timeout):
-                await self._waiter
-        except builtins.TimeoutError:
-            pass
-        finally:
-            self._waiter = None
-        return self.finished or (ack_only and self.acked)
+@lru_cache(maxsize=256)
+def _recall(number: int) -> Memory:
+    # The command every meeting sends most: build each value once (commands are frozen).
+    return Memory(MemoryOp.RECALL, number)
 
 
 class ViscaCamera(Camera, abc.ABC):
@@ -186,6 +98,7 @@ class ViscaCamera(Camera, abc.ABC):
         self.garbage_frames = 0
         #: retransmissions after a lost reply
         self.retransmissions = 0
+        self._alarm = Alarm()
 
     # -- what a transport provides ---------------------------------------------------------
     @abc.abstractmethod
@@ -222,10 +135,11 @@ class ViscaCamera(Camera, abc.ABC):
         """Wait for completion (or the inquiry reply) after the ACK; its result or error."""
         if not await exchange.wait(self.options.completion_timeout):
             raise TimeoutError(
-                "the camera acknowledged but never completed", device=self.device,
-                operation=exchange.command.label,
+                "the camera acknowledged but never completed" if exchange.note is None
+                else "the camera executed the command but its completion never came",
+                device=self.device, operation=exchange.command.label,
                 expected=f"completion within {self.options.completion_timeout:g} s",
-                got="ACK only",
+                got=exchange.note or "ACK only",
             )
         return exchange.outcome()
 
@@ -258,19 +172,34 @@ class ViscaCamera(Camera, abc.ABC):
         return DeviceError(messages[kind], code=int(kind), device=self.device,
                            operation=command.label, expected="completion", got=kind.text)
 
+    async def _set_up(self, command: Command) -> bytes:
+        """Send a connection set-up message; an error reply is a DeviceError naming it."""
+        try:
+            return await self._transact(command)
+        except ViscaRefused as refused:
+            raise self._refused_on_open(command, refused) from None
+
     async def _ask(self, inquiry: Inquiry) -> bytes:
         return await self._run(inquiry)
 
-    def _bad_reply(self, inquiry: Inquiry, payload: bytes) -> ProtocolError:
+    def _bad_reply(self, inquiry: Inquiry, payload: bytes,
+                   expected: str | None = None) -> ProtocolError:
         return ProtocolError("unexpected inquiry reply", device=self.device,
-                             operation=inquiry.label, expected=f"a {inquiry.label} reply",
+                             operation=inquiry.label,
+                             expected=expected or f"a {inquiry.label} reply",
                              got=payload.hex(" ") or "empty")
+
+    def _refused_on_open(self, command: Command, refused: ViscaRefused) -> DeviceError:
+        """An error reply to a set-up message (RESET, address set, IF_Clear)."""
+        return DeviceError("the camera refused the connection set-up", code=int(refused.kind),
+                           device=self.device, operation=command.label,
+                           expected="its documented reply", got=refused.kind.text)
 
     # -- the Camera contract ---------------------------------------------------------------
     async def recall_preset(self, number: int) -> None:
         """Move to a stored preset; returns when the camera reports completion."""
         self.profile.check_preset("recall_preset", number)
-        await self._run(Memory(MemoryOp.RECALL, number))
+        await self._run(_recall(number))
 
     async def store_preset(self, number: int, name: str | None = None) -> None:
         """Store the current position as preset ``number``.
@@ -318,7 +247,8 @@ class ViscaCamera(Camera, abc.ABC):
         pan_speed = p.pan_speed[1] if speed is None else speed
         p.check("move_to", "speed", pan_speed, p.pan_speed)
         tilt_speed = max(p.tilt_speed[0], min(pan_speed, p.tilt_speed[1]))
-        await self._run(PanTiltAbsolute(position.pan, position.tilt, pan_speed, tilt_speed))
+        await self._run(PanTiltAbsolute(position.pan, position.tilt, pan_speed, tilt_speed,
+                                        p.layout))
         await self._run(ZoomDirect(position.zoom))
 
     async def move_by(self, pan: int, tilt: int, *, speed: int | None = None) -> None:
@@ -330,7 +260,10 @@ class ViscaCamera(Camera, abc.ABC):
         pan_speed = p.pan_speed[1] if speed is None else speed
         p.check("move_by", "speed", pan_speed, p.pan_speed)
         tilt_speed = max(p.tilt_speed[0], min(pan_speed, p.tilt_speed[1]))
-        await self._run(PanTiltRelative(pan, tilt, pan_speed, tilt_speed))
+        layout = p.layout
+        for axis, value in (("pan", pan), ("tilt", tilt)):
+            p.check("move_by", axis, value, layout.bounds(axis))
+        await self._run(PanTiltRelative(pan, tilt, pan_speed, tilt_speed, layout))
 
     async def zoom(self, direction: ZoomDirection, *, speed: int | None = None) -> None:
         """Start zooming in (TELE) or out (WIDE), or stop; ``speed`` within the model's."""
@@ -358,9 +291,12 @@ class ViscaCamera(Camera, abc.ABC):
         """The current pan/tilt/zoom position (two inquiries)."""
         inquiry = PanTiltPositionInquiry()
         payload = await self._ask(inquiry)
-        pan_tilt = inquiry.parse(payload)
+        layout = self.profile.layout
+        pan_tilt = inquiry.parse(payload, layout)
         if pan_tilt is None:
-            raise self._bad_reply(inquiry, payload)
+            raise self._bad_reply(
+                inquiry, payload, f"{layout.pan_nibbles} pan + {layout.tilt_nibbles} tilt "
+                f"nibbles (camera model {self.profile.name!r})")
         zoom_inquiry = ZoomPositionInquiry()
         payload = await self._ask(zoom_inquiry)
         zoom = zoom_inquiry.parse(payload)

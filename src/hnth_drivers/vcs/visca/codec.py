@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from ...errors import ConfigError
@@ -44,6 +45,7 @@ __all__ = [
     "Role",
     "UnknownMessage",
     "ViscaCodec",
+    "decode_datagram",
 ]
 
 TERMINATOR: Final = 0xFF
@@ -156,6 +158,8 @@ class Garbage:
 
 
 Reply = Ack | Completion | ErrorReply | InquiryReply | AddressSetReply | IfClearEcho
+_REPLY_TYPES = (Ack, Completion, ErrorReply, InquiryReply, AddressSetReply, IfClearEcho)
+_REPLY_TYPE_SET = frozenset(_REPLY_TYPES)
 Event = Reply | Request | UnknownMessage | Garbage
 
 _SHORT: Final = 3  # header, one message byte, terminator
@@ -185,6 +189,8 @@ class ViscaCodec:
     # -- sending ---------------------------------------------------------------------------
     def send(self, value: Command | Reply) -> bytes:
         """The frame for a command (controller role) or a reply (device role)."""
+        if self.role is Role.DEVICE and type(value) in _REPLY_TYPE_SET:
+            return _reply_frame(value, self.address)
         if self.role is Role.CONTROLLER:
             if not isinstance(value, Command):
                 raise ConfigError("a controller sends commands", operation="visca send",
@@ -197,31 +203,12 @@ class ViscaCodec:
         return self._encode_reply(value)
 
     def _encode_reply(self, reply: Reply) -> bytes:
-        source = 0x80 | (self.address << 4)
-        match reply:
-            case Ack(socket=s):
-                body = bytes((source, 0x40 | s))
-            case Completion(socket=s):
-                body = bytes((source, 0x50 | s))
-            case ErrorReply(kind=kind, socket=s):
-                body = bytes((source, 0x60 | s, int(kind)))
-            case InquiryReply(payload=payload):
-                body = bytes((source, 0x50)) + payload
-            case AddressSetReply(next_address=n):
-                body = bytes((BROADCAST, 0x30, n))
-            case IfClearEcho():
-                body = b"\x88\x01\x00\x01"
-            case _:
-                raise ConfigError("not a VISCA reply", operation="visca send",
-                                  expected="Ack, Completion, ErrorReply, InquiryReply, "
-                                           "AddressSetReply or IfClearEcho",
-                                  got=type(reply).__name__)
-        frame = body + b"\xff"
-        if len(frame) > MAX_FRAME or TERMINATOR in frame[:-1]:
-            raise ConfigError("reply does not fit a VISCA frame", operation="visca send",
-                              expected=f"at most {MAX_FRAME} bytes, no FF inside",
-                              got=frame.hex(" "))
-        return frame
+        if not isinstance(reply, _REPLY_TYPES):
+            raise ConfigError("not a VISCA reply", operation="visca send",
+                              expected="Ack, Completion, ErrorReply, InquiryReply, "
+                                       "AddressSetReply or IfClearEcho",
+                              got=type(reply).__name__)
+        return _reply_frame(reply, self.address)
 
     # -- receiving -------------------------------------------------------------------------
     def receive_data(self, data: bytes) -> None:
@@ -332,3 +319,64 @@ class ViscaCodec:
             except ValueError:
                 return UnknownMessage(source, message)
         return UnknownMessage(source, message)
+
+
+@lru_cache(maxsize=256)
+def _reply_frame(reply: Reply, address: int) -> bytes:
+    # Replies are frozen values: a camera sends the same few frames over and over.
+    source = 0x80 | (address << 4)
+    match reply:
+        case Ack(socket=s):
+            body = bytes((source, 0x40 | s))
+        case Completion(socket=s):
+            body = bytes((source, 0x50 | s))
+        case ErrorReply(kind=kind, socket=s):
+            body = bytes((source, 0x60 | s, int(kind)))
+        case InquiryReply(payload=payload):
+            body = bytes((source, 0x50)) + payload
+        case AddressSetReply(next_address=n):
+            body = bytes((BROADCAST, 0x30, n))
+        case IfClearEcho():
+            body = b"\x88\x01\x00\x01"
+        case _:
+            raise ConfigError("not a VISCA reply", operation="visca send",
+                              expected="Ack, Completion, ErrorReply, InquiryReply, "
+                                       "AddressSetReply or IfClearEcho",
+                              got=type(reply).__name__)
+    frame = body + b"\xff"
+    if len(frame) > MAX_FRAME or TERMINATOR in frame[:-1]:
+        raise ConfigError("reply does not fit a VISCA frame", operation="visca send",
+                          expected=f"at most {MAX_FRAME} bytes, no FF inside",
+                          got=frame.hex(" "))
+    return frame
+
+
+def decode_datagram(payload: bytes, role: Role) -> tuple[Event, ...]:
+    """Every event in one whole message (a VISCA-over-IP payload), decoded for ``role``.
+
+    Unlike a serial line, nothing carries over to the next datagram: an unterminated rest
+    is :class:`Garbage`. Results are cached (events are immutable values), so the few
+    frames a camera and its controllers exchange are decoded once.
+    """
+    if role is Role.CONTROLLER:
+        return _decode_reply_datagram(payload)
+    return _decode_request_datagram(payload)
+
+
+@lru_cache(maxsize=1024)
+def _decode_reply_datagram(payload: bytes) -> tuple[Event, ...]:
+    return _decode_whole(payload, Role.CONTROLLER)
+
+
+@lru_cache(maxsize=1024)
+def _decode_request_datagram(payload: bytes) -> tuple[Event, ...]:
+    return _decode_whole(payload, Role.DEVICE)
+
+
+def _decode_whole(payload: bytes, role: Role) -> tuple[Event, ...]:
+    codec = ViscaCodec(role)
+    codec.receive_data(payload)
+    events = codec.events()
+    if codec.pending:
+        events.append(Garbage(bytes(codec._buffer), "unterminated message"))
+    return tuple(events)

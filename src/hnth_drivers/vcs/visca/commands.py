@@ -1,8 +1,12 @@
 """VISCA commands and inquiries as values: each encodes its message bytes and decodes back.
 
 A message is what sits between the header byte (``8x``) and the terminator (``FF``).
-Values are checked against what the protocol can carry (PROTOCOLS.md §1); a camera
-model's narrower limits are checked by the drivers against its profile.
+Values are checked against what the protocol can carry (the byte layouts of Sony's command
+lists; docs/visca.md lists each with its source page); a camera model's narrower limits are
+checked by the drivers against its profile.
+
+Pan/tilt positions are model-dependent: see :mod:`.positions` (:class:`PositionLayout`,
+re-exported here).
 """
 
 from __future__ import annotations
@@ -13,11 +17,22 @@ from typing import ClassVar
 
 from ...errors import ConfigError
 from ...model import MoveDirection, ZoomDirection
+from .positions import (
+    NARROW,
+    WIDE_PAN,
+    PositionLayout,
+    from_nibbles,
+    nibbles,
+    signed,
+    signed16,
+)
 
 __all__ = [
+    "NARROW",
     "PAN_SPEED_MAX",
     "PRESET_MAX",
     "TILT_SPEED_MAX",
+    "WIDE_PAN",
     "ZOOM_SPEED_MAX",
     "AddressSet",
     "Cancel",
@@ -32,6 +47,7 @@ __all__ = [
     "PanTiltPositionInquiry",
     "PanTiltRelative",
     "PanTiltReset",
+    "PositionLayout",
     "Power",
     "PowerInquiry",
     "Zoom",
@@ -40,11 +56,12 @@ __all__ = [
     "decode_message",
     "from_nibbles",
     "nibbles",
+    "signed",
     "signed16",
 ]
 
 PAN_SPEED_MAX = 0x18
-TILT_SPEED_MAX = 0x17
+TILT_SPEED_MAX = 0x18  # BRC-H700 command list p. 12: WW 01..18h
 ZOOM_SPEED_MAX = 7
 PRESET_MAX = 0xFE  # 0xFF is the terminator, so it can never be a preset byte
 
@@ -66,26 +83,6 @@ def _check(command: str, field: str, value: int, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ConfigError(f"{field} out of range", operation=command,
                           expected=f"an integer {lo}..{hi}", got=repr(value))
-
-
-def nibbles(value: int, count: int = 4) -> bytes:
-    """``value`` as ``count`` bytes of one nibble each, most significant first."""
-    return bytes((value >> (4 * (count - 1 - i))) & 0x0F for i in range(count))
-
-
-def from_nibbles(data: bytes) -> int | None:
-    """The unsigned value of nibble bytes, or None when a byte is not ``0x0_``."""
-    value = 0
-    for b in data:
-        if b > 0x0F:
-            return None
-        value = (value << 4) | b
-    return value
-
-
-def signed16(value: int) -> int:
-    """An unsigned 16-bit value read as two's complement."""
-    return value - 0x10000 if value & 0x8000 else value
 
 
 class Command:
@@ -208,24 +205,34 @@ class PanTiltDrive(Command):
 
 @dataclass(frozen=True, slots=True)
 class PanTiltAbsolute(Command):
-    """Go to an absolute pan/tilt position (signed 16-bit each)."""
+    """Go to an absolute pan/tilt position, in the model's :class:`PositionLayout`.
+
+    With a one-speed layout (BRC-H700) ``tilt_speed`` is the pan speed: the message
+    carries one speed byte.
+    """
 
     pan: int
     tilt: int
     pan_speed: int
     tilt_speed: int
+    layout: PositionLayout = NARROW
 
     name: ClassVar[str] = "pantilt_absolute"
     _code: ClassVar[int] = 0x02
 
     def __post_init__(self) -> None:
-        _check_speeds(self.name, self.pan_speed, self.tilt_speed)
-        _check(self.name, "pan", self.pan, -0x8000, 0x7FFF)
-        _check(self.name, "tilt", self.tilt, -0x8000, 0x7FFF)
+        if self.layout.one_speed:
+            _check(self.name, "speed", self.pan_speed, 1, PAN_SPEED_MAX)
+            object.__setattr__(self, "tilt_speed", self.pan_speed)
+        else:
+            _check_speeds(self.name, self.pan_speed, self.tilt_speed)
+        _check(self.name, "pan", self.pan, *self.layout.bounds("pan"))
+        _check(self.name, "tilt", self.tilt, *self.layout.bounds("tilt"))
 
     def encode(self) -> bytes:
-        return (bytes((0x01, 0x06, self._code, self.pan_speed, self.tilt_speed))
-                + nibbles(self.pan & 0xFFFF) + nibbles(self.tilt & 0xFFFF))
+        second = 0 if self.layout.one_speed else self.tilt_speed
+        return (bytes((0x01, 0x06, self._code, self.pan_speed, second))
+                + self.layout.encode(self.pan, self.tilt))
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +388,8 @@ class ZoomPositionInquiry(Inquiry):
 
 @dataclass(frozen=True, slots=True)
 class PanTiltPositionInquiry(Inquiry):
-    """Where are pan and tilt? Reply payload: four nibbles each, signed 16-bit."""
+    """Where are pan and tilt? Reply payload: the model's pan and tilt nibbles (4 + 4, or
+    5 + 4 on the BRC-300: BRC-300/P command list, p. 14), two's complement."""
 
     name: ClassVar[str] = "inquiry_pantilt_position"
 
@@ -389,19 +397,14 @@ class PanTiltPositionInquiry(Inquiry):
         return b"\x09\x06\x12"
 
     @staticmethod
-    def parse(payload: bytes) -> tuple[int, int] | None:
-        """(pan, tilt), or None if the payload is not a pan-tilt reply."""
-        if len(payload) != 8:
-            return None
-        pan, tilt = from_nibbles(payload[:4]), from_nibbles(payload[4:])
-        if pan is None or tilt is None:
-            return None
-        return signed16(pan), signed16(tilt)
+    def parse(payload: bytes, layout: PositionLayout = NARROW) -> tuple[int, int] | None:
+        """(pan, tilt), or None if the payload is not a reply of this layout's widths."""
+        return layout.decode(payload)
 
     @staticmethod
-    def reply(pan: int, tilt: int) -> bytes:
+    def reply(pan: int, tilt: int, layout: PositionLayout = NARROW) -> bytes:
         """The reply payload for a pan/tilt position."""
-        return nibbles(pan & 0xFFFF) + nibbles(tilt & 0xFFFF)
+        return layout.encode(pan, tilt)
 
 
 _FIXED: dict[bytes, Command] = {
@@ -428,12 +431,16 @@ def _decode_variable(m: bytes) -> Command | None:
         return None if position is None else ZoomDirect(position)
     if n == 7 and m[:3] == b"\x01\x06\x01" and bytes(m[5:]) in _DRIVE_BACK:
         return PanTiltDrive(_DRIVE_BACK[bytes(m[5:])], m[3], m[4])
-    if n == 13 and m[:2] == b"\x01\x06" and m[2] in (2, 3):
-        pan, tilt = from_nibbles(m[5:9]), from_nibbles(m[9:13])
-        if pan is None or tilt is None:
+    if n in (13, 14) and m[:2] == b"\x01\x06" and m[2] in (2, 3):
+        # 4 + 4 nibbles after a pan and a tilt speed; or one speed, 00, 5 + 4 nibbles
+        layout = NARROW if n == 13 else WIDE_PAN
+        if layout.one_speed and m[4] != 0:
+            return None
+        where = layout.decode(m[5:])
+        if where is None:
             return None
         kind = PanTiltAbsolute if m[2] == 2 else PanTiltRelative
-        return kind(signed16(pan), signed16(tilt), m[3], m[4])
+        return kind(where[0], where[1], m[3], m[4] or m[3], layout)
     if n == 5 and m[:3] == b"\x01\x04\x3F" and m[3] <= 2:
         return Memory(MemoryOp(m[3]), m[4])
     if n == 2 and m[0] == 0x30:

@@ -5,9 +5,17 @@ when the security policy names the camera in a ``visca-ip`` waiver (a camera on 
 trusted local segment); each use of the waiver is written to the audit log.
 
 Each message carries a sequence number that the camera echoes. A reply whose number
-matches no command in flight is ignored, never taken for another command's reply. A lost
-reply is retransmitted with the same number; a camera that already executed the message
-answers with a sequence-number error, which completes the command.
+matches no command in flight is ignored, never taken for another command's reply. On a
+lost reply the driver follows the retransmission rules of Sony's SRG-300H command list
+(p. 32; the SRG-120DH's p. 31 is the same):
+
+- nothing came within ``ack_timeout``: resend with the **same** sequence number;
+- a sequence-number ERROR answers that resend when the camera already executed the
+  message: an inquiry (its reply was lost) and an idempotent command (its ACK, maybe its
+  completion, was lost) are sent again with a **new** number, which is how the guide says
+  to obtain the answer; a non-idempotent command (``move_by``) is never executed twice: its
+  completion, if only the ACK was lost, still arrives and is awaited;
+- a lost error message is repeated by the camera on the resend, and reported.
 """
 
 from __future__ import annotations
@@ -16,14 +24,15 @@ import asyncio
 import logging
 from typing import ClassVar
 
-from ...errors import ConnectError, ProtocolError
+from ...errors import ConnectError, ProtocolError, TimeoutError
 from ...security.policy import SecurityPolicy, WaiverKind
 from ...transport.udp import open_udp
 from ..base import RoomPresets
 from .camera import Exchange, ViscaCamera, ViscaOptions
-from .codec import Garbage, NeedData, Request, Role, UnknownMessage, ViscaCodec
+from .codec import Garbage, Request, Role, UnknownMessage, ViscaCodec, decode_datagram
 from .commands import Command, Inquiry
 from .overip import (
+    ACKNOWLEDGE,
     DEFAULT_PORT,
     RESET,
     IpMessage,
@@ -31,6 +40,7 @@ from .overip import (
     SequenceCounter,
     decode_ip,
     encode_ip,
+    split_datagram,
 )
 from .profiles import GENERIC, CameraProfile
 
@@ -49,8 +59,14 @@ class _Reset(Command):
         return RESET
 
 
-class _AskAgain(Exception):
-    """Internal: an inquiry's reply was lost and the camera refuses the retransmission."""
+class _SendAgain(Exception):
+    """Internal: the camera executed the message but its answer was lost; the guide's way
+    to obtain it is to send the message again with a new sequence number."""
+
+
+_SEND_AGAIN_LIMIT = 2
+_REPLY = int(PayloadType.REPLY)
+_IGNORED = (Garbage, UnknownMessage, Request)
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -84,6 +100,7 @@ class ViscaIpCamera(ViscaCamera):
         self._transport: asyncio.DatagramTransport | None = None
         self._sequence = SequenceCounter()
         self._in_flight: dict[int, Exchange] = {}
+        self._resetting: Exchange | None = None
         self._codec = ViscaCodec(Role.CONTROLLER, 1)  # the address is fixed at 1 over IP
         #: replies dropped because their sequence number matched nothing in flight
         self.ignored_replies = 0
@@ -101,7 +118,7 @@ class ViscaIpCamera(ViscaCamera):
                                             lambda: _Endpoint(self), device=self._label,
                                             kind=WaiverKind.VISCA_IP)
         try:
-            await self._transact(_Reset())
+            await self._set_up(_Reset())
         except BaseException:
             await self.close()
             raise
@@ -111,88 +128,119 @@ class ViscaIpCamera(ViscaCamera):
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.close()
+        closed = ConnectError("the camera was closed", device=self.device, operation="close")
         for exchange in self._in_flight.values():
-            exchange.fail(ConnectError("the camera was closed", device=self.device,
-                                       operation="close"))
+            exchange.fail(closed)
         self._in_flight.clear()
+        if self._resetting is not None:
+            self._resetting.fail(closed)
 
+    # -- replies ---------------------------------------------------------------------------
     def _received(self, datagram: bytes) -> None:
+        parts = split_datagram(datagram)
+        if parts is not None and parts[0] == _REPLY:  # the common case, without values
+            exchange = self._in_flight.get(parts[1])
+            if exchange is not None:
+                self._visca_reply(exchange, parts[2])
+                return
         try:
             message = decode_ip(datagram, device=self.device)
         except ProtocolError as exc:
             self.garbage_frames += 1
             log.warning("%s", exc)
             return
-        exchange = self._in_flight.get(message.sequence)
-        if exchange is None:
-            self.ignored_replies += 1
-            log.info("%s: reply with sequence %d matches no command, ignored", self.device,
-                     message.sequence)
-            return
-        if message.payload_type is PayloadType.CONTROL_REPLY:
-            self._control_reply(exchange, message)
-        elif message.payload_type is PayloadType.REPLY:
-            self._visca_reply(exchange, message.payload)
+        kind = message.payload_type
+        if kind is PayloadType.REPLY:
+            exchange = self._in_flight.get(message.sequence)
+            if exchange is None and self._resetting is not None and not self._in_flight:
+                exchange = self._resetting  # a VISCA error in answer to the RESET
+            if exchange is None:
+                self._unmatched(message)
+            else:
+                self._visca_reply(exchange, message.payload)
+        elif message.is_control:
+            self._control(message)
         else:
             self.garbage_frames += 1
-            log.warning("%s: unexpected payload type %s", self.device,
-                        message.payload_type.name)
+            log.warning("%s: unexpected payload type %s", self.device, kind.name)
 
-    def _control_reply(self, exchange: Exchange, message: IpMessage) -> None:
-        if isinstance(exchange.command, _Reset) and message.payload == RESET:
-            exchange.finish()
-        elif message.is_sequence_error and exchange.retransmitted:
-            # The camera already executed this message: its replies were lost. A command
-            # is then complete; an inquiry's answer is lost and is asked again.
-            if isinstance(exchange.command, Inquiry):
-                exchange.fail(_AskAgain())
-                return
-            log.info("%s: %s already executed (sequence error after retransmission)",
-                     self.device, exchange.command.label)
-            exchange.finish()
-        else:
-            what = ("sequence-number abnormality" if message.is_sequence_error else
-                    "message-type abnormality" if message.is_type_error else
-                    "unexpected control reply")
-            exchange.fail(ProtocolError(what, device=self.device,
-                                        operation=exchange.command.label,
-                                        expected="a reply to the message",
-                                        got=message.payload.hex(" ")))
+    def _unmatched(self, message: IpMessage) -> None:
+        self.ignored_replies += 1
+        log.info("%s: message with sequence %d matches no command, ignored", self.device,
+                 message.sequence)
+
+    def _control(self, message: IpMessage) -> None:
+        resetting = self._resetting
+        if (resetting is not None and message.payload == ACKNOWLEDGE
+                and message.payload_type is PayloadType.CONTROL_REPLY):
+            # The RESET's own number is ignored by the camera: take its Acknowledge
+            # whatever number it carries.
+            resetting.finish()
+            return
+        exchange = self._in_flight.get(message.sequence)
+        if exchange is None and resetting is not None and not self._in_flight:
+            exchange = resetting  # an ERROR in answer to the RESET
+        if exchange is None:
+            self._unmatched(message)
+            return
+        command = exchange.command
+        if message.is_sequence_error and exchange.retransmitted:
+            # Our resend came after the camera had executed the message: its answer
+            # (an inquiry's reply, a command's ACK and maybe completion) was lost.
+            if isinstance(command, Inquiry) or command.idempotent:
+                exchange.fail(_SendAgain())
+            else:
+                log.info("%s: %s executed (sequence-number error on the resend); awaiting "
+                         "its completion", self.device, command.label)
+                exchange.executed_unacknowledged(
+                    "a sequence-number error on the resend (executed; ACK lost)")
+            return
+        what = ("sequence-number abnormality" if message.is_sequence_error else
+                "message-type abnormality" if message.is_type_error else
+                "unexpected control message")
+        exchange.fail(ProtocolError(f"the camera reported a {what}", device=self.device,
+                                    operation=command.label,
+                                    expected="a reply to the message",
+                                    got=f"{int(message.payload_type):04x} "
+                                        f"{message.payload.hex(' ')}"))
 
     def _visca_reply(self, exchange: Exchange, payload: bytes) -> None:
-        codec = self._codec  # one datagram holds one whole message: no state carries over
-        codec.receive_data(payload)
-        if codec.pending:
-            codec.receive_data(b"\xff")  # report the unterminated rest as garbage
-        while not isinstance(event := codec.next_event(), NeedData):
-            if isinstance(event, Garbage | UnknownMessage | Request):
+        for event in decode_datagram(payload, Role.CONTROLLER):
+            if isinstance(event, _IGNORED):
                 self.garbage_frames += 1
                 log.warning("%s: %r in a reply", self.device, event)
             else:
                 exchange.deliver(event)
 
+    # -- sending ---------------------------------------------------------------------------
     async def _transact(self, command: Command) -> bytes:
-        try:
-            return await self._exchange(command)
-        except _AskAgain:
-            log.info("%s: %s: reply lost, asking again", self.device, command.label)
-            return await self._exchange(command)
+        for _ in range(_SEND_AGAIN_LIMIT):
+            try:
+                return await self._exchange(command)
+            except _SendAgain:
+                log.info("%s: %s: answer lost after execution, sending again with a new "
+                         "sequence number", self.device, command.label)
+        raise TimeoutError("the camera's answers kept getting lost", device=self.device,
+                           operation=command.label,
+                           expected="a reply after a resend with a new sequence number",
+                           got=f"sequence-number errors {_SEND_AGAIN_LIMIT} times")
 
     async def _exchange(self, command: Command) -> bytes:
         transport = self._transport
         if transport is None:
             raise ConnectError("the camera is not open", device=self.device,
                                operation=command.label)
+        exchange = Exchange(command, self._alarm)
         if isinstance(command, _Reset):
             self._sequence.reset()
-            sequence, kind, payload = 0, PayloadType.CONTROL, RESET
+            # The camera ignores the RESET's own number (SRG-300H command list, p. 31).
+            sequence, datagram = -1, encode_ip(PayloadType.CONTROL, 0, RESET)
+            self._resetting = exchange
         else:
             sequence = self._sequence.next()
             kind = PayloadType.INQUIRY if isinstance(command, Inquiry) else PayloadType.COMMAND
-            payload = self._codec.send(command)
-        datagram = encode_ip(kind, sequence, payload)
-        exchange = Exchange(command)
-        self._in_flight[sequence] = exchange
+            datagram = encode_ip(kind, sequence, self._codec.send(command))
+            self._in_flight[sequence] = exchange
 
         async def resend() -> bool:
             if self._transport is None:
@@ -206,5 +254,8 @@ class ViscaIpCamera(ViscaCamera):
             await self._await_ack(exchange, resend, until_done=True)
             return await self._await_done(exchange)
         finally:
-            if self._in_flight.get(sequence) is exchange:
+            if sequence < 0:
+                if self._resetting is exchange:
+                    self._resetting = None
+            elif self._in_flight.get(sequence) is exchange:
                 del self._in_flight[sequence]

@@ -1,23 +1,27 @@
 """VISCA over IP framing, sans-I/O: the 8-byte header around each VISCA message.
 
 Header: payload type (2 bytes), payload length (2 bytes, big-endian, 1..16), sequence
-number (4 bytes, big-endian). One UDP datagram carries one message. The controller
-numbers its messages; the camera echoes the number in its replies, answers a control
-RESET (payload ``01``) with ``01``, and reports a sequence-number abnormality (``0F 01``,
-e.g. a retransmission of a message it already executed) or a message-type abnormality
-(``0F 02``) in a control reply.
+number (4 bytes, big-endian); payload types and the control messages below are those of
+Sony's SRG-300H command list (p. 31). One UDP datagram carries one message. The controller
+numbers its messages and the camera echoes the number in each reply. Control command
+``RESET`` (payload ``01``) sets the camera's sequence number to 0, whatever number the
+RESET itself carries, and is answered by the control reply ``01`` (Acknowledge). Control
+command ``ERROR`` reports a sequence-number abnormality (``0F 01``, e.g. a retransmission
+of a message already executed) or a message-type abnormality (``0F 02``). The guide lists
+ERROR under the control *command* (payload type ``02 00``); some cameras send it as a
+control *reply* (``02 01``): both are read as errors (:attr:`IpMessage.is_sequence_error`).
 """
 
 from __future__ import annotations
 
 import enum
 import struct
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from ...errors import ProtocolError
 
 __all__ = [
+    "ACKNOWLEDGE",
     "DEFAULT_PORT",
     "HEADER_SIZE",
     "RESET",
@@ -28,12 +32,14 @@ __all__ = [
     "SequenceCounter",
     "decode_ip",
     "encode_ip",
+    "split_datagram",
 ]
 
 DEFAULT_PORT: Final = 52381
 HEADER_SIZE: Final = 8
 MAX_PAYLOAD: Final = 16
 RESET: Final = b"\x01"
+ACKNOWLEDGE: Final = b"\x01"  # the control reply to RESET
 SEQUENCE_ERROR: Final = b"\x0f\x01"
 TYPE_ERROR: Final = b"\x0f\x02"
 _HEADER = struct.Struct(">HHI")
@@ -53,23 +59,30 @@ class PayloadType(enum.IntEnum):
 _PAYLOAD_TYPES = {int(t): t for t in PayloadType}  # a dict lookup: this is the hot path
 
 
-@dataclass(frozen=True, slots=True)
-class IpMessage:
-    """One datagram: payload type, sequence number and the payload bytes."""
+class IpMessage(NamedTuple):
+    """One datagram: payload type, sequence number and the payload bytes (a named tuple:
+    every datagram makes one, and a tuple is the cheapest immutable value)."""
 
     payload_type: PayloadType
     sequence: int
     payload: bytes
 
     @property
+    def is_control(self) -> bool:
+        """A control command or control reply (payload type ``02 00`` or ``02 01``)."""
+        kind = self.payload_type  # identity tests: an IntEnum hashes in Python
+        return kind is PayloadType.CONTROL or kind is PayloadType.CONTROL_REPLY
+
+    @property
     def is_sequence_error(self) -> bool:
-        """A control reply reporting a sequence-number abnormality."""
-        return self.payload_type is PayloadType.CONTROL_REPLY and self.payload == SEQUENCE_ERROR
+        """ERROR ``0F 01`` (sequence-number abnormality), as a control command (where the
+        guide places it) or as a control reply."""
+        return self.payload == SEQUENCE_ERROR and self.is_control
 
     @property
     def is_type_error(self) -> bool:
-        """A control reply reporting a message-type abnormality."""
-        return self.payload_type is PayloadType.CONTROL_REPLY and self.payload == TYPE_ERROR
+        """ERROR ``0F 02`` (message-type abnormality), as a control command or reply."""
+        return self.payload == TYPE_ERROR and self.is_control
 
 
 def encode_ip(payload_type: PayloadType, sequence: int, payload: bytes) -> bytes:
@@ -102,6 +115,21 @@ def decode_ip(datagram: bytes, *, device: str | None = None) -> IpMessage:
                             expected=f"1..{MAX_PAYLOAD} and equal to the payload size",
                             got=f"field {length}, payload {len(payload)} bytes")
     return IpMessage(payload_type, sequence, bytes(payload))
+
+
+def split_datagram(datagram: bytes) -> tuple[int, int, bytes] | None:
+    """(raw payload type, sequence, payload) of a well-formed datagram, else None.
+
+    The fast path for the datagrams that come every time (replies, commands): no value
+    is built and no error is worded. On None, :func:`decode_ip` says what is wrong.
+    """
+    size = len(datagram) - HEADER_SIZE
+    if not 1 <= size <= MAX_PAYLOAD or datagram[2] or datagram[3] != size:
+        return None
+    raw_type = (datagram[0] << 8) | datagram[1]
+    if raw_type not in _PAYLOAD_TYPES:
+        return None
+    return raw_type, int.from_bytes(datagram[4:8], "big"), datagram[HEADER_SIZE:]
 
 
 class SequenceCounter:

@@ -1,11 +1,16 @@
-"""Per-model limits of VISCA cameras, as data a user extends without code.
+"""Per-model VISCA camera profiles, as data a user extends without code.
 
-A profile gives the preset count and the pan/tilt/zoom speed and position ranges. Drivers
-refuse an out-of-range argument before anything is sent. Built-in profiles are below;
-:func:`load_profiles` reads more from a JSON file of the same shape::
+A profile gives the pan/tilt position layout (nibble widths of the position inquiry and of
+absolute moves, one or two speed bytes), the preset count and the pan/tilt/zoom speed and
+position ranges. Drivers refuse an out-of-range argument before anything is sent and
+refuse a reply of the wrong width. Built-in profiles are below, each with its source
+(docs/visca.md lists them); where the vendor's document gives no figure the profile is
+tolerant (anything the protocol carries) and says so. :func:`load_profiles` reads more
+from a JSON file of the same shape::
 
     {"acme-ptz": {"presets": 64, "pan": [-2000, 2000], "tilt": [-500, 1200],
-                  "zoom": [0, 16384], "pan_speed": [1, 24], "tilt_speed": [1, 20]}}
+                  "zoom": [0, 16384], "pan_speed": [1, 24], "tilt_speed": [1, 20],
+                  "pan_nibbles": 4, "tilt_nibbles": 4, "position_speeds": 2}}
 """
 
 from __future__ import annotations
@@ -17,11 +22,19 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ...errors import ConfigError
-from .commands import PAN_SPEED_MAX, PRESET_MAX, TILT_SPEED_MAX, ZOOM_SPEED_MAX
+from .commands import (
+    PAN_SPEED_MAX,
+    PRESET_MAX,
+    TILT_SPEED_MAX,
+    ZOOM_SPEED_MAX,
+    PositionLayout,
+)
 
 __all__ = ["GENERIC", "PROFILES", "CameraProfile", "load_profiles", "profile"]
 
 Range = tuple[int, int]
+COMMON_TILT_SPEED_MAX = 0x17
+"""The tilt speed most Sony models take (the BRC-H700 takes 18h): the default profile's."""
 
 
 def _range(name: str, field: str, value: object, lo: int, hi: int) -> Range:
@@ -36,7 +49,12 @@ def _range(name: str, field: str, value: object, lo: int, hi: int) -> Range:
 
 @dataclass(frozen=True, slots=True)
 class CameraProfile:
-    """What one camera model accepts. Presets are numbered ``0 .. presets - 1``."""
+    """What one camera model accepts. Presets are numbered ``0 .. presets - 1``.
+
+    ``pan_nibbles``/``tilt_nibbles`` (4 or 5) are the widths of pan and tilt positions;
+    ``position_speeds`` is 2 when absolute/relative moves carry a pan and a tilt speed,
+    1 when they carry one speed byte then ``00`` (BRC-H700).
+    """
 
     name: str
     presets: int = 16
@@ -44,20 +62,41 @@ class CameraProfile:
     tilt: Range = (-0x8000, 0x7FFF)
     zoom: Range = (0, 0x4000)
     pan_speed: Range = (1, PAN_SPEED_MAX)
-    tilt_speed: Range = (1, TILT_SPEED_MAX)
+    tilt_speed: Range = (1, COMMON_TILT_SPEED_MAX)
     zoom_speed: Range = (0, ZOOM_SPEED_MAX)
+    pan_nibbles: int = 4
+    tilt_nibbles: int = 4
+    position_speeds: int = 2
 
     def __post_init__(self) -> None:
-        if not isinstance(self.presets, int) or not 1 <= self.presets <= PRESET_MAX + 1:
+        if (isinstance(self.presets, bool) or not isinstance(self.presets, int)
+                or not 1 <= self.presets <= PRESET_MAX + 1):
             raise ConfigError(f"invalid preset count in camera profile {self.name!r}",
                               operation="camera profile", expected=f"1..{PRESET_MAX + 1}",
                               got=repr(self.presets))
-        for field, lo, hi in (("pan", -0x8000, 0x7FFF), ("tilt", -0x8000, 0x7FFF),
-                              ("zoom", 0, 0xFFFF), ("pan_speed", 1, PAN_SPEED_MAX),
-                              ("tilt_speed", 1, TILT_SPEED_MAX),
-                              ("zoom_speed", 0, ZOOM_SPEED_MAX)):
+        if self.position_speeds not in (1, 2) or isinstance(self.position_speeds, bool):
+            raise ConfigError(f"invalid position_speeds in camera profile {self.name!r}",
+                              operation="camera profile", expected="1 or 2",
+                              got=repr(self.position_speeds))
+        try:
+            layout = PositionLayout(self.pan_nibbles, self.tilt_nibbles,
+                                    one_speed=self.position_speeds == 1)
+        except ConfigError as exc:
+            raise ConfigError(f"invalid position widths in camera profile {self.name!r}",
+                              operation="camera profile", expected="4 or 5 nibbles",
+                              got=exc.got) from None
+        for field, (lo, hi) in (("pan", layout.bounds("pan")), ("tilt", layout.bounds("tilt")),
+                                ("zoom", (0, 0xFFFF)), ("pan_speed", (1, PAN_SPEED_MAX)),
+                                ("tilt_speed", (1, TILT_SPEED_MAX)),
+                                ("zoom_speed", (0, ZOOM_SPEED_MAX))):
             object.__setattr__(self, field, _range(self.name, field, getattr(self, field),
                                                    lo, hi))
+
+    @property
+    def layout(self) -> PositionLayout:
+        """How this model carries pan/tilt positions."""
+        return PositionLayout(self.pan_nibbles, self.tilt_nibbles,
+                              one_speed=self.position_speeds == 1)
 
     @classmethod
     def from_mapping(cls, name: str, data: Mapping[str, object]) -> CameraProfile:
@@ -94,17 +133,35 @@ class CameraProfile:
 
 
 GENERIC = CameraProfile("generic")
-"""Anything the protocol can carry, with 16 presets: the default when the model is unknown."""
+"""4 + 4 nibbles, anything else the protocol carries, 16 presets: the default when the
+model is unknown."""
+
+_WIDE_PAN = (-0x80000, 0x7FFFF)  # what 5 nibbles carry
 
 PROFILES: dict[str, CameraProfile] = {
     p.name: p for p in (
         GENERIC,
-        # Sony EVI-D70: ±170° pan, -30..+90° tilt, 18x optical zoom, 6 presets.
+        # Sony BRC-300: pan 5 + tilt 4 nibbles and presets 0..5 (BRC-300/P command list,
+        # p. 14). Its absolute-move layout is not in that document: inferred to be the
+        # BRC-H700's (same family, same widths). Position ranges are not documented.
+        CameraProfile("sony-brc-300", presets=6, pan=_WIDE_PAN, pan_nibbles=5,
+                      position_speeds=1),
+        # Sony BRC-H700: one speed byte then 00, pan 5 + tilt 4 nibbles, speeds 01..18h,
+        # pan ends 08A58h/F75A8h, tilt ends 493Dh/E796h (BRC-H700 command list, p. 12).
+        # Its preset count is not in that document: anything the protocol carries.
+        CameraProfile("sony-brc-h700", presets=PRESET_MAX + 1, pan=(-0x8A58, 0x8A58),
+                      tilt=(-0x186A, 0x493D), tilt_speed=(1, 0x18), pan_nibbles=5,
+                      position_speeds=1),
+        # Sony EVI-D70: 4 + 4 nibbles, 6 presets; ranges from the EVI-D70 technical
+        # manual as an earlier survey read it (not re-checked page by page).
         CameraProfile("sony-evi-d70", presets=6, pan=(-0x08DB, 0x08DB), tilt=(-0x0190, 0x04B0),
                       zoom=(0, 0x4000)),
+        # Vaddio: 16 presets (secondary source); 4 + 4 nibbles.
         CameraProfile("vaddio", presets=16),
-        # 256 preset slots, but preset 0xFF would be the frame terminator.
-        CameraProfile("huddlecam", presets=PRESET_MAX + 1),
+        # HuddleCam-style clones: 4 + 4 nibbles with a pan and a tilt speed (HuddleCam
+        # HC20X manual, p. 39, tilt speed up to 14h); 256 preset slots, but preset 0xFF
+        # would be the frame terminator.
+        CameraProfile("huddlecam", presets=PRESET_MAX + 1, tilt_speed=(1, 0x14)),
     )
 }
 """Built-in profiles by name. Add to it, or merge :func:`load_profiles`."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import serial
 
-from ...errors import ConfigError, ConnectError, TimeoutError
+from ...errors import ConfigError, ConnectError, ProtocolError, TimeoutError
 from ...transport.serial import open_serial
 from ..base import RoomPresets
 from .camera import Exchange, ViscaCamera, ViscaOptions
@@ -121,14 +121,20 @@ class ViscaSerialCamera(ViscaCamera):
         self._reader.start()
         try:
             if self.assign_addresses:
-                reply = await self._transact(AddressSet(1))
-                self.chain_length = reply[0] - 1
+                reply = await self._set_up(AddressSet(1))
+                if len(reply) != 2 or reply[0] != 0x30:
+                    # e.g. an ACK and a completion, as for an ordinary command
+                    raise ProtocolError(
+                        "unexpected reply to the address set", device=self.device,
+                        operation="address_set", expected="88 30 0w FF (w = cameras + 1)",
+                        got=reply.hex(" ") if reply else "ACK/completion")
+                self.chain_length = reply[1] - 1
                 if self.address > self.chain_length:
                     raise ConnectError(
                         "no camera at this address on the chain", device=self.device,
                         operation="address_set", expected=f"address <= {self.chain_length}",
                         got=f"{self.chain_length} camera(s) answered")
-            await self._transact(IfClear(all_cameras=True))
+            await self._set_up(IfClear(all_cameras=True))
         except BaseException:
             await self.close()
             raise
@@ -208,7 +214,7 @@ class ViscaSerialCamera(ViscaCamera):
 
     async def _transact(self, command: Command) -> bytes:
         frame = self._codec.send(command)
-        exchange = Exchange(command)
+        exchange = Exchange(command, self._alarm)
 
         async def resend() -> bool:
             # Without sequence numbers a retransmission may execute twice: only when safe.
