@@ -22,7 +22,7 @@ from hnth_drivers.security.secrets import Secret
 from hnth_drivers.vcs.ssh_codec import SshCodec, SshCodecOptions
 from hnth_sim.codec import CodecSimulator
 
-from .conftest import DRIVERS, PASSWORD, target_for, write_known_hosts
+from .conftest import DRIVERS, PASSWORD, options_for, target_for, write_known_hosts
 
 
 def driver_for(sim: CodecSimulator, known_hosts: Path, timeout: float = 3.0, *,
@@ -30,7 +30,7 @@ def driver_for(sim: CodecSimulator, known_hosts: Path, timeout: float = 3.0, *,
                key_file: Path | None = None) -> SshCodec:
     target = target_for(sim, known_hosts, username=username, password=password,
                         key_file=key_file)
-    return DRIVERS[sim.dialect](target, options=SshCodecOptions(command_timeout_s=timeout))
+    return DRIVERS[sim.dialect](target, options=options_for(sim.variant, timeout))
 
 
 async def wait_for_state(codec: SshCodec, call_id: str, state: CallState) -> None:

@@ -103,9 +103,16 @@ class _Server(paramiko.ServerInterface):
 
     def get_allowed_auths(self, username: str) -> str:
         # Cisco's client (jsxapi) logs in with keyboard-interactive only.
+        if not self.sim.password_auth:
+            return "keyboard-interactive,publickey"
         return "password,keyboard-interactive,publickey"
 
     def check_auth_password(self, username: str, password: str) -> int:
+        if not self.sim.password_auth:
+            return AUTH_FAILED
+        return self._check(username, password)
+
+    def _check(self, username: str, password: str) -> int:
         expected = self.sim.users.get(username)
         if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
             return AUTH_SUCCESSFUL
@@ -120,7 +127,7 @@ class _Server(paramiko.ServerInterface):
                                         ) -> int | InteractiveQuery:
         if len(responses) != 1:
             return AUTH_FAILED
-        return self.check_auth_password(self.interactive_user, responses[0])
+        return self._check(self.interactive_user, responses[0])
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
         if any(key == allowed for allowed in self.sim.authorized_keys.get(username, ())):
@@ -156,7 +163,7 @@ class CodecSimulator:
         authorized_keys: Mapping[str, Sequence[paramiko.PKey]] | None = None,
         model: CodecModel | None = None, faults: Faults | None = None,
         host: str = "127.0.0.1", port: int = 0, software: str = "ce9.15.0",
-        family: str = "group",
+        family: str = "group", password_auth: bool = True,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected one of {sorted(DIALECTS)}")
@@ -165,6 +172,8 @@ class CodecSimulator:
         self.software = software
         #: Poly family: ``group`` (RealPresence Group Series) or ``hdx``.
         self.family = family
+        #: Offer the ``password`` method (keyboard-interactive and publickey always).
+        self.password_auth = password_auth
         self.host_key = host_key
         self.users = dict(users)
         self.authorized_keys = {k: list(v) for k, v in (authorized_keys or {}).items()}
