@@ -1,6 +1,6 @@
 """Interop: OpenSSH's ``ssh`` client (a third-party peer) against the codec simulator.
 
-Strict host-key checking is on; the documented replies of PROTOCOLS.md §3–4 come back.
+Strict host-key checking is on; the documented replies (docs/codecs.md) come back.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The simulator's dialect front ends against the PROTOCOLS.md vectors (no network)."""
+"""The simulator's dialect front ends against the vendor vectors (docs/codecs.md), no network."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from hnth_drivers.errors import (
 )
 from hnth_drivers.model import CallState, CameraPosition, MoveDirection, ZoomDirection
 from hnth_drivers.security.secrets import Secret
-from hnth_drivers.vcs.ssh_codec import SshCodec, SshCodecOptions
+from hnth_drivers.vcs.ssh_codec import SshCodec
 from hnth_sim.codec import CodecSimulator
 
 from .conftest import DRIVERS, PASSWORD, options_for, target_for, write_known_hosts

@@ -267,7 +267,7 @@ class CodecSimulator:
                 self._transports.remove(transport)
 
     def _serve_channel(self, channel: paramiko.Channel, server: _Server) -> None:
-        # The exec command is known only once the request event has fired (GOTCHAS.md).
+        # The exec command is known only once the request event has fired (paramiko).
         if not server._event(channel.get_id()).wait(10.0):
             channel.close()
             return

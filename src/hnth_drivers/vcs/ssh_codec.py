@@ -229,12 +229,8 @@ class SshCodec(Codec):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.options.command_timeout_s
         try:
-            if data is not None and session.pending is None:
-                await asyncio.to_thread(self._send, channel, data, operation)  # no reply due
-            elif data is not None:      # one worker-thread hop: write, then the first read
-                session.receive_data(await asyncio.to_thread(
-                    self._send_recv, channel, data, self.options.command_timeout_s,
-                    operation))
+            if data is not None:
+                await self._write(channel, data, operation)
             while True:
                 item = session.next_event()
                 if isinstance(item, Reply):
@@ -249,7 +245,7 @@ class SshCodec(Codec):
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise self._timeout(operation)
-                chunk = await asyncio.to_thread(self._recv, channel, remaining, operation)
+                chunk = await self._read(channel, remaining, operation)
                 session.receive_data(chunk)
         except DeviceError:
             self._ready_at = loop.time() + self.pacing_s
@@ -264,15 +260,45 @@ class SshCodec(Codec):
 
     def _send(self, channel: paramiko.Channel, data: bytes, operation: str) -> None:
         try:
+            channel.settimeout(self.options.command_timeout_s)
             channel.sendall(data)
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise ConnectError("connection lost while sending", device=self.device,
                                operation=operation, got=type(exc).__name__) from None
 
-    def _send_recv(self, channel: paramiko.Channel, data: bytes, timeout: float,
-                   operation: str) -> bytes:
-        self._send(channel, data, operation)
-        return self._recv(channel, timeout, operation)
+    async def _write(self, channel: paramiko.Channel, data: bytes, operation: str) -> None:
+        """Write a command line. A short line that paramiko can take at once (send window
+        open, no key exchange under way) is written here: that only queues one packet on a
+        socket whose buffer is empty between commands. Anything else goes to a worker thread.
+        """
+        transport = channel.get_transport()
+        if (len(data) <= 1024 and channel.send_ready() and transport.is_active()
+                and transport.clear_to_send.is_set()):
+            self._send(channel, data, operation)
+        else:
+            await asyncio.to_thread(self._send, channel, data, operation)
+
+    async def _read(self, channel: paramiko.Channel, timeout: float, operation: str) -> bytes:
+        """The next bytes from the codec. The event loop waits on the channel's pipe (set by
+        paramiko when it has buffered data or the channel closed), then takes what is there
+        without blocking: no worker thread, no polling."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (channel.recv_ready() or channel.closed or channel.eof_received):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise self._timeout(operation)
+            ready: asyncio.Future[None] = loop.create_future()
+            fd = channel.fileno()
+            loop.add_reader(fd, _settle, ready)
+            try:
+                async with asyncio.timeout(remaining):
+                    await ready
+            except builtins.TimeoutError:
+                raise self._timeout(operation) from None
+            finally:
+                loop.remove_reader(fd)
+        return self._recv(channel, 0.0, operation)
 
     def _recv(self, channel: paramiko.Channel, timeout: float, operation: str) -> bytes:
         channel.settimeout(timeout)
@@ -319,8 +345,7 @@ class SshCodec(Codec):
                                        expected=f"call {call_id} {state.value} within "
                                        f"{timeout} s")
                 try:
-                    chunk = await asyncio.to_thread(self._recv, channel, remaining,
-                                                    "wait_for_call")
+                    chunk = await self._read(channel, remaining, "wait_for_call")
                 except TimeoutError:
                     continue            # no command was pending: the session is in step
                 except BaseException:
@@ -385,6 +410,11 @@ class SshCodec(Codec):
                             detail={"dialect": self.dialect.name})
 
 
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 _COMMON = frozenset({Capability.DIAL, Capability.HANG_UP, Capability.CALLS,
                      Capability.MUTE_MICROPHONES, Capability.CAMERA_CONTROL,
                      Capability.HEALTH})
@@ -425,7 +455,7 @@ class XapiCodec(SshCodec):
             # As jsxapi does: the session is JSON from here on, no reply is awaited.
             channel = self._channel
             assert channel is not None
-            await asyncio.to_thread(self._send, channel, session.use_json(), "output_json")
+            await self._write(channel, session.use_json(), "output_json")
 
     async def health(self) -> DeviceHealth:
         """As :meth:`SshCodec.health`, with the software version and output mode."""
