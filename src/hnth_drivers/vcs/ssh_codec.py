@@ -492,3 +492,14 @@ class PolycomCodec(SshCodec):
 
     def _base_dialect(self) -> Dialect:
         return POLYCOM_HDX if self.options.family == "hdx" else POLYCOM
+
+    async def far_preset(self, number: int, *, store: bool = False) -> None:
+        """``preset far go|set {0..15}``: move (or store) the far site's camera preset."""
+        bounds = self.dialect.tables["far_presets"]
+        if isinstance(number, bool) or not isinstance(number, int) or not (
+                bounds["min"] <= number <= bounds["max"]):
+            raise ConfigError("far preset out of range", device=self.device,
+                              operation="far_preset",
+                              expected=f"{bounds['min']}..{bounds['max']}", got=repr(number))
+        await self.command("far_preset_store" if store else "far_preset_activate",
+                           preset=number)
