@@ -77,8 +77,12 @@ async def test_a_codec_that_never_answers(variant: str, keys: dict[str, Path],
             with pytest.raises(TimeoutError) as info:
                 await codec.microphones_muted()
             assert (info.value.device, info.value.operation) == (codec.device, "mute_state")
+            # JSON replies carry ResultId: the session is kept; otherwise it is dropped
+            assert codec.connected is (variant == "xapi")
+            connections = sim.connections
             sim.faults.silent = False
             assert await codec.microphones_muted() is False   # usable again
+            assert sim.connections == connections + (variant != "xapi")
 
 
 async def test_keyboard_interactive_only_codec(keys: dict[str, Path], tmp_path: Path) -> None:

@@ -437,3 +437,18 @@ def test_preset_ranges_and_camera_counts() -> None:
     assert POLYCOM_HDX.tables["cameras"]["max"] == 6               # HDX-B p4-32
     assert POLYCOM.tables["cameras"]["max"] == 4                   # GS-C p154
     assert POLYCOM.tables["pacing_s"]["default"] == 0.2            # HDX-C p130
+
+
+def test_json_late_reply_after_abandon_is_stale() -> None:
+    s = logged_in(WELCOME)
+    s.use_json()
+    s.send("mute_state")
+    assert s.resumable
+    s.abandon()                                      # the driver's deadline passed
+    s.send("calls")
+    s.receive_data(b'{"ResultId":"1","Status":{"Audio":{"Microphones":{"Mute":{"Value":"On"}}}}}'
+                   b'\n{"ResultId":"2"}\n')
+    items = drain(s)
+    assert isinstance(items[0], Notice) and "another request" in items[0].text
+    assert isinstance(items[1], Reply) and items[1].value == []
+    assert not logged_in(TC7_BANNER).resumable       # terminal replies are untagged

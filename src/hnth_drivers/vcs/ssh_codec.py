@@ -8,7 +8,9 @@ a deadline per command. Asynchronous call-state events read on the way are kept
 (:meth:`SshCodec.events`), never mistaken for replies.
 
 A broken connection (closed mid-reply, timeout, garbage) is dropped; the next call
-connects again. A :class:`DeviceError` (the codec refused the command) keeps it.
+connects again. A :class:`DeviceError` (the codec refused the command) keeps it, and so does
+a timeout where replies carry their request's tag (xAPI in JSON mode): a late reply is then
+recognised as stale.
 """
 
 from __future__ import annotations
@@ -250,6 +252,12 @@ class SshCodec(Codec):
         except DeviceError:
             self._ready_at = loop.time() + self.pacing_s
             raise                       # the codec answered: the session is still in step
+        except TimeoutError:
+            if session.resumable and self.connected:
+                session.abandon()       # tagged replies: a late one is recognised, not used
+            else:
+                self._drop()
+            raise
         except BaseException:
             self._drop()                # mid-reply state is unknown: reconnect next time
             raise

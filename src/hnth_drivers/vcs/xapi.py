@@ -328,6 +328,16 @@ class XapiSession(DialectSession):
         if software is not None:
             self.dialect = software.dialect
 
+    @property
+    def resumable(self) -> bool:
+        """In JSON mode every reply names its request (``ResultId``): a late one is known."""
+        return self.json
+
+    def abandon(self) -> None:
+        """Give up the pending command; its late reply will be reported as stale."""
+        super().abandon()
+        self._candidate = None
+
     def camera_path(self, camera: int) -> str:
         """Status path of a camera's position for this software (TC vs CE)."""
         if self.software is not None and self.software.family == "tc":
