@@ -17,8 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hnth_drivers.errors import DeviceError, ProtocolError
+from hnth_drivers.errors import DeviceError, HnthError, ProtocolError
 from hnth_drivers.model import Call, CallState, CameraPosition, SignalProtocol
 from hnth_drivers.vcs.cli_dialect import NEED_DATA, CallEvent, DialectSession, Notice, Reply
 from hnth_drivers.vcs.polycom import (
@@ -452,3 +454,26 @@ def test_json_late_reply_after_abandon_is_stale() -> None:
     assert isinstance(items[0], Notice) and "another request" in items[0].text
     assert isinstance(items[1], Reply) and items[1].value == []
     assert not logged_in(TC7_BANNER).resumable       # terminal replies are untagged
+
+
+JSON_PIECES = ['{"ResultId":"1"}', '{"ResultId":"1","Status":{"Call":[{"id":"x"}]}}',
+               '{"CommandResponse":{"DialResult":{"status":"OK"}},"ResultId":"1"}',
+               '{"CommandResponse":[],"ResultId":"1"}', '{"Status":{"Call":[{"id":"2",'
+               '"Status":{"Value":"Weird"}}]}}', '{"ResultId":"1","Status":[1,{"a":null}]}',
+               "OK", "ERROR", "{", "}", '"\\"{', "\x00", "[]", '{"a":"\\u00e9"}']
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(JSON_PIECES), st.text(max_size=30)), max_size=12),
+       st.sampled_from(["calls", "dial", "mute_state", "position", "hang_up_all"]))
+def test_json_mode_raises_only_typed_errors(pieces: list[str], operation: str) -> None:
+    s = logged_in(WELCOME)
+    s.use_json()
+    s.send(operation, number="5551234", protocol="H323", camera=1)
+    try:
+        s.receive_data("\n".join(pieces).encode("utf-8", "replace"))
+        for _ in range(100):
+            if s.next_event() is NEED_DATA:
+                break
+    except HnthError:
+        pass

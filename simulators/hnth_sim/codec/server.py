@@ -328,7 +328,7 @@ class CodecSimulator:
             time.sleep(self.faults.slow_reply_s)
         with lock:
             before = ""
-            if self.faults.interleave_events:
+            if self.faults.interleave_events and line.strip():
                 before = "".join(shell.event(c, c.state) or "" for c in self.model.calls())
             out = shell.handle(line)
             if out and self.faults.take("garbage_line"):

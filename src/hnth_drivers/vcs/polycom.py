@@ -256,7 +256,7 @@ class PolycomSession(DialectSession):
     def _on_reply_line(self, text: str) -> None:
         operation = self._pending
         assert operation is not None
-        if text.lower().startswith(("error", "info: ip line")) and operation != "notify":
+        if text.lower().startswith(("error", "info: ip line")):
             reason = text.split(":", 1)[1].strip() if ":" in text else text
             self._fail(DeviceError(reason or "command refused", device=self.device,
                                    operation=operation, expected="an acknowledgement",
