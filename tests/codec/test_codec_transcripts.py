@@ -30,7 +30,7 @@ from hnth_drivers.vcs.polycom import (
     parse_callinfo,
     parse_callstatus,
 )
-from hnth_drivers.vcs.xapi import Software, XapiSession, frame_body
+from hnth_drivers.vcs.xapi import Software, XapiSession, flatten, frame_body
 
 
 def drain(session: DialectSession) -> list[object]:
@@ -477,3 +477,19 @@ def test_json_mode_raises_only_typed_errors(pieces: list[str], operation: str) -
                 break
     except HnthError:
         pass
+
+
+def test_json_vectors_jsx_rpc_spec() -> None:
+    """The status, array and configuration-error examples of jsxapi's rpc.spec.ts."""
+    assert list(flatten({"Audio": {"Volume": {"Value": "30"}}})) == [("Audio Volume", "30")]
+    assert list(flatten({"OptionKey": [{"id": "1", "Active": {"Value": "False"}}]})) == [
+        ("OptionKey 1 Active", "False")]
+    s = logged_in(WELCOME)
+    s.use_json()
+    s.send("layout", target="local", family="equal")
+    s.receive_data(b'{"CommandResponse":{"Configuration":{"status":"Error","Reason":{"Value":'
+                   b'"No match on address expression."},"XPath":{"Value":"Configuration/Video/'
+                   b'Output/Connector[99]/MonitorRole"}}},"ResultId":"1"}\n')
+    with pytest.raises(DeviceError, match="No match on address expression") as info:
+        drain(s)
+    assert info.value.code == "Configuration/Video/Output/Connector[99]/MonitorRole"
