@@ -493,3 +493,9 @@ def test_json_vectors_jsx_rpc_spec() -> None:
     with pytest.raises(DeviceError, match="No match on address expression") as info:
         drain(s)
     assert info.value.code == "Configuration/Video/Output/Connector[99]/MonitorRole"
+
+
+def test_event_lines_are_notices() -> None:
+    s = logged_in(TC7_BANNER)
+    s.receive_data(b"*e CallDisconnect CauseValue: 1\r\n** end\r\n")
+    assert drain(s) == [Notice("*e CallDisconnect CauseValue: 1")]

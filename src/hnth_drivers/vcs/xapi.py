@@ -448,6 +448,9 @@ class XapiSession(DialectSession):
             else:
                 self._emit(Notice("unexpected result: " + " | ".join(block)[:200]))
             return
+        for line in block:
+            if line.startswith("*e"):     # event lines are never part of a reply
+                self._emit(Notice(line))
         pairs = parse_status_lines(block)
         if self._pending in STATUS_PARSERS:
             if self._candidate is not None:
