@@ -260,7 +260,7 @@ class XapiShell:
                 return self._unknown(tag, "Command " + " ".join(path))
             return f"*r Result (status=Error):{NL}    Reason: Unknown command{NL}{self.end}"
         try:
-            fields = handler(self, dict(pairs)) if key != "camera ramp" else self._ramp(pairs)
+            fields = handler(self, dict(pairs))   # keeps the order the arguments came in
         except _Refused as exc:
             return self._result(name, {"Reason": exc.reason}, tag, status="Error")
         except (KeyError, ValueError):
@@ -333,24 +333,21 @@ class XapiShell:
         self.model.position_set(camera, pan, tilt, zoom)
         return {}
 
-    def _ramp(self, pairs: list[tuple[str, str]]) -> dict[str, object]:
-        args = dict(pairs)
+    def _ramp(self, args: dict[str, str]) -> dict[str, object]:
         camera = self._camera_id(args)
-        axes = [_AXES[k] for k, _ in pairs if k in _AXES]
+        axes = [_AXES[k] for k in args if k in _AXES]
         run = axes[0] if axes else "pt"      # only the first operation named runs
         speed = {k: int(args.get(k, "7")) for k in ("panspeed", "tiltspeed", "zoomspeed")}
         if not all(1 <= s <= 15 for s in speed.values()):
             raise _Refused("Speed out of range (1..15)")
         pan_word, tilt_word = args.get("pan", "stop").lower(), args.get("tilt", "stop").lower()
         zoom_word = args.get("zoom", "stop").lower()
-        cam = self.model.camera(camera)
         pan_dir, tilt_dir, zoom_dir = self.model.ramp_dirs(camera)
         if run == "pt":
             pan_dir, tilt_dir = (_PAN[pan_word] * speed["panspeed"],
                                  _TILT[tilt_word] * speed["tiltspeed"])
         elif run == "zoom":
             zoom_dir = _ZOOM[zoom_word] * speed["zoomspeed"]
-        del cam
         self.model.ramp(camera, pan_dir, tilt_dir, zoom_dir)
         return {}
 
@@ -366,5 +363,5 @@ class XapiShell:
         "camera preset store": _preset_store,
         "camera preset activate": _preset_activate,
         "camera positionset": _position_set,
-        "camera ramp": lambda self, args: {},   # handled with its argument order
+        "camera ramp": _ramp,
     }
