@@ -111,9 +111,10 @@ async def test_poly_paces_single_response_commands(keys: dict[str, Path], tmp_pa
             assert codec.pacing_s == 0.2
             await codec.microphones_muted()
             await codec.microphones_muted()
-        assert len(waits) >= 2 and all(0 < w <= 0.2 for w in waits)
+        paced = [w for w in waits if w > 0]
+        assert len(paced) >= 2 and all(w <= 0.2 for w in paced)
         waits.clear()
         async with PolycomCodec(target, options=SshCodecOptions(pacing_s=0)) as fast:
             await fast.microphones_muted()
             await fast.microphones_muted()
-        assert waits == []
+        assert [w for w in waits if w > 0] == []
