@@ -499,3 +499,26 @@ def test_event_lines_are_notices() -> None:
     s = logged_in(TC7_BANNER)
     s.receive_data(b"*e CallDisconnect CauseValue: 1\r\n** end\r\n")
     assert drain(s) == [Notice("*e CallDisconnect CauseValue: 1")]
+
+
+JSON_STREAM = ('{"Status":{"Call":[{"id":"2","Status":{"Value":"Connected"}}]}}\r\n'
+               '{\n "ResultId": "1",\n "Status": {"Cameras": {"Camera": [{"id": "1", "Position":'
+               ' {"Pan": {"Value": "-3"}, "Tilt": {"Value": "4"}, "Zoom": {"Value": "5"}}}]}}\n}'
+               '\r\n').encode()
+
+
+def test_json_stream_split_anywhere_gives_the_same_items() -> None:
+    def run(chunks: list[bytes]) -> list[object]:
+        s = logged_in(WELCOME)
+        s.use_json()
+        s.send("position", camera=1)
+        items: list[object] = []
+        for chunk in chunks:
+            s.receive_data(chunk)
+            items += drain(s)
+        return items
+
+    whole = run([JSON_STREAM])
+    assert [i.value for i in whole if isinstance(i, Reply)] == [CameraPosition(-3, 4, 5)]
+    for cut in range(1, len(JSON_STREAM)):
+        assert run([JSON_STREAM[:cut], JSON_STREAM[cut:]]) == whole
