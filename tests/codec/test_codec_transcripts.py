@@ -501,10 +501,10 @@ def test_event_lines_are_notices() -> None:
     assert drain(s) == [Notice("*e CallDisconnect CauseValue: 1")]
 
 
-JSON_STREAM = ('{"Status":{"Call":[{"id":"2","Status":{"Value":"Connected"}}]}}\r\n'
-               '{\n "ResultId": "1",\n "Status": {"Cameras": {"Camera": [{"id": "1", "Position":'
-               ' {"Pan": {"Value": "-3"}, "Tilt": {"Value": "4"}, "Zoom": {"Value": "5"}}}]}}\n}'
-               '\r\n').encode()
+JSON_STREAM = (b'{"Status":{"Call":[{"id":"2","Status":{"Value":"Connected"}}]}}\r\n'
+               b'{\n "ResultId": "1",\n "Status": {"Cameras": {"Camera": [{"id": "1", "Position":'
+               b' {"Pan": {"Value": "-3"}, "Tilt": {"Value": "4"}, "Zoom": {"Value": "5"}}}]}}\n}'
+               b'\r\n')
 
 
 def test_json_stream_split_anywhere_gives_the_same_items() -> None:
