@@ -1,8 +1,11 @@
 """Room codec drivers over SSH: one driver, parameterised by a dialect (data + parser).
 
 The connection is a paramiko client from :func:`hnth_drivers.transport.ssh.ssh_connect`
-(known hosts + RejectPolicy, modern algorithms) with one interactive shell channel; every
-blocking call runs in a worker thread. One command at a time: the command is written, and
+(known hosts + RejectPolicy, modern algorithms) with one interactive shell channel.
+Connecting and opening the shell run in a worker thread; replies are awaited in the event
+loop on the channel's pipe and taken without blocking; a command line is written at once
+when paramiko can take it without waiting, else from a worker thread (see
+:meth:`SshCodec._write`). One command at a time: the command is written, and
 bytes are fed to the dialect's sans-I/O session until it reports the reply complete, with
 a deadline per command. Asynchronous call-state events read on the way are kept
 (:meth:`SshCodec.events`), never mistaken for replies.
