@@ -33,23 +33,42 @@ def write_known_hosts(path: Path, host: str, port: int, pub_file: Path) -> Path:
     return path
 
 
-def make_sim(dialect: str, keys: dict[str, Path]) -> CodecSimulator:
+#: Codec variants the driver tests run against: simulator settings and driver options.
+#: ``xapi``: CE software, JSON; ``xapi-tc``: TC7 (terminal, ``Camera N`` status path);
+#: ``polycom``: RealPresence Group Series; ``polycom-hdx``: HDX.
+VARIANTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "xapi": ("xapi", {"software": "ce9.15.0"}, {}),
+    "xapi-tc": ("xapi", {"software": "tc7.3.6"}, {}),
+    "polycom": ("polycom", {"family": "group"}, {"family": "group"}),
+    "polycom-hdx": ("polycom", {"family": "hdx"}, {"family": "hdx"}),
+}
+
+
+def make_sim(variant: str, keys: dict[str, Path]) -> CodecSimulator:
+    dialect, settings, _ = VARIANTS[variant]
     client = paramiko.Ed25519Key.from_private_key_file(str(keys["client"]))
     return CodecSimulator(
         dialect, host_key=paramiko.Ed25519Key.from_private_key_file(str(keys["host"])),
         users={"admin": PASSWORD}, authorized_keys={"keyuser": [client]},
-        model=CodecModel(connect_delay_s=0.02),
+        model=CodecModel(connect_delay_s=0.02), **settings,
     )
 
 
-@pytest.fixture(params=["xapi", "polycom"])
+def options_for(variant: str, timeout: float = 3.0) -> SshCodecOptions:
+    """Driver options for a variant; pacing lowered to 0 (a per-session setting)."""
+    return SshCodecOptions(command_timeout_s=timeout, pacing_s=0.0, **VARIANTS[variant][2])
+
+
+@pytest.fixture(params=list(VARIANTS))
 def dialect(request: pytest.FixtureRequest) -> str:
+    """The variant name (``xapi``, ``xapi-tc``, ``polycom``, ``polycom-hdx``)."""
     return str(request.param)
 
 
 @pytest.fixture
 def sim(dialect: str, keys: dict[str, Path]) -> Iterator[CodecSimulator]:
     with make_sim(dialect, keys) as simulator:
+        simulator.variant = dialect  # type: ignore[attr-defined]
         yield simulator
 
 
@@ -71,6 +90,6 @@ def target_for(sim: CodecSimulator, known_hosts: Path, *, username: str = "admin
 @pytest.fixture
 async def codec(sim: CodecSimulator, known_hosts: Path) -> AsyncIterator[SshCodec]:
     driver = DRIVERS[sim.dialect](target_for(sim, known_hosts),
-                                  options=SshCodecOptions(command_timeout_s=3.0))
+                                  options=options_for(sim.variant))  # type: ignore[attr-defined]
     async with driver:
         yield driver

@@ -111,3 +111,39 @@ def test_cli_unusable_audit_log_refuses_the_action_cleanly(tmp_path: Path) -> No
                 "--known-hosts", str(tmp_path / "known_hosts"), audit=tmp_path / "audit-dir")
     assert done.returncode == 2, done.stderr
     assert "cannot read the audit log" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_bad_software_or_family_is_one_line(tmp_path: Path) -> None:
+    env_sim = dict(os.environ, HNTH_SIM_PASSWORD=SIM_PASSWORD)
+    done = subprocess.run([*HNTH, "sim", "codec", "--dialect", "xapi", "--software", "vx1",
+                           "--host-key", str(tmp_path / "k")], capture_output=True, text=True,
+                          env=env_sim, timeout=60, check=False)
+    assert done.returncode == 2 and "software 'vx1'" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = hnth("codec", "status", "--ssh", "127.0.0.1:9", "--dialect", "polycom",
+                "--family", "vsx", "--known-hosts", str(tmp_path / "kh"))
+    assert done.returncode == 2 and "--family" in done.stderr
+
+
+def test_cli_hdx_and_tc_codecs(tmp_path: Path, keys: dict[str, Path]) -> None:
+    """``--family hdx`` on both sides; a TC codec's software shows in the health detail."""
+    env = dict(os.environ, HNTH_SIM_PASSWORD=SIM_PASSWORD)
+    for dialect, extra in (("polycom", ["--family", "hdx"]), ("xapi", ["--software", "tc7.3.6"])):
+        key = tmp_path / dialect / "host_ed25519"
+        with simulator_process(["sim", "codec", "--dialect", dialect, "--listen", "127.0.0.1:0",
+                                "--host-key", str(key), *extra], kind="codec",
+                               env=env) as address:
+            host, port = address.rsplit(":", 1)
+            known = write_known_hosts(tmp_path / dialect / "kh", host, int(port),
+                                      Path(f"{key}.pub"))
+            common = ["--ssh", address, "--dialect", dialect, "--known-hosts", str(known)]
+            if dialect == "polycom":
+                common += ["--family", "hdx"]
+            done = hnth("codec", "status", *common, "--json")
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout)["calls"] == []
+            preset = "0" if dialect == "polycom" else "1"     # Poly 0..99, xAPI 1..35
+            for action in ("store", "recall"):
+                done = hnth("codec", "preset", action, preset, *common,
+                            audit=tmp_path / "audit.jsonl")
+                assert done.returncode == 0, done.stderr

@@ -1,4 +1,4 @@
-"""Sans-I/O parser vectors from PROTOCOLS.md §3 (xAPI) and §4 (Poly), no network."""
+"""Sans-I/O parser vectors (xAPI and Poly, sources in docs/codecs.md), no network."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The simulator's dialect front ends against the PROTOCOLS.md vectors (no network)."""
+"""The simulator's dialect front ends against the vendor vectors (docs/codecs.md), no network."""
 
 from __future__ import annotations
 
@@ -83,3 +83,32 @@ def test_simulator_output_is_what_the_driver_parsers_read() -> None:
     assert isinstance(listed, Reply) and [c.number for c in listed.value] == ["543210"]
     assert ps.next_event() is NEED_DATA
     model.close()
+
+
+def test_ramp_runs_pan_and_tilt_together_only() -> None:
+    """C90 API guide TC5.0 p84: any other combination runs only the first operation."""
+    model = CodecModel()
+    shell = XapiShell(model)
+    assert "RampResult (status=OK)" in shell.handle(
+        "xCommand Camera Ramp CameraId:1 Pan:Left PanSpeed:2 Tilt:Up TiltSpeed:3")
+    assert model.ramp_dirs(1) == (-2, 3, 0)
+    shell.handle("xCommand Camera Ramp CameraId:1 Zoom:In ZoomSpeed:4 Pan:Right")
+    assert model.ramp_dirs(1) == (-2, 3, 4)          # zoom named first: only zoom changed
+    shell.handle("xCommand Camera Ramp CameraId:1 Pan:Stop Tilt:Stop Zoom:Stop")
+    assert model.ramp_dirs(1) == (0, 0, 4)           # pan/tilt first: zoom still runs
+    shell.handle("xCommand Camera Ramp CameraId:1 Zoom:Stop")
+    assert model.ramp_dirs(1) == (0, 0, 0)
+    assert "status=Error" in shell.handle("xCommand Camera Ramp CameraId:1 Pan:Left PanSpeed:16")
+    model.close()
+
+
+def test_tc_versions_in_the_simulator() -> None:
+    tc7, tc1 = XapiShell(CodecModel(), software="tc7.3.6"), XapiShell(CodecModel(),
+                                                                       software="tc1.0")
+    assert tc7.handle("xStatus Camera 1 Position Pan") == \
+        "*s Camera 1 Position Pan: 0\r\n** end\r\nOK\r\n"
+    assert "ERROR" in tc7.handle("xStatus Cameras Camera 1 Position Pan")
+    assert tc1.handle("xCommand Call DisconnectAll").endswith(
+        "*r DisconnectAllResult (status=OK):\r\n*r/end\r\n")
+    assert "ERROR" in tc7.handle("xpreferences outputmode json")   # TC: terminal/XML only
+    assert "Cisco Codec Release tc7.3.6" in tc7.banner and tc7.banner.endswith("OK\r\n")

@@ -19,10 +19,10 @@ from hnth_drivers.errors import (
 )
 from hnth_drivers.model import CallState, CameraPosition, MoveDirection, ZoomDirection
 from hnth_drivers.security.secrets import Secret
-from hnth_drivers.vcs.ssh_codec import SshCodec, SshCodecOptions
+from hnth_drivers.vcs.ssh_codec import PolycomCodec, SshCodec
 from hnth_sim.codec import CodecSimulator
 
-from .conftest import DRIVERS, PASSWORD, target_for, write_known_hosts
+from .conftest import DRIVERS, PASSWORD, options_for, target_for, write_known_hosts
 
 
 def driver_for(sim: CodecSimulator, known_hosts: Path, timeout: float = 3.0, *,
@@ -30,7 +30,7 @@ def driver_for(sim: CodecSimulator, known_hosts: Path, timeout: float = 3.0, *,
                key_file: Path | None = None) -> SshCodec:
     target = target_for(sim, known_hosts, username=username, password=password,
                         key_file=key_file)
-    return DRIVERS[sim.dialect](target, options=SshCodecOptions(command_timeout_s=timeout))
+    return DRIVERS[sim.dialect](target, options=options_for(sim.variant, timeout))
 
 
 async def wait_for_state(codec: SshCodec, call_id: str, state: CallState) -> None:
@@ -270,3 +270,17 @@ async def test_a_shell_request_never_answered_times_out(
     finally:
         stall.set()
         await codec.close()
+
+
+async def test_poly_far_presets_0_to_15(codec: SshCodec, sim: CodecSimulator) -> None:
+    """``preset far go|set {0..15}`` (HDX reference p4-250); near presets are 0..99."""
+    if sim.dialect != "polycom":
+        pytest.skip("Poly only")
+    assert isinstance(codec, PolycomCodec)
+    await codec.far_preset(15)
+    await codec.far_preset(0, store=True)
+    with pytest.raises(ConfigError):
+        await codec.far_preset(16)
+    await codec.camera(1).store_preset(99)
+    with pytest.raises(ConfigError):
+        await codec.camera(1).store_preset(100)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["CallRefused", "CameraState", "CodecModel", "Faults", "SimCall"]
@@ -87,11 +87,14 @@ class CodecModel:
 
     def __init__(self, *, connect_delay_s: float = 0.05,
                  unreachable: frozenset[str] = frozenset({"0000", "unreachable"}),
-                 cameras: int = 2) -> None:
+                 cameras: int = 2, site_names: Mapping[str, str] | None = None) -> None:
         self.connect_delay_s = connect_delay_s
+        #: Far-site names by number (Poly lists a call's name only when it is known).
+        self.site_names = dict(site_names or {})
         self.unreachable = unreachable
         self.started = time.monotonic()
         self.microphones_muted = False
+        self.volume = 50
         self.layout = "auto"
         self.cameras = {n: CameraState() for n in range(1, cameras + 1)}
         self.presets: dict[int, tuple[int, int, int, int, str | None]] = {}
@@ -199,9 +202,15 @@ class CodecModel:
 
     def ramp(self, number: int, pan: int, tilt: int, zoom: int) -> None:
         """Start (or with zeros, stop) a motion; ``pan/tilt/zoom`` are -1, 0 or 1 × speed."""
-        cam = self.camera(number)
+        cam = self.camera(number)       # settles the motion so far
         with self._lock:
             cam.ramp = (pan, tilt, zoom, time.monotonic()) if (pan or tilt or zoom) else None
+
+    def ramp_dirs(self, number: int) -> tuple[int, int, int]:
+        """The pan, tilt and zoom rates of the motion in progress (zeros when still)."""
+        cam = self.camera(number)
+        with self._lock:
+            return cam.ramp[:3] if cam.ramp is not None else (0, 0, 0)
 
     def position_set(self, number: int, pan: int, tilt: int, zoom: int | None = None) -> None:
         """Go to an absolute position (clamped to the camera's range)."""

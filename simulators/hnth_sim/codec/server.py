@@ -32,6 +32,7 @@ from paramiko.common import (
     OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
     OPEN_SUCCEEDED,
 )
+from paramiko.server import InteractiveQuery
 
 from .model import CodecModel, Faults, SimCall
 from .polycom import PolycomShell
@@ -46,7 +47,10 @@ GARBAGE = "\x00\x1b[7m#!garbage\x7f\r\n"
 class Shell(Protocol):
     """What a dialect front end offers the server."""
 
-    banner: str
+    interactive: bool
+
+    @property
+    def banner(self) -> str: ...
 
     def handle(self, line: str) -> str: ...
 
@@ -55,6 +59,8 @@ class Shell(Protocol):
 
 DIALECTS: dict[str, type[XapiShell] | type[PolycomShell]] = {
     "xapi": XapiShell, "polycom": PolycomShell}
+#: Line ends each dialect's input is split on (xAPI: LF, counted for ``{N}`` bodies).
+_LINE_ENDS = {"xapi": "\n", "polycom": "\r\n"}
 
 
 def generate_key(path: Path) -> paramiko.Ed25519Key:
@@ -87,6 +93,7 @@ class _Server(paramiko.ServerInterface):
     def __init__(self, sim: CodecSimulator) -> None:
         self.sim = sim
         self.requests: dict[int, tuple[str, str]] = {}
+        self.interactive_user = ""
         self.ready: dict[int, threading.Event] = {}
         self.lock = threading.Lock()
 
@@ -95,13 +102,32 @@ class _Server(paramiko.ServerInterface):
             return self.ready.setdefault(chanid, threading.Event())
 
     def get_allowed_auths(self, username: str) -> str:
-        return "password,publickey"
+        # Cisco's client (jsxapi) logs in with keyboard-interactive only.
+        if not self.sim.password_auth:
+            return "keyboard-interactive,publickey"
+        return "password,keyboard-interactive,publickey"
 
     def check_auth_password(self, username: str, password: str) -> int:
+        if not self.sim.password_auth:
+            return AUTH_FAILED
+        return self._check(username, password)
+
+    def _check(self, username: str, password: str) -> int:
         expected = self.sim.users.get(username)
         if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
             return AUTH_SUCCESSFUL
         return AUTH_FAILED
+
+    def check_auth_interactive(self, username: str, submethods: str
+                               ) -> int | InteractiveQuery:
+        self.interactive_user = username
+        return InteractiveQuery("", "", ("Password: ", False))
+
+    def check_auth_interactive_response(self, responses: list[str]
+                                        ) -> int | InteractiveQuery:
+        if len(responses) != 1:
+            return AUTH_FAILED
+        return self._check(self.interactive_user, responses[0])
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
         if any(key == allowed for allowed in self.sim.authorized_keys.get(username, ())):
@@ -136,22 +162,35 @@ class CodecSimulator:
         self, dialect: str, *, host_key: paramiko.PKey, users: Mapping[str, str],
         authorized_keys: Mapping[str, Sequence[paramiko.PKey]] | None = None,
         model: CodecModel | None = None, faults: Faults | None = None,
-        host: str = "127.0.0.1", port: int = 0,
+        host: str = "127.0.0.1", port: int = 0, software: str = "ce9.15.0",
+        family: str = "group", password_auth: bool = True,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected one of {sorted(DIALECTS)}")
         self.dialect = dialect
+        #: xAPI software version the codec reports (``ce9.15.0``, ``tc7.3.6``, ``tc1.0``).
+        self.software = software
+        #: Poly family: ``group`` (RealPresence Group Series) or ``hdx``.
+        self.family = family
+        #: Offer the ``password`` method (keyboard-interactive and publickey always).
+        self.password_auth = password_auth
         self.host_key = host_key
         self.users = dict(users)
         self.authorized_keys = {k: list(v) for k, v in (authorized_keys or {}).items()}
         self.model = model or CodecModel()
         self.faults = faults or Faults()
+        self._new_shell()             # a bad software or family fails here, not per login
         self._bind = (host, port)
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._transports: list[paramiko.Transport] = []
         self.connections = 0
+
+    def _new_shell(self) -> Shell:
+        if self.dialect == "xapi":
+            return XapiShell(self.model, software=self.software)
+        return PolycomShell(self.model, family=self.family)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -228,12 +267,13 @@ class CodecSimulator:
                 self._transports.remove(transport)
 
     def _serve_channel(self, channel: paramiko.Channel, server: _Server) -> None:
-        # The exec command is known only once the request event has fired (GOTCHAS.md).
+        # The exec command is known only once the request event has fired (paramiko).
         if not server._event(channel.get_id()).wait(10.0):
             channel.close()
             return
         kind, command = server.requests.get(channel.get_id(), ("shell", ""))
-        shell: Shell = DIALECTS[self.dialect](self.model)
+        shell = self._new_shell()
+        shell.interactive = kind == "shell"
         lock = threading.RLock()
 
         def listener(call: SimCall, old: str) -> None:
@@ -272,24 +312,23 @@ class CodecSimulator:
             if not data:
                 return
             buffer += decoder.decode(data)
+            ends = _LINE_ENDS[self.dialect]
             while True:
-                cut = min((i for i in (buffer.find("\r"), buffer.find("\n")) if i >= 0),
-                          default=-1)
+                cut = min((i for i in (buffer.find(e) for e in ends) if i >= 0), default=-1)
                 if cut < 0:
                     break
                 line, buffer = buffer[:cut], buffer[cut + 1:]
-                if line.strip():
-                    self._respond(channel, shell, line, lock)
+                self._respond(channel, shell, line, lock)
 
     def _respond(self, channel: paramiko.Channel, shell: Shell, line: str,
                  lock: threading.RLock) -> None:
         if self.faults.silent:
             return
-        if self.faults.slow_reply_s:
+        if self.faults.slow_reply_s and line.strip():
             time.sleep(self.faults.slow_reply_s)
         with lock:
             before = ""
-            if self.faults.interleave_events:
+            if self.faults.interleave_events and line.strip():
                 before = "".join(shell.event(c, c.state) or "" for c in self.model.calls())
             out = shell.handle(line)
             if out and self.faults.take("garbage_line"):
@@ -304,7 +343,9 @@ class CodecSimulator:
     @staticmethod
     def _with_garbage(out: str) -> str:
         """Put a garbage line inside the reply: after Poly's echo, or after xAPI's ``*r``."""
-        if "\n\r" in out:
+        if out.lstrip().startswith("{"):
+            at = 0                      # before a JSON reply
+        elif "\n\r" in out:
             at = out.index("\n\r") + 2
         else:
             star = out.find("\n*")

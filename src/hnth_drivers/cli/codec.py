@@ -63,6 +63,9 @@ def sim_codec(
                                                 "public keys allowed to log in as --user."),
     connect_delay_ms: float = typer.Option(500.0, "--connect-delay-ms", min=0,
                                            help="Dialling to connected takes this long."),
+    software: str = typer.Option("ce9.15.0", "--software", help="xAPI software version the "
+                                 "codec reports (ce9.15.0, tc7.3.6, tc1.0 ...)."),
+    family: str = typer.Option("group", "--family", help="Poly family: group or hdx."),
 ) -> None:
     """Run one simulated codec until interrupted; prints ``READY codec HOST:PORT``."""
     import paramiko
@@ -88,10 +91,14 @@ def sim_codec(
         key = load_or_create_host_key(host_key)
     except (OSError, ValueError, paramiko.SSHException) as exc:
         fail(f"cannot use --host-key {host_key}: {exc}")
-    sim = CodecSimulator(dialect, host_key=key, users={user: password} if password else {},
-                         authorized_keys={user: keys},
-                         model=CodecModel(connect_delay_s=connect_delay_ms / 1000.0),
-                         host=host, port=port)
+    try:
+        sim = CodecSimulator(dialect, host_key=key,
+                             users={user: password} if password else {},
+                             authorized_keys={user: keys},
+                             model=CodecModel(connect_delay_s=connect_delay_ms / 1000.0),
+                             host=host, port=port, software=software, family=family)
+    except ValueError as exc:
+        fail(str(exc))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -119,10 +126,13 @@ IDENTITY_OPT = typer.Option(None, "--identity", help="Private key file (instead 
                             "password).")
 TIMEOUT_OPT = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per command.")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+FAMILY_OPT = typer.Option("group", "--family", help="Poly family: group (RealPresence "
+                          "Group Series) or hdx.")
+FAMILIES = ("group", "hdx")
 
 
 def _driver(ssh: str, dialect: str, known_hosts: Path, user: str, identity: Path | None,
-            timeout: float) -> SshCodec:
+            timeout: float, family: str = "group") -> SshCodec:
     from ..security.secrets import Secret
     from ..transport.ssh import SshTarget
     from ..vcs.ssh_codec import PolycomCodec, SshCodecOptions, XapiCodec
@@ -136,7 +146,10 @@ def _driver(ssh: str, dialect: str, known_hosts: Path, user: str, identity: Path
     target = SshTarget(host, user, known_hosts, port, password=password, key_file=identity,
                        connect_timeout=timeout)
     driver_class = {"xapi": XapiCodec, "polycom": PolycomCodec}[_dialect(dialect)]
-    return driver_class(target, options=SshCodecOptions(command_timeout_s=timeout))
+    if family not in FAMILIES:
+        fail(f"--family must be one of {list(FAMILIES)}, got {family!r}")
+    return driver_class(target, options=SshCodecOptions(command_timeout_s=timeout,
+                                                        family=family))
 
 
 def _run(driver: SshCodec, action: str | None, detail: dict[str, object],
@@ -171,6 +184,7 @@ def codec_dial(
     protocol: str = typer.Option("h323", "--protocol", help="h323 or sip."),
     ssh: str = SSH_OPT, dialect: str = DIALECT_OPT, known_hosts: Path = KNOWN_HOSTS_OPT,
     user: str = USER_OPT, identity: Path | None = IDENTITY_OPT, timeout: float = TIMEOUT_OPT,
+    family: str = FAMILY_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Place a call; prints the call id and state."""
@@ -178,7 +192,7 @@ def codec_dial(
 
     if protocol not in ("h323", "sip"):
         fail(f"--protocol must be h323 or sip, got {protocol!r}")
-    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout)
+    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout, family)
     call = _run(driver, "codec.dial", {"number": number, "protocol": protocol},
                 lambda c: c.dial(number, SignalProtocol(protocol)))
     if as_json:
@@ -192,9 +206,10 @@ def codec_hangup(
     call: str | None = typer.Argument(None, help="Call id; every call when left out."),
     ssh: str = SSH_OPT, dialect: str = DIALECT_OPT, known_hosts: Path = KNOWN_HOSTS_OPT,
     user: str = USER_OPT, identity: Path | None = IDENTITY_OPT, timeout: float = TIMEOUT_OPT,
+    family: str = FAMILY_OPT,
 ) -> None:
     """Hang up one call, or all calls."""
-    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout)
+    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout, family)
     _run(driver, "codec.hangup", {"call": call or "all"}, lambda c: c.hang_up(call))
     typer.echo(f"hung up {'call ' + call if call else 'all calls'}")
 
@@ -204,11 +219,12 @@ def codec_mute(
     state: str = typer.Argument(..., help="on or off."),
     ssh: str = SSH_OPT, dialect: str = DIALECT_OPT, known_hosts: Path = KNOWN_HOSTS_OPT,
     user: str = USER_OPT, identity: Path | None = IDENTITY_OPT, timeout: float = TIMEOUT_OPT,
+    family: str = FAMILY_OPT,
 ) -> None:
     """Mute (on) or unmute (off) the room's microphones."""
     if state not in ("on", "off"):
         fail(f"mute wants on or off, got {state!r}")
-    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout)
+    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout, family)
     _run(driver, "codec.mute", {"on": state == "on"},
          lambda c: c.mute_microphones(state == "on"))
     typer.echo(f"microphones {'muted' if state == 'on' else 'unmuted'}")
@@ -221,11 +237,12 @@ def codec_preset(
     camera: int = typer.Option(1, "--camera", min=1, help="Camera number (store)."),
     ssh: str = SSH_OPT, dialect: str = DIALECT_OPT, known_hosts: Path = KNOWN_HOSTS_OPT,
     user: str = USER_OPT, identity: Path | None = IDENTITY_OPT, timeout: float = TIMEOUT_OPT,
+    family: str = FAMILY_OPT,
 ) -> None:
     """Recall or store a camera preset through the codec."""
     if action not in ("recall", "store"):
         fail(f"preset wants recall or store, got {action!r}")
-    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout)
+    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout, family)
 
     async def work(codec: SshCodec) -> None:
         cam = codec.camera(camera)
@@ -239,10 +256,11 @@ def codec_preset(
 def codec_status(
     ssh: str = SSH_OPT, dialect: str = DIALECT_OPT, known_hosts: Path = KNOWN_HOSTS_OPT,
     user: str = USER_OPT, identity: Path | None = IDENTITY_OPT, timeout: float = TIMEOUT_OPT,
+    family: str = FAMILY_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Calls, microphone mute and health of the codec."""
-    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout)
+    driver = _driver(ssh, dialect, known_hosts, user, identity, timeout, family)
 
     async def work(codec: SshCodec) -> dict[str, Any]:
         health = await codec.health()

@@ -177,6 +177,17 @@ class DialectSession(abc.ABC):
             raise item
         return item
 
+    @property
+    def resumable(self) -> bool:
+        """Whether a reply that never came can be abandoned with the session kept: true
+        only where replies carry the request's tag, so a late one cannot be mistaken."""
+        return False
+
+    def abandon(self) -> None:
+        """Give up the pending command (only when :attr:`resumable`)."""
+        self._pending = None
+        self._args = {}
+
     # -- subclass side -------------------------------------------------------------------
     def _start(self, operation: str, args: dict[str, object]) -> None:
         self._pending = operation

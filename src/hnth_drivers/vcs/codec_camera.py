@@ -2,8 +2,10 @@
 
 The codec owns the connection; the camera is a view on it: ``open()`` opens the codec if
 needed and ``close()`` leaves it open. What each dialect can do is read from its data:
-xAPI ramps pan and tilt together (diagonals too) with speeds; Poly moves one axis at a time
-on the camera it selected with ``camera near N``.
+xAPI ``Camera Ramp`` runs pan and tilt together (diagonals too) with speeds, but any other
+combination runs only one axis (Codec C90 API guide TC5.0 p84), so zoom is its own command
+and a stop is sent per axis group; Poly moves one axis at a time on the camera it selected
+with ``camera near N``.
 """
 
 from __future__ import annotations
@@ -128,7 +130,9 @@ class CodecCamera(Camera):
 
     async def zoom(self, direction: ZoomDirection, *, speed: int | None = None) -> None:
         """Zoom in (TELE), out (WIDE) or stop."""
-        if "ramp_zoom" in self._commands:
+        if "ramp_zoom" in self._commands and direction is ZoomDirection.STOP:
+            await self._on_camera("ramp_zoom_stop")
+        elif "ramp_zoom" in self._commands:
             await self._on_camera("ramp_zoom", zoom=_RAMP_ZOOM[direction],
                                   speed=self._speed("zoom_speed", speed, "zoom"))
         else:
@@ -143,9 +147,10 @@ class CodecCamera(Camera):
         await self.move_to(CameraPosition(here.pan, here.tilt, position))
 
     async def stop(self) -> None:
-        """Stop pan, tilt and zoom."""
+        """Stop pan, tilt and zoom (xAPI: pan+tilt, then zoom: one Ramp cannot stop both)."""
         if "ramp_stop" in self._commands:
             await self._on_camera("ramp_stop")
+            await self._on_camera("ramp_zoom_stop")
         else:
             await self._on_camera("move", direction=self._table("moves")["stop"])
 
@@ -155,11 +160,8 @@ class CodecCamera(Camera):
                               zoom=position.zoom)
 
     async def home(self) -> None:
-        """Go to the centre position."""
-        if "position_reset" in self._commands:
-            await self._on_camera("position_reset")
-        else:
-            await self.move_to(CameraPosition(0, 0, 0))
+        """Go to the centre position (pan 0, tilt 0, zoom 0)."""
+        await self.move_to(CameraPosition(0, 0, 0))
 
     async def position(self) -> CameraPosition:
         """The camera's current pan/tilt/zoom as the codec reports it."""

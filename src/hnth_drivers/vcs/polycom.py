@@ -1,92 +1,165 @@
-"""Poly (Polycom) Group Series / HDX API over SSH: the dialect as data and its parser.
+"""Poly (Polycom) HDX / RealPresence Group Series API over SSH: dialect data and parser.
 
-The codec echoes each command with a line ending ``LF CR`` and acknowledges it with a line
-ending ``CR LF`` (PROTOCOLS.md §4). An invalid command is echoed too, so a reply is the
-acknowledgement, never the echo. Asynchronous lines (``cs:``, ``active:``, ``cleared:``,
-``ended:``, ``notification:``) may arrive at any time and are reported as events.
-Each operation's acknowledgement is a regular expression in the dialect's data.
+Sources (pages in docs/codecs.md): Integrator's Reference Manual for Polycom HDX Systems,
+Polycom HDX 9006 Integrator's Manual, RealPresence Group Series integrator manuals.
+
+- Framing: the codec echoes a command with ``LF CR`` and acknowledges it with ``CR LF``; an
+  invalid command is echoed too, so a reply is the acknowledgement, never the echo.
+- ``cs:``/``active:``/``cleared:``/``ended:`` and ``notification:callstatus:…`` lines may
+  arrive at any time and are reported as events.
+- ``callinfo:<id>:<far site name>:<far site number>:<speed>:<status>:<mute>:<direction>:
+  <type>``; the far-site name may be missing (the guides' own second example has 8 fields)
+  and a SIP number contains colons. A line that cannot be read is reported and skipped: it
+  never breaks the whole call list.
+- HDX cameras: only ``move continuous|discrete`` return feedback; a ``move`` or ``stop`` is
+  done when sent. Group Series documents no move feedback either.
+- ~200 ms between single-response commands (HDX 9006 manual p130): the driver paces
+  (``tables["pacing_s"]``, overridable per session).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from ..errors import DeviceError
 from ..model import Call, CallState, CameraPosition, SignalProtocol
 from .cli_dialect import CallEvent, Dialect, DialectSession, Notice, printable
 
-__all__ = ["ACKS", "CALL_STATES", "POLYCOM", "PolycomSession"]
+__all__ = ["ACKS", "CALL_STATES", "NOTIFY_STATES", "POLYCOM", "POLYCOM_HDX",
+           "PolycomSession", "parse_callinfo", "parse_callstatus"]
 
 ECHO_END = "\n\r"
 ACK_END = "\r\n"
 
-#: ``cs: ... state[X]`` and ``callinfo`` status values → the library's call states.
+#: ``cs: … state[X]`` and ``callinfo`` status values → the library's call states.
 CALL_STATES: Mapping[str, CallState] = {
-    "ALLOCATED": CallState.DIALLING,
-    "DIALING": CallState.DIALLING,
-    "RINGING": CallState.CONNECTING,
-    "BONDING": CallState.CONNECTING,
-    "CONNECTING": CallState.CONNECTING,
-    "CONNECTED": CallState.CONNECTED,
-    "COMPLETE": CallState.CONNECTED,
-    "DISCONNECTING": CallState.DISCONNECTED,
-    "DISCONNECTED": CallState.DISCONNECTED,
+    "ALLOCATED": CallState.DIALLING, "DIALING": CallState.DIALLING,
+    "OPENED": CallState.DIALLING, "RINGING": CallState.CONNECTING,
+    "BONDING": CallState.CONNECTING, "CONNECTING": CallState.CONNECTING,
+    "CONNECTED": CallState.CONNECTED, "COMPLETE": CallState.CONNECTED,
+    "DISCONNECTING": CallState.DISCONNECTED, "DISCONNECTED": CallState.DISCONNECTED,
     "INACTIVE": CallState.DISCONNECTED,
 }
+#: ``notification:callstatus`` connection status values (HDX reference p4-… notify).
+NOTIFY_STATES: Mapping[str, CallState] = {
+    "opened": CallState.DIALLING, "connecting": CallState.CONNECTING,
+    "connected": CallState.CONNECTED, "disconnecting": CallState.DISCONNECTED,
+    "disconnected": CallState.DISCONNECTED,
+}
 
-POLYCOM = Dialect(
-    name="polycom",
-    commands={
-        "dial": "dial manual {speed} {number} {protocol}",
-        "hang_up": "hangup video {call}",
-        "hang_up_all": "hangup all",
-        "calls": "callinfo all",
-        "mute": "mute near on",
-        "unmute": "mute near off",
-        "mute_state": "mute near get",
-        "camera_select": "camera near {camera}",
-        "move": "camera near move {direction}",
-        "preset_activate": "preset near go {preset}",
-        "preset_store": "preset near set {preset}",
-        "position_set": "camera near setposition {pan} {tilt} {zoom}",
-        "position": "camera near getposition",
-        "callstate": "callstate register",
-    },
-    line_ending="\r\n",
-    setup=("callstate",),
-    tables={
-        "protocols": {SignalProtocol.H323: "h323", SignalProtocol.SIP: "sip"},
-        "presets": {"min": 0, "max": 99},
-        "speed_kbps": {"default": 384},
-        "moves": {"left": "left", "right": "right", "up": "up", "down": "down",
-                  "tele": "zoom+", "wide": "zoom-", "stop": "stop"},
-        "states": CALL_STATES,
-    },
-)
+_COMMANDS = {
+    "dial": "dial manual {speed} {number} {protocol}",
+    "hang_up": "hangup video {call}",
+    "hang_up_all": "hangup all",
+    "calls": "callinfo all",
+    "mute": "mute near on",
+    "unmute": "mute near off",
+    "mute_state": "mute near get",
+    "camera_select": "camera near {camera}",
+    "move": "camera near move {direction}",
+    "preset_activate": "preset near go {preset}",
+    "preset_store": "preset near set {preset}",
+    "far_preset_activate": "preset far go {preset}",
+    "far_preset_store": "preset far set {preset}",
+    "position_set": "camera near setposition {pan} {tilt} {zoom}",
+    "position": "camera near getposition",
+    "notify": "notify callstatus",
+}
+_TABLES: dict[str, Mapping[str, Any]] = {
+    "protocols": {SignalProtocol.H323: "h323", SignalProtocol.SIP: "sip"},
+    "presets": {"min": 0, "max": 99},
+    "far_presets": {"min": 0, "max": 15},
+    "speed_kbps": {"default": 384},
+    "moves": {"left": "left", "right": "right", "up": "up", "down": "down",
+              "tele": "zoom+", "wide": "zoom-", "stop": "stop"},
+    "states": CALL_STATES,
+    # Single-response commands the codec sends no reply to: done when sent.
+    "no_reply": {"move": True},
+    "pacing_s": {"default": 0.2},
+    "cameras": {"max": 4},
+}
+#: RealPresence Group Series (GS-C p154: cameras near 1..4, no continuous/discrete).
+POLYCOM = Dialect(name="polycom", commands=_COMMANDS, line_ending="\r\n",
+                  setup=("notify",), tables=_TABLES)
+#: HDX (HDX reference p4-32: cameras near 1..6; continuous mode returns feedback).
+POLYCOM_HDX = Dialect(
+    name="polycom", line_ending="\r\n", setup=("notify", "continuous"),
+    commands={**_COMMANDS, "continuous": "camera near move continuous"},
+    tables={**_TABLES, "cameras": {"max": 6}})
 
 #: Acknowledgement of each operation (a full match of the line).
 ACKS: Mapping[str, re.Pattern[str]] = {
-    "dial": re.compile(r"dialing manual"),
+    "dial": re.compile(r"dialing (manual|\w+)"),
     "hang_up": re.compile(r"hanging up video"),
     "hang_up_all": re.compile(r"hanging up (all|video)"),
     "mute": re.compile(r"mute near on"),
     "unmute": re.compile(r"mute near off"),
     "mute_state": re.compile(r"mute near (on|off)"),
     "camera_select": re.compile(r"camera near \d+"),
-    "move": re.compile(r"(event: )?camera near move \S+"),
+    "continuous": re.compile(r"camera near move continuous"),
     "preset_activate": re.compile(r"preset near go \d+"),
     "preset_store": re.compile(r"preset near set \d+"),
+    "far_preset_activate": re.compile(r"preset far go \d+"),
+    "far_preset_store": re.compile(r"preset far set \d+"),
     "position_set": re.compile(r"camera near setposition -?\d+ -?\d+ -?\d+"),
     "position": re.compile(r"camera near getposition (-?\d+) (-?\d+) (-?\d+)"),
-    "callstate": re.compile(r"callstate registered"),
+    "notify": re.compile(r"(?:info: )?(?:notify callstatus success|"
+                         r"event/notification already active:callstatus)"),
 }
 
 _CS_RE = re.compile(r"^cs: call\[(\d+)\](?: chan\[\d+\])?(?: dialstr\[([^\]]*)\])? "
                     r"state\[(\w+)\]")
 _CALL_LINE_RE = re.compile(r"^(cleared|ended|active): call\[(\d+)\]")
 _EVENT_PREFIXES = ("cs:", "active:", "cleared:", "ended:", "notification:", "listen:")
-_CALLINFO_RE = re.compile(r"^callinfo:(\d+):([^:]*):([^:]*):(\d*):(\w+):(\w*):(\w*):(\w*)")
+_SCHEMES = frozenset({"sip", "sips", "h323", "tel"})
+
+
+def _name_and_number(middle: list[str], name_always: bool) -> tuple[str, str]:
+    """Split the colon-separated far-site name and number (a SIP number has colons)."""
+    if not name_always:
+        if len(middle) == 1:
+            return "", middle[0]
+        for index, part in enumerate(middle):
+            if part.lower() in _SCHEMES:
+                return ":".join(middle[:index]), ":".join(middle[index:])
+    return middle[0], ":".join(middle[1:])
+
+
+def _protocol_of(number: str) -> SignalProtocol | None:
+    scheme = number.split(":", 1)[0].lower() if ":" in number else ""
+    return SignalProtocol.SIP if scheme in ("sip", "sips") else None
+
+
+def parse_callinfo(text: str) -> Call | None:
+    """One ``callinfo:`` line → a Call (None if it cannot be read or is disconnected)."""
+    fields = text.split(":")
+    if len(fields) < 8 or fields[0] != "callinfo" or not fields[1].isdigit():
+        return None
+    speed, status = fields[-5], fields[-4]
+    if not speed.isdigit():
+        return None
+    state = CALL_STATES.get(status.upper())
+    if state is None or state is CallState.DISCONNECTED:
+        return None
+    _name, number = _name_and_number(fields[2:-5], name_always=False)
+    try:
+        return Call(fields[1], number or "unknown", state, _protocol_of(number))
+    except ValueError:
+        return None
+
+
+def parse_callstatus(text: str) -> CallEvent | None:
+    """A ``notification:callstatus:…`` line → a CallEvent (None if it cannot be read)."""
+    fields = text.split(":")
+    if len(fields) < 10 or fields[:2] != ["notification", "callstatus"]:
+        return None
+    call_id, state = fields[3], NOTIFY_STATES.get(fields[-4].lower())
+    if not call_id.isdigit() or state is None:
+        return None
+    _name, number = _name_and_number(fields[4:-4], name_always=True)
+    return CallEvent(call_id, state, number or None, raw=text)
 
 
 class PolycomSession(DialectSession):
@@ -96,14 +169,16 @@ class PolycomSession(DialectSession):
         super().__init__(dialect, device=device)
         self._acked = False
         self._callinfo: list[Call] | None = None
-        self._known_calls: set[str] = set()
         self._dialled: Call | None = None
+        self.skipped: list[str] = []
 
     def _start(self, operation: str, args: dict[str, object]) -> None:
         super()._start(operation, args)
         self._acked = False
         self._callinfo = None
         self._dialled = None
+        if self.dialect.tables.get("no_reply", {}).get(operation):
+            self._finish(None)         # no feedback is documented: done when sent
 
     def _split(self) -> tuple[str, str] | None:
         buf = self._buffer
@@ -133,11 +208,10 @@ class PolycomSession(DialectSession):
             return
         if text.startswith(_EVENT_PREFIXES):
             self._on_event(text)
-            return
-        if self._pending is None:
+        elif self._pending is None:
             self._emit(Notice(text))
-            return
-        self._on_reply_line(text)
+        else:
+            self._on_reply_line(text)
 
     def _on_event(self, text: str) -> None:
         match = _CS_RE.match(text)
@@ -147,26 +221,26 @@ class PolycomSession(DialectSession):
             if state is None:
                 self._emit(Notice(text))
                 return
-            event = CallEvent(call_id, state, dialstr or None, raw=text)
+            self._emit(CallEvent(call_id, state, dialstr or None, raw=text))
+            self._dial_event(call_id, dialstr, state)
+            return
+        event = parse_callstatus(text)
+        if event is not None:
             self._emit(event)
-            if (self._pending == "dial" and self._dialled is None
-                    and call_id not in self._known_calls
-                    and dialstr == str(self._args.get("number"))):
-                self._dialled = Call(call_id, dialstr, state, self._protocol())
-                self._known_calls.add(call_id)
-                self._dial_progress()
-            else:
-                self._known_calls.add(call_id)
+            self._dial_event(event.call_id, event.number, event.state)
             return
         match = _CALL_LINE_RE.match(text)
         if match and match.group(1) in ("cleared", "ended"):
             self._emit(CallEvent(match.group(2), CallState.DISCONNECTED, raw=text))
-            self._known_calls.discard(match.group(2))
             return
         self._emit(Notice(text))
 
-    def _protocol(self) -> SignalProtocol:
-        return SignalProtocol(str(self._args.get("protocol", "h323")).lower())
+    def _dial_event(self, call_id: str, number: str | None, state: CallState) -> None:
+        if (self._pending == "dial" and self._dialled is None
+                and number == str(self._args.get("number"))):
+            protocol = SignalProtocol(str(self._args.get("protocol", "h323")).lower())
+            self._dialled = Call(call_id, number, state, protocol)
+            self._dial_progress()
 
     def _dial_progress(self) -> None:
         if not (self._acked and self._dialled is not None):
@@ -182,7 +256,7 @@ class PolycomSession(DialectSession):
     def _on_reply_line(self, text: str) -> None:
         operation = self._pending
         assert operation is not None
-        if text.lower().startswith("error"):
+        if text.lower().startswith(("error", "info: ip line")):
             reason = text.split(":", 1)[1].strip() if ":" in text else text
             self._fail(DeviceError(reason or "command refused", device=self.device,
                                    operation=operation, expected="an acknowledgement",
@@ -193,7 +267,7 @@ class PolycomSession(DialectSession):
             return
         match = ACKS[operation].fullmatch(text)
         if match is None:
-            self._emit(Notice(text))   # e.g. a banner or an unsolicited status line
+            self._emit(Notice(text))   # e.g. a greeting or an unsolicited status line
             return
         if operation == "dial":
             self._acked = True
@@ -215,24 +289,21 @@ class PolycomSession(DialectSession):
         elif text == "callinfo begin":
             self._callinfo = []
         elif text == "callinfo end":
-            self._finish(self._callinfo or [], (text,))
+            if self._callinfo is None:
+                self._fail(self._protocol_error("callinfo end without begin", text))
+            else:
+                self._finish(self._callinfo, (text,))
         elif self._callinfo is not None and text.startswith("callinfo:"):
-            match = _CALLINFO_RE.match(text)
-            if match is None:
-                self._fail(self._protocol_error("malformed callinfo line", text,
-                                                expected="callinfo:id:name:number:speed:"
-                                                "status:mute:direction:type"))
-                return
-            call_id, _name, number, _speed, status, _mute, _direction, kind = match.groups()
-            state = CALL_STATES.get(status.upper())
-            if state is None:
-                self._fail(self._protocol_error("unknown call status", status))
-                return
-            protocol = {"h323": SignalProtocol.H323, "sip": SignalProtocol.SIP}.get(
-                kind.lower())
-            try:
-                self._callinfo.append(Call(call_id, number or "unknown", state, protocol))
-            except ValueError as exc:
-                self._fail(self._protocol_error("invalid call", str(exc)))
+            call = parse_callinfo(text)
+            if call is not None:
+                self._callinfo.append(call)
+            elif not _disconnected(text):
+                self.skipped.append(text)
+                self._emit(Notice(f"unreadable callinfo line skipped: {text[:120]}"))
         else:
             self._emit(Notice(text))
+
+
+def _disconnected(text: str) -> bool:
+    fields = text.split(":")
+    return len(fields) >= 8 and CALL_STATES.get(fields[-4].upper()) is CallState.DISCONNECTED

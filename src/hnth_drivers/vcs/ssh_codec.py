@@ -1,14 +1,19 @@
 """Room codec drivers over SSH: one driver, parameterised by a dialect (data + parser).
 
 The connection is a paramiko client from :func:`hnth_drivers.transport.ssh.ssh_connect`
-(known hosts + RejectPolicy, modern algorithms) with one interactive shell channel; every
-blocking call runs in a worker thread. One command at a time: the command is written, and
+(known hosts + RejectPolicy, modern algorithms) with one interactive shell channel.
+Connecting and opening the shell run in a worker thread; replies are awaited in the event
+loop on the channel's pipe and taken without blocking; a command line is written at once
+when paramiko can take it without waiting, else from a worker thread (see
+:meth:`SshCodec._write`). One command at a time: the command is written, and
 bytes are fed to the dialect's sans-I/O session until it reports the reply complete, with
 a deadline per command. Asynchronous call-state events read on the way are kept
 (:meth:`SshCodec.events`), never mistaken for replies.
 
 A broken connection (closed mid-reply, timeout, garbage) is dropped; the next call
-connects again. A :class:`DeviceError` (the codec refused the command) keeps it.
+connects again. A :class:`DeviceError` (the codec refused the command) keeps it, and so does
+a timeout where replies carry their request's tag (xAPI in JSON mode): a late reply is then
+recognised as stale.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import collections
+import dataclasses
 import logging
 import socket
 from dataclasses import dataclass
@@ -28,6 +34,7 @@ from ..errors import (
     ConnectError,
     DeviceError,
     HnthError,
+    NotSupported,
     PolicyViolation,
     TimeoutError,
 )
@@ -36,27 +43,47 @@ from ..security.policy import STRICT, SecurityPolicy
 from ..transport.ssh import SshTarget, ssh_connect
 from .base import Camera, Codec, RoomPresets
 from .cli_dialect import CallEvent, Dialect, DialectSession, Notice, Reply
-from .polycom import POLYCOM, PolycomSession
-from .xapi import XAPI, XapiSession
+from .polycom import POLYCOM, POLYCOM_HDX, PolycomSession
+from .xapi import XAPI, Software, XapiSession
 
 __all__ = ["PolycomCodec", "SshCodec", "SshCodecOptions", "XapiCodec"]
 
 log = logging.getLogger(__name__)
 
 
+OUTPUT_MODES = ("auto", "terminal", "json")
+POLY_FAMILIES = ("group", "hdx")
+
+
 @dataclass(frozen=True)
 class SshCodecOptions:
-    """Per-driver settings: deadlines, call speed, how many cameras the room has."""
+    """Per-driver settings: deadlines, call speed, cameras, pacing, output mode, family.
+
+    ``pacing_s``: the least time between the end of one command and the next (None: the
+    dialect's documented default, 0.2 s for Poly, 0 for xAPI). ``output`` (xAPI): ``auto``
+    talks JSON where the codec offers it (CE), ``terminal`` never, ``json`` insists.
+    ``family`` (Poly): ``group`` (RealPresence Group Series) or ``hdx``.
+    """
 
     command_timeout_s: float = 10.0
     dial_speed_kbps: int = 384
     cameras: int = 4
     keep_events: int = 256
+    pacing_s: float | None = None
+    output: str = "auto"
+    family: str = "group"
 
     def __post_init__(self) -> None:
         if self.command_timeout_s <= 0:
             raise ConfigError("command timeout must be positive", operation="SshCodecOptions",
                               got=str(self.command_timeout_s))
+        if self.pacing_s is not None and not 0 <= self.pacing_s <= 5:
+            raise ConfigError("pacing is 0..5 s", operation="SshCodecOptions",
+                              got=str(self.pacing_s))
+        if self.output not in OUTPUT_MODES or self.family not in POLY_FAMILIES:
+            raise ConfigError("unknown output mode or family", operation="SshCodecOptions",
+                              expected=f"output in {OUTPUT_MODES}, family in {POLY_FAMILIES}",
+                              got=f"{self.output!r}, {self.family!r}")
         if not 1 <= self.cameras <= 7:
             raise ConfigError("a room has 1..7 cameras", operation="SshCodecOptions",
                               got=str(self.cameras))
@@ -65,7 +92,7 @@ class SshCodecOptions:
 class SshCodec(Codec):
     """A codec driven over an SSH command line in :attr:`dialect`."""
 
-    dialect: ClassVar[Dialect]
+    default_dialect: ClassVar[Dialect]
     session_class: ClassVar[type[DialectSession]]
 
     def __init__(self, target: SshTarget, *, policy: SecurityPolicy = STRICT,
@@ -84,6 +111,22 @@ class SshCodec(Codec):
             maxlen=self.options.keep_events)
         #: Camera selected on the codec (dialects that select before moving), per connection.
         self.selected_camera: int | None = None
+        self._ready_at = 0.0
+
+    @property
+    def dialect(self) -> Dialect:
+        """The command set in use (for xAPI: TC or CE, known once logged in)."""
+        return self._session.dialect if self._session is not None else self._base_dialect()
+
+    def _base_dialect(self) -> Dialect:
+        return self.default_dialect
+
+    @property
+    def pacing_s(self) -> float:
+        """Least time between one command's end and the next command."""
+        if self.options.pacing_s is not None:
+            return self.options.pacing_s
+        return float(self.dialect.tables.get("pacing_s", {}).get("default", 0.0))
 
     @property
     def device(self) -> str:
@@ -130,10 +173,18 @@ class SshCodec(Codec):
             client.close()
             raise
         self._client, self._channel = client, channel
-        self._session = self.session_class(self.dialect, device=self.device)
+        self._session = self.session_class(self._base_dialect(), device=self.device)
         self.selected_camera = None
-        for operation in self.dialect.setup:
-            await self._run(operation, {})
+        try:
+            await self._login()
+            for operation in self.dialect.setup:
+                await self._run(operation, {})
+        except BaseException:
+            self._drop()
+            raise
+
+    async def _login(self) -> None:
+        """What the dialect does between opening the shell and its setup commands."""
 
     def _open_shell(self, client: paramiko.SSHClient) -> paramiko.Channel:
         transport = client.get_transport()
@@ -168,14 +219,27 @@ class SshCodec(Codec):
         session, channel = self._session, self._channel
         if session is None or channel is None:
             raise ConnectError("not connected", device=self.device, operation=operation)
+        loop = asyncio.get_running_loop()
+        wait = self._ready_at - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)   # the pacing the codec's guide asks for
         data = session.send(operation, **args)
+        return await self._exchange(data, operation)
+
+    async def _exchange(self, data: bytes | None, operation: str) -> Any:
+        """Write ``data`` (if any) and read until the session has the reply."""
+        session, channel = self._session, self._channel
+        if session is None or channel is None:
+            raise ConnectError("not connected", device=self.device, operation=operation)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.command_timeout_s
         try:
-            await asyncio.to_thread(self._send, channel, data, operation)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.options.command_timeout_s
+            if data is not None:
+                await self._write(channel, data, operation)
             while True:
                 item = session.next_event()
                 if isinstance(item, Reply):
+                    self._ready_at = loop.time() + self.pacing_s
                     return item.value
                 if isinstance(item, CallEvent):
                     self._events.append(item)
@@ -186,10 +250,17 @@ class SshCodec(Codec):
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise self._timeout(operation)
-                chunk = await asyncio.to_thread(self._recv, channel, remaining, operation)
+                chunk = await self._read(channel, remaining, operation)
                 session.receive_data(chunk)
         except DeviceError:
+            self._ready_at = loop.time() + self.pacing_s
             raise                       # the codec answered: the session is still in step
+        except TimeoutError:
+            if session.resumable and self.connected:
+                session.abandon()       # tagged replies: a late one is recognised, not used
+            else:
+                self._drop()
+            raise
         except BaseException:
             self._drop()                # mid-reply state is unknown: reconnect next time
             raise
@@ -200,10 +271,45 @@ class SshCodec(Codec):
 
     def _send(self, channel: paramiko.Channel, data: bytes, operation: str) -> None:
         try:
+            channel.settimeout(self.options.command_timeout_s)
             channel.sendall(data)
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise ConnectError("connection lost while sending", device=self.device,
                                operation=operation, got=type(exc).__name__) from None
+
+    async def _write(self, channel: paramiko.Channel, data: bytes, operation: str) -> None:
+        """Write a command line. A short line that paramiko can take at once (send window
+        open, no key exchange under way) is written here: that only queues one packet on a
+        socket whose buffer is empty between commands. Anything else goes to a worker thread.
+        """
+        transport = channel.get_transport()
+        if (len(data) <= 1024 and channel.send_ready() and transport.is_active()
+                and transport.clear_to_send.is_set()):
+            self._send(channel, data, operation)
+        else:
+            await asyncio.to_thread(self._send, channel, data, operation)
+
+    async def _read(self, channel: paramiko.Channel, timeout: float, operation: str) -> bytes:
+        """The next bytes from the codec. The event loop waits on the channel's pipe (set by
+        paramiko when it has buffered data or the channel closed), then takes what is there
+        without blocking: no worker thread, no polling."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (channel.recv_ready() or channel.closed or channel.eof_received):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise self._timeout(operation)
+            ready: asyncio.Future[None] = loop.create_future()
+            fd = channel.fileno()
+            loop.add_reader(fd, _settle, ready)
+            try:
+                async with asyncio.timeout(remaining):
+                    await ready
+            except builtins.TimeoutError:
+                raise self._timeout(operation) from None
+            finally:
+                loop.remove_reader(fd)
+        return self._recv(channel, 0.0, operation)
 
     def _recv(self, channel: paramiko.Channel, timeout: float, operation: str) -> bytes:
         channel.settimeout(timeout)
@@ -250,8 +356,7 @@ class SshCodec(Codec):
                                        expected=f"call {call_id} {state.value} within "
                                        f"{timeout} s")
                 try:
-                    chunk = await asyncio.to_thread(self._recv, channel, remaining,
-                                                    "wait_for_call")
+                    chunk = await self._read(channel, remaining, "wait_for_call")
                 except TimeoutError:
                     continue            # no command was pending: the session is in step
                 except BaseException:
@@ -316,18 +421,62 @@ class SshCodec(Codec):
                             detail={"dialect": self.dialect.name})
 
 
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 _COMMON = frozenset({Capability.DIAL, Capability.HANG_UP, Capability.CALLS,
                      Capability.MUTE_MICROPHONES, Capability.CAMERA_CONTROL,
                      Capability.HEALTH})
 
 
 class XapiCodec(SshCodec):
-    """Cisco CE / RoomOS codec over SSH (xAPI)."""
+    """Cisco TC / CE codec over SSH (xAPI), logging in as Cisco's own client does.
+
+    After the shell opens: wait for the banner's ``OK`` (its ``Release`` line names the
+    software), ``echo off`` and its ``OK``, then, where the codec offers JSON (CE) and
+    ``options.output`` allows, ``xpreferences outputmode json``: requests are then tagged
+    ``| resultId="n"`` and matched to the reply carrying that ``ResultId``.
+    """
 
     name: ClassVar[str] = "xapi"
     capabilities: ClassVar[frozenset[Capability]] = _COMMON | {Capability.CODEC_LAYOUT}
-    dialect: ClassVar[Dialect] = XAPI
+    default_dialect: ClassVar[Dialect] = XAPI
     session_class: ClassVar[type[DialectSession]] = XapiSession
+
+    @property
+    def software(self) -> Software | None:
+        """The software version the codec announced at login (None before, or if none)."""
+        session = self._session
+        return session.software if isinstance(session, XapiSession) else None
+
+    async def _login(self) -> None:
+        session = self._session
+        assert isinstance(session, XapiSession)
+        session.await_login()
+        software = await self._exchange(None, "login")
+        await self._run("echo_off", {})
+        offered = software is not None and software.json
+        if self.options.output == "json" and not offered:
+            raise NotSupported("the codec offers no JSON output", device=self.device,
+                               operation="login", expected="CE software",
+                               got=str(software or "no release in the banner"))
+        if self.options.output != "terminal" and offered:
+            # As jsxapi does: the session is JSON from here on, no reply is awaited.
+            channel = self._channel
+            assert channel is not None
+            await self._write(channel, session.use_json(), "output_json")
+
+    async def health(self) -> DeviceHealth:
+        """As :meth:`SshCodec.health`, with the software version and output mode."""
+        health = await super().health()
+        if health.reachable and isinstance(self._session, XapiSession):
+            detail = dict(health.detail)
+            detail.update(software=str(self.software), output="json" if self._session.json
+                          else "terminal")
+            health = dataclasses.replace(health, detail=detail)
+        return health
 
     async def set_layout(self, family: str, *, target: str = "local") -> None:
         """``xCommand Video Layout LayoutFamily Set`` (auto, equal, prominent, ...)."""
@@ -341,9 +490,27 @@ class XapiCodec(SshCodec):
 
 
 class PolycomCodec(SshCodec):
-    """Poly Group Series / HDX codec over SSH (port 22; telnet 24 is refused by policy)."""
+    """Poly Group Series / HDX codec over SSH (port 22; telnet 24 is refused by policy).
+
+    ``options.family`` picks the command set (HDX: cameras 1..6, continuous move mode set
+    at login); commands are paced ``pacing_s`` apart (0.2 s by default, as the guide asks).
+    """
 
     name: ClassVar[str] = "polycom"
     capabilities: ClassVar[frozenset[Capability]] = _COMMON
-    dialect: ClassVar[Dialect] = POLYCOM
+    default_dialect: ClassVar[Dialect] = POLYCOM
     session_class: ClassVar[type[DialectSession]] = PolycomSession
+
+    def _base_dialect(self) -> Dialect:
+        return POLYCOM_HDX if self.options.family == "hdx" else POLYCOM
+
+    async def far_preset(self, number: int, *, store: bool = False) -> None:
+        """``preset far go|set {0..15}``: move (or store) the far site's camera preset."""
+        bounds = self.dialect.tables["far_presets"]
+        if isinstance(number, bool) or not isinstance(number, int) or not (
+                bounds["min"] <= number <= bounds["max"]):
+            raise ConfigError("far preset out of range", device=self.device,
+                              operation="far_preset",
+                              expected=f"{bounds['min']}..{bounds['max']}", got=repr(number))
+        await self.command("far_preset_store" if store else "far_preset_activate",
+                           preset=number)
