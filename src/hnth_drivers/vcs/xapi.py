@@ -36,9 +36,9 @@ __all__ = ["CALL_STATES", "CALL_STATES_2009", "LAYOUT_FAMILIES", "RESULT_NAMES",
 #: Call ``Status`` values of TC6.2 and later (SX20 API guide TC6.2 p121) → call states.
 CALL_STATES: Mapping[str, CallState] = {
     "Idle": CallState.DISCONNECTED, "Dialling": CallState.DIALLING,
-    "Ringing": CallState.CONNECTING, "Connecting": CallState.CONNECTING,
-    "Connected": CallState.CONNECTED, "Disconnecting": CallState.DISCONNECTED,
-    "OnHold": CallState.CONNECTED, "EarlyMedia": CallState.CONNECTING,
+    "Ringing": CallState.ALERTING, "Connecting": CallState.CONNECTING,
+    "Connected": CallState.CONNECTED, "Disconnecting": CallState.DISCONNECTING,
+    "OnHold": CallState.ON_HOLD, "EarlyMedia": CallState.CONNECTING,
     "Preserved": CallState.CONNECTED, "RemotePreserved": CallState.CONNECTED,
 }
 #: The 2009 value space (Codec C90 guide D14128.03 p94, software TC2.0).
