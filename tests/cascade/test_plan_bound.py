@@ -10,7 +10,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
-from cascade_gen import ilp_optimum, national_like, reserve_of, usable_ports
+from cascade_gen import ilp_optimum, national_like, reserve_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +59,7 @@ def test_bound_proves_the_profile_plans_optimal(national: tuple[Topology, Plan])
 
 
 def test_vn_2025_equals_the_ilp_optimum(national: tuple[Topology, Plan]) -> None:
-    topo, result = national
+    topo, _ = national
     if topo.name != "vn-2025":
         pytest.skip("HiGHS does not finish vn-2021's peak stage in minutes; the bound does")
     optimum = ilp_optimum(topo, 2)
@@ -146,7 +146,8 @@ def test_huge_capacity_plans_in_a_subprocess_under_a_generous_timeout() -> None:
     assert out.stdout.strip() == "0"
 
 
-@pytest.mark.parametrize("capacity", [MAX_PORTS + 1, 10**30, 10**5000], ids=["1e9+1", "1e30", "1e5000"])
+@pytest.mark.parametrize("capacity", [MAX_PORTS + 1, 10**30, 10**5000],
+                         ids=["1e9+1", "1e30", "1e5000"])
 def test_absurd_capacities_are_refused(capacity: int) -> None:
     with pytest.raises(TopologyError, match="absurd capacity") as info:
         McuSpec("m", "x", "codian", "https://m", capacity, "gov", McuRole.MASTER)

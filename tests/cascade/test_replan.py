@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cascade_gen import reserve_of
 
 from hnth_drivers.cascade.plan_check import violations
