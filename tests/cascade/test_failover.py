@@ -78,8 +78,9 @@ async def test_master_killed_mid_meeting_chair_restored_through_standby(
     assert trace.restored is not None and trace.restored.ok
     assert trace.restored.path == ("m2", "m1", "sb")
     # the timed trace: every step in order, every call timed
-    assert [s for s, _ in trace.steps] == ["conference", "sites", "links", "connected",
-                                           "restored"]
+    names = [s for s, _ in trace.steps]  # sites and links are dialled at once
+    assert names[0] == "conference" and set(names[1:3]) == {"sites", "links"}
+    assert names[3:] == ["connected", "restored"]
     ends = [t for _, t in trace.steps]
     assert ends == sorted(ends) and trace.total_s >= ends[-1]
     assert all(c.duration_s >= 0 for c in trace.calls)

@@ -5,14 +5,17 @@ The plan names the standby and the links that re-home to it
 move on live drivers, one timed step after another, each step's calls concurrent:
 
 1. **authorise** the operator (MCU control over the chair's site: the whole meeting);
-2. **conference**: the standby hosts the meeting's conference (created if absent);
-3. **sites**: the standby dials every site the master served, the chair first among them;
-4. **links**: every slave cascaded into the master drops its dead link (best effort: the
-   master does not answer) and joins the standby's conference instead, dialled by the
+2. **conference**: the standby hosts the meeting's conference (created unless it exists);
+3. at once, **sites**: the standby dials every site the master served (the chair first),
+   and **links**: every slave cascaded into the master drops its dead link (best effort:
+   the master does not answer) and joins the standby's conference instead, dialled by the
    same side as before; deeper links are untouched;
-5. **wait** until the chair and every re-homed link are connected;
-6. **restore** what the chair was seeing: a normal, confirmed switch
+4. **connected**: wait until the chair and every re-homed link are connected;
+5. **restored**: what the chair was seeing comes back by a normal, confirmed switch
    (:class:`~hnth_drivers.cascade.switch.Switcher`) to that site through the standby.
+
+Each step costs the round trips it must: one to create the conference, one to dial the
+sites and two to replace a link (concurrently), one per wait, two for the switch.
 
 It returns the new :class:`~hnth_drivers.cascade.live.LiveCascade` (standby as master) and
 a :class:`FailoverTrace` with every call, its duration, the total and the verdict. Every
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from ..errors import AccessDenied, ConfigError, DeviceError, HnthError
+from ..errors import AccessDenied, ConfigError, HnthError
 from ..model import ConnectionState, Endpoint
 from ..security.access import Action, Operator, SiteTree, authorize
 from ..security.audit import AuditLog
@@ -150,10 +153,19 @@ async def failover(cascade: LiveCascade, standby: McuNode, endpoints: Mapping[st
     try:
         await _conference(clock, standby)
         clock.done("conference")
-        await _dial_sites(clock, cascade, standby, mine, endpoints)
-        clock.done("sites")
-        await _rehome(clock, cascade, new, children)
-        clock.done("links")
+
+        async def sites() -> None:
+            await _dial_sites(clock, cascade, standby, mine, endpoints)
+            clock.done("sites")
+
+        async def links() -> None:
+            await _rehome(clock, cascade, new, children)
+            clock.done("links")
+
+        outcome = await asyncio.gather(sites(), links(), return_exceptions=True)
+        for failed in outcome:
+            if isinstance(failed, BaseException):
+                raise failed
         await _wait(clock, new, standby, cascade.chair, children, wait_s, poll_s)
         clock.done("connected")
         if showing is not None and showing != cascade.chair:
@@ -193,25 +205,25 @@ def _successor(cascade: LiveCascade, standby: McuNode,
 
 
 async def _conference(clock: _Clock, standby: McuNode) -> None:
-    have = await clock.run("conference", standby.id, "conferences", "",
-                           standby.driver.conferences)
-    if not any(c.name == standby.conference for c in have or ()):
-        await clock.run("conference", standby.id, "create_conference", standby.conference,
-                        partial(standby.driver.create_conference, standby.conference))
+    made = await clock.run("conference", standby.id, "create_conference", standby.conference,
+                           partial(standby.driver.create_conference, standby.conference),
+                           tolerate=True)
+    if made is None:  # refused: fine if it exists already (a standby kept warm)
+        have = await clock.run("conference", standby.id, "conferences", "",
+                               standby.driver.conferences)
+        if not any(c.name == standby.conference for c in have or ()):
+            raise _Failed(f"conference: {standby.id} cannot host {standby.conference!r}")
 
 
 async def _dial_sites(clock: _Clock, cascade: LiveCascade, standby: McuNode, sites: list[str],
                       endpoints: Mapping[str, Endpoint]) -> None:
     async def one(site: str) -> None:
-        try:
-            await standby.driver.participant(standby.conference, site)
-        except DeviceError:  # not there yet: dial it
-            await clock.run("sites", standby.id, "add_participant", site, partial(
-                standby.driver.add_participant, standby.conference, endpoints[site],
-                name=site))
-            return
-        await clock.run("sites", standby.id, "connect_participant", site, partial(
-            standby.driver.connect_participant, standby.conference, site))
+        added = await clock.run("sites", standby.id, "add_participant", site, partial(
+            standby.driver.add_participant, standby.conference, endpoints[site], name=site),
+            tolerate=True)
+        if added is None:  # refused: a participant of that name may be there already
+            await clock.run("sites", standby.id, "connect_participant", site, partial(
+                standby.driver.connect_participant, standby.conference, site))
 
     await _all(cascade, [partial(one, s) for s in sites])
 
@@ -239,12 +251,14 @@ async def _wait(clock: _Clock, new: LiveCascade, standby: McuNode, chair: str,
                 children: list[str], wait_s: float, poll_s: float) -> None:
     deadline = clock.now() + wait_s
     while True:
-        chair_leg = await clock.run("connected", standby.id, "participant", chair, partial(
+        chair_read = clock.run("connected", standby.id, "participant", chair, partial(
             standby.driver.participant, standby.conference, chair))
-        states = await clock.run("connected", standby.id, "link states", "",
-                                 new.link_states)
-        bad = sorted(c for c in children
-                     if (states or {}).get(c) is not ConnectionState.CONNECTED)
+        link_reads = asyncio.gather(*(clock.run("connected", c, "link state",
+                                                f"{c}->{standby.id}", new.links[c].state)
+                                      for c in children))
+        chair_leg, states = await asyncio.gather(chair_read, link_reads)
+        bad = sorted(c for c, state in zip(children, states, strict=True)
+                     if state is not ConnectionState.CONNECTED)
         chair_ok = chair_leg is not None and chair_leg.state is ConnectionState.CONNECTED
         if chair_ok and not bad:
             return
