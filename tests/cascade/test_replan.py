@@ -124,3 +124,27 @@ def test_a_province_with_spare_ports_moves_exactly_the_lost_sites() -> None:
     assert set(moved_sites(old, new)) == set(old.sites_of(victim.id))
     assert moves(steps) == forced_moves(old, smaller)
     assert all(str(s) for s in steps)
+
+
+def test_a_fresh_plan_keeps_sites_where_they_were() -> None:
+    """A new master that is not the standby: re-planned from scratch, and still every site
+    the new plan's MCUs can keep stays where it was."""
+    sites = [Site("gov", "G", Level.GOVERNMENT)]
+    mcus = [McuSpec("central", "c", "codian", "https://c", 30, "gov", McuRole.MASTER),
+            McuSpec("other", "c", "codian", "https://o", 30, "gov")]
+    for p in range(3):
+        sites.append(Site(f"p{p}", f"P{p}", Level.PROVINCE, "gov"))
+        sites += [Site(f"p{p}c{c}", "C", Level.COMMUNE, f"p{p}") for c in range(12)]
+        mcus += [McuSpec(f"a{p}", "VNPT", "smc", "https://a", 16, f"p{p}"),
+                 McuSpec(f"b{p}", "Viettel", "smc", "https://b", 8, f"p{p}")]
+    topo = Topology.build("fresh", sites, mcus)
+    old = plan(topo)
+    swapped = Topology.build("fresh", sites, [
+        McuSpec("other", "c", "codian", "https://o", 30, "gov", McuRole.MASTER),
+        *(m for m in mcus if m.id not in ("central", "other"))])
+    new = replan(old, swapped)
+    assert new.method.endswith("+sticky")
+    assert violations(swapped, new) == []
+    kept = {a.site for a in new.sites if old.mcu_of(a.site) == a.mcu}
+    on_provinces = {a.site for a in old.sites if a.mcu != "central" and new.uses(a.mcu)}
+    assert on_provinces <= kept

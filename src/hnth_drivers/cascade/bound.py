@@ -39,7 +39,7 @@ _INF = float("inf")
 @dataclass(frozen=True, slots=True)
 class Bound:
     """No plan has a smaller ``depth``; none of that depth fewer ``links``; none of that depth
-    and number of links a lower ``peak`` utilisation. ``None`` fields: no bound proven."""
+    and number of links a lower ``peak`` utilisation."""
 
     depth: int
     links: int
