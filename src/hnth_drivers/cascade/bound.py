@@ -237,13 +237,13 @@ def _hang_on_hubs(tree: AreaTree, master: int, slaves: list[int], budget: Sequen
     """Depth 2: ``h`` of the slaves under the master (``h`` from the fewest the bound
     allows up), each taking as many of the others as children as its area's spare ports
     allow, the one that can take the most first; ``sites_budget`` is updated in place."""
-    first = tables.hubs_needed(len(slaves)) or 1
-    for h in range(first, budget[master] + 1):
+    h = tables.hubs_needed(len(slaves)) or 1
+    while h <= min(budget[master], len(slaves)):
         trial = list(sites_budget)
         trial[master] = budget[master] - h  # the master's ports for its h children
         if tree.missing(trial):
             return None  # more children of the master only take more of its ports
-        take = _pick_hubs(tree, master, slaves, trial, h)
+        take, needed = _pick_hubs(tree, slaves, trial, h)
         if take is not None:
             sites_budget[:] = trial
             parent = dict.fromkeys(take, master)
@@ -253,23 +253,28 @@ def _hang_on_hubs(tree: AreaTree, master: int, slaves: list[int], budget: Sequen
                 for _ in range(count):
                     parent[waiting.pop()] = hub
             return parent
+        h = max(h + 1, needed)
     return None
 
 
-def _pick_hubs(tree: AreaTree, master: int, slaves: list[int], trial: list[int],
-               h: int) -> dict[int, int] | None:
+def _pick_hubs(tree: AreaTree, slaves: list[int], trial: list[int],
+               h: int) -> tuple[dict[int, int] | None, int]:
+    """At most ``h`` hubs and their child counts; else ``None`` and the fewest hubs this
+    pass shows are needed (once no hub can take children, every other slave is one)."""
     rest = len(slaves)
     take: dict[int, int] = {}
     while rest > 0:
         if len(take) == h:
-            return None
+            return None, h + 1
         rest -= 1
         room = tree.headroom(trial)
         spare = [m for m in slaves if m not in take]
         hub = max(spare, key=lambda m: (min(trial[m], room[tree.node_of_mcu[m]]),
                                         tree.mcus[m].id))
         x = min(rest, trial[hub], room[tree.node_of_mcu[hub]])
+        if x == 0 and len(take) + 1 + rest > h:  # only leaves left: each a master child
+            return None, len(take) + 1 + rest
         take[hub] = x
         trial[hub] -= x
         rest -= x
-    return take
+    return take, h
