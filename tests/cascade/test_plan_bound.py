@@ -193,7 +193,7 @@ def test_infeasible_input_names_area_mcus_and_reserve() -> None:
     why = info.value.explanation
     assert (why.reason, why.area, why.missing) == ("ports", "gov", 1)
     assert why.bottleneck == ("vnpt-p1", "central")
-    assert "4 ports kept in reserve" in why.detail
+    assert "4 ports kept in reserve" in why.detail and why.reserved == 4
     assert "vnpt-p1 (6 of 8 ports usable)" in why.detail
     fine = _two_levels(_mcu("central", 4, "gov", McuRole.MASTER, reserve=0),
                        _mcu("vnpt-p1", 8, "p1", reserve=0))

@@ -215,7 +215,8 @@ class Infeasibility:
     ``reason`` is ``"ports"`` (the sites of ``area`` need ``missing`` more ports than the
     MCUs allowed to serve them have) or ``"depth"`` (the ports exist but the MCUs needed
     cannot all hang within ``depth_limit`` hops of the master). ``bottleneck`` names the
-    MCUs that are full, most local first.
+    MCUs that are full, most local first; ``reserved`` is how many of their ports the
+    reserve keeps free (counted before ``missing``).
     """
 
     reason: str
@@ -226,6 +227,7 @@ class Infeasibility:
     bottleneck: tuple[str, ...]
     depth_limit: int
     detail: str
+    reserved: int = 0
 
     def __str__(self) -> str:
         return self.detail
@@ -363,7 +365,7 @@ def explain(topology: Topology, max_depth: int, tree: AreaTree | None = None) ->
                   f"serve them (one port per slave kept for its uplink, {reserved} ports kept "
                   f"in reserve); bottleneck: {', '.join(names) or 'no MCU serves this area'}")
         return Infeasibility("ports", short.area, short.area_sites, short.missing,
-                             short.ports_reachable, tuple(neck), max_depth, detail)
+                             short.ports_reachable, tuple(neck), max_depth, detail, reserved)
     master_spec = tree.mcus[master]
     own = tree.demand[tree.node_of_mcu[master]]
     free = max(0, tree.usable[master] - own)

@@ -45,6 +45,7 @@ def plan_command(
         if as_json:
             typer.echo(json.dumps({"error": "infeasible", "reason": why.reason,
                                    "area": why.area, "missing_ports": why.missing,
+                                   "reserved_ports": why.reserved,
                                    "bottleneck": list(why.bottleneck),
                                    "detail": why.detail}, ensure_ascii=False, indent=2))
         else:
