@@ -10,11 +10,12 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
-from cascade_gen import ilp_optimum, national_like, reserve_of
+from cascade_gen import any_topology, ilp_optimum, national_like, reserve_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hnth_drivers.cascade.allocation import AreaTree
+from hnth_drivers.cascade.bound import lower_bound
 from hnth_drivers.cascade.plan_check import violations
 from hnth_drivers.cascade.planner import Plan, PlanInfeasible, plan
 from hnth_drivers.cascade.profiles import profile
@@ -234,3 +235,22 @@ def test_two_standbys_are_refused() -> None:
                     _mcu("s1", 20, "gov", McuRole.STANDBY),
                     _mcu("s2", 20, "gov", McuRole.STANDBY))
     assert info.value.field == "mcus[2].role"
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(any_topology(), st.integers(0, 3))
+def test_the_bound_never_exceeds_the_ilp_optimum(topo: Topology, max_depth: int) -> None:
+    """The bound itself (not the plan) on small random instances, including ones whose
+    master's area is not the whole hierarchy (then there is no bound)."""
+    tree = AreaTree(topo)
+    found = lower_bound(tree, tree.index[topo.master.id], max_depth)
+    optimum = ilp_optimum(topo, max_depth)
+    roots = [v for v in range(len(tree.nodes)) if tree.parent[v] < 0]
+    if found is None and roots == [tree.node_of[topo.master.area]]:
+        assert optimum is None, "the relaxation calls a feasible instance infeasible"
+    if found is None or optimum is None:
+        return
+    assert (found.depth, found.links) <= (optimum.depth, optimum.links)
+    if (found.depth, found.links) == (optimum.depth, optimum.links):
+        assert float(found.peak) <= optimum.peak + 1e-9
