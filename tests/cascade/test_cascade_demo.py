@@ -19,21 +19,22 @@ from hnth_sim.network import NationalSim, SimMcu
 
 def small_topology() -> Topology:
     """gov (chair) + 2 provinces with 2 districts of 3 communes; MCUs of both APIs, so
-    that the planner must cascade two levels (the master is small)."""
+    that the planner must cascade two levels (the master is small). No spare ports are
+    reserved: the inventory is tight on purpose."""
     sites = [Site("gov", "Chính phủ", Level.GOVERNMENT)]
     mcus = [McuSpec("central", "central office", "codian", "https://central.test", 4, "gov",
-                    McuRole.MASTER)]
+                    McuRole.MASTER, reserve=0)]
     for p in (1, 2):
         pid = f"p{p}"
         sites.append(Site(pid, f"Tỉnh {p}", Level.PROVINCE, "gov"))
         mcus.append(McuSpec(f"mcu-{pid}", "province", "smc" if p == 1 else "codian",
-                            f"https://{pid}.test", 5, pid))
+                            f"https://{pid}.test", 5, pid, reserve=0))
         for d in (1, 2):
             did = f"{pid}-d{d}"
             sites.append(Site(did, f"Huyện {d}", Level.DISTRICT, pid))
             sites += [Site(f"{did}-c{c}", f"Xã {c}", Level.COMMUNE, did) for c in (1, 2, 3)]
             mcus.append(McuSpec(f"mcu-{did}", "carrier", "codian" if d == 1 else "smc",
-                                f"https://{did}.test", 5, did))
+                                f"https://{did}.test", 5, did, reserve=0))
     return Topology.build("small", sites, mcus)
 
 

@@ -23,17 +23,18 @@ CONF = "hnth"
 @st.composite
 def cramped(draw: st.DrawFn) -> Topology:
     """A random hierarchy whose master has 2 ports: the planner must cascade slaves under
-    slaves, so switches cross 1, 2 and 3 hops."""
+    slaves, so switches cross 1, 2 and 3 hops (no spare ports reserved: cramped on
+    purpose)."""
     n = draw(st.integers(4, 14))
     parents = [-1] + [draw(st.integers(0, i - 1)) for i in range(1, n)]
     sites = [Site(f"s{i}", f"site {i}", Level.GOVERNMENT if i == 0 else Level.COMMUNE,
                   None if i == 0 else f"s{parents[i]}") for i in range(n)]
     mcus = [McuSpec("m0", "test", "codian", "https://m0.test", 2, "s0",
-                    McuRole.MASTER)]
+                    McuRole.MASTER, reserve=0)]
     for j in range(1, draw(st.integers(3, 7)) + 1):
         area = f"s{draw(st.integers(0, n - 1))}"
         mcus.append(McuSpec(f"m{j}", "test", "codian", f"https://m{j}.test",
-                            draw(st.integers(3, 5)), area))
+                            draw(st.integers(3, 5)), area, reserve=0))
     return Topology.build("cramped", sites, mcus)
 
 

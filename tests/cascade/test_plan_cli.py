@@ -39,6 +39,7 @@ address = "https://central.example"
 capacity = CENTRAL
 area = "gov"
 role = "master"
+reserve = 0
 
 [[mcus]]
 id = "vnpt-p1"
@@ -47,6 +48,7 @@ driver = "smc"
 address = "https://vnpt-p1.example"
 capacity = 4
 area = "p1"
+reserve = 0
 """
 
 
@@ -54,11 +56,26 @@ def test_json_shape_for_a_profile() -> None:
     result = runner.invoke(app, ["plan", "--profile", "vn-2025", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert set(doc) == {"master", "max_depth", "mcus", "sites", "links"}
+    assert set(doc) == {"master", "max_depth", "method", "objective", "bound", "gap",
+                        "optimal", "mcus", "sites", "links", "standby"}
     assert doc["master"] == "mcu-central" and doc["max_depth"] <= 2
-    assert set(doc["mcus"][0]) == {"id", "parent", "capacity", "ports_used", "depth"}
+    assert set(doc["mcus"][0]) == {"id", "parent", "capacity", "reserve", "ports_used",
+                                   "depth"}
     assert doc["mcus"][0] == {"id": "mcu-central", "parent": None, "capacity": 96,
-                              "ports_used": doc["mcus"][0]["ports_used"], "depth": 0}
+                              "reserve": 10, "ports_used": doc["mcus"][0]["ports_used"],
+                              "depth": 0}
+    # the bound proves the plan optimal: gap 0 on every component
+    assert doc["optimal"] is True
+    assert doc["gap"] == {"depth": 0, "links": 0, "peak": 0}
+    assert doc["bound"]["links"] == doc["objective"]["links"] == len(doc["links"])
+    assert doc["bound"]["peak"] == doc["objective"]["peak"]
+    standby = doc["standby"]
+    assert standby["mcu"] == "mcu-central-2"
+    assert {k["slave"] for k in standby["relinks"]} == {
+        k["slave"] for k in doc["links"] if k["master"] == "mcu-central"}
+    assert all(k["master"] == "mcu-central-2" for k in standby["relinks"])
+    on_master = {s["id"] for s in doc["sites"] if s["mcu"] == "mcu-central"}
+    assert set(standby["takes_sites"]) == on_master
     assert len(doc["sites"]) == 4 + 34 + 3321
     assert set(doc["sites"][0]) == {"id", "level", "mcu"}
     assert all(set(k) == {"slave", "master"} for k in doc["links"])

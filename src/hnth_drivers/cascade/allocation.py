@@ -14,12 +14,13 @@ O(area nodes + MCUs), so the planner can ask it thousands of times.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
-from .topology import McuSpec, Topology
+from .topology import McuRole, McuSpec, Topology
 
-__all__ = ["AreaTree", "Shortage"]
+__all__ = ["AreaTree", "Shortage", "min_ratio"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +38,22 @@ class AreaTree:
 
     Budgets passed to the methods are per-MCU port counts for sites, indexed like
     :attr:`mcus`; an MCU not in use has budget 0.
+
+    :attr:`usable` holds, per MCU, the ports a plan may use: capacity minus the reserve,
+    the master held to what its standby can take over, the standby 0 (it stays out of the
+    plan). Each is capped at sites + MCUs + 1, more than any plan can use, so no work or
+    memory depends on how large a declared capacity is.
     """
 
     def __init__(self, topology: Topology) -> None:
         self.topology = topology
         self.mcus: tuple[McuSpec, ...] = topology.mcus
         self.index = {m.id: i for i, m in enumerate(self.mcus)}
+        most = len(topology.sites) + len(self.mcus) + 1
+        master_ports = topology.master_ports()
+        self.usable = [min(most, 0 if m.role is McuRole.STANDBY else
+                           master_ports if m.role is McuRole.MASTER else m.usable_ports)
+                       for m in self.mcus]
         roots = sorted({m.area for m in self.mcus})
         root_set = set(roots)
         self.nodes: list[str] = []
@@ -87,21 +98,43 @@ class AreaTree:
             v = self.parent[v]
         return False
 
-    def overflow(self, budget: Sequence[int]) -> list[int]:
-        """Per area node: the sites it cannot serve and passes up (bottom-up pass)."""
+    def overflow(self, budget: Sequence[int],
+                 demand: Sequence[int] | None = None) -> list[int]:
+        """Per area node: the sites it cannot serve and passes up (bottom-up pass);
+        ``demand`` (sites per node) defaults to all of the topology's sites."""
+        demand = self.demand if demand is None else demand
         incoming = [0] * len(self.nodes)
         out = [0] * len(self.nodes)
         for v in range(len(self.nodes)):
-            need = self.demand[v] + incoming[v] - sum(budget[m] for m in self.mcus_at[v])
+            need = demand[v] + incoming[v] - sum(budget[m] for m in self.mcus_at[v])
             if need > 0:
                 out[v] = need
                 if self.parent[v] >= 0:
                     incoming[self.parent[v]] += need
         return out
 
-    def missing(self, budget: Sequence[int]) -> int:
+    def headroom(self, budget: Sequence[int]) -> list[int]:
+        """Per area node: how many ports an MCU of that node could give up with every site
+        still placed (what the node leaves unused plus what its ancestors leave unused).
+        Assumes every site fits."""
+        incoming = [0] * len(self.nodes)
+        unused = [0] * len(self.nodes)
+        for v in range(len(self.nodes)):
+            need = self.demand[v] + incoming[v] - sum(budget[m] for m in self.mcus_at[v])
+            if need > 0:
+                if self.parent[v] >= 0:
+                    incoming[self.parent[v]] += need
+            else:
+                unused[v] = -need
+        room = [0] * len(self.nodes)
+        for v in reversed(range(len(self.nodes))):  # parents before children
+            p = self.parent[v]
+            room[v] = unused[v] + (room[p] if p >= 0 else 0)
+        return room
+
+    def missing(self, budget: Sequence[int], demand: Sequence[int] | None = None) -> int:
         """Sites left without a port under ``budget`` (0 means every site fits)."""
-        out = self.overflow(budget)
+        out = self.overflow(budget, demand)
         return sum(out[v] for v in range(len(self.nodes)) if self.parent[v] < 0)
 
     def shortage(self, budget: Sequence[int]) -> Shortage:
@@ -121,15 +154,23 @@ class AreaTree:
         need = self.subtree_demand[worst]
         return Shortage(missing, self.nodes[worst], need, need - missing)
 
-    def assign(self, budget: Sequence[int]) -> dict[int, list[str]]:
-        """Sites per MCU within ``budget``, as deep as possible, spread in proportion.
+    def home(self, site: str) -> int:
+        """The deepest area node above ``site`` (the node whose demand it counts in)."""
+        return next(self.node_of[x] for x in self.topology.ancestors(site)
+                    if x in self.node_of)
+
+    def assign(self, budget: Sequence[int],
+               pools: Sequence[list[str]] | None = None) -> dict[int, list[str]]:
+        """Sites per MCU within ``budget``, as deep as possible, spread in proportion;
+        ``pools`` (sites per node) defaults to all of the topology's sites.
 
         Assumes every site fits (``missing(budget) == 0``).
         """
+        pools = self.sites if pools is None else pools
         passed: list[list[str]] = [[] for _ in self.nodes]
         result: dict[int, list[str]] = {}
         for v in range(len(self.nodes)):
-            pool = self.sites[v] + passed[v]
+            pool = pools[v] + passed[v]
             mcus = [m for m in self.mcus_at[v] if budget[m] > 0]
             total = sum(budget[m] for m in mcus)
             served = min(len(pool), total)
@@ -158,3 +199,28 @@ def _proportional(total: int, weights: Sequence[int]) -> list[int]:
             shares[i] += 1
             rest -= 1
     return shares
+
+
+def min_ratio(capacities: Iterable[int], ok: Callable[[Fraction], bool],
+              hi: Fraction = Fraction(1), lo: Fraction = Fraction(0)) -> Fraction:
+    """The smallest ``k/c`` (``c`` among ``capacities``) in ``[lo, hi]`` with ``ok`` true,
+    given that ``ok`` is monotone and true at ``hi``. Costs about ``log2(c)`` calls for the
+    first capacity and a few for each other one, whatever the port counts."""
+    best = hi
+    for c in sorted(set(capacities), reverse=True):
+        if c <= 0:
+            continue
+        low = -(-lo.numerator * c // lo.denominator)  # ceil(lo * c)
+        high = best.numerator * c // best.denominator  # floor(best * c)
+        if Fraction(high, c) == best:
+            high -= 1
+        if low > high or not ok(Fraction(high, c)):
+            continue
+        while low < high:
+            mid = (low + high) // 2
+            if ok(Fraction(mid, c)):
+                high = mid
+            else:
+                low = mid + 1
+        best = Fraction(high, c)
+    return best

@@ -15,8 +15,9 @@ def violations(topology: Topology, plan: Plan, max_depth: int | None = None) -> 
 
     Checks: each site served once by an MCU allowed to serve it; one tree under the master
     (every slave in use has one parent in use, no cycle); depths as declared and within
-    ``max_depth`` (default: the plan's limit); port counts as declared and within capacity;
-    links matching the parents.
+    ``max_depth`` (default: the plan's limit); port counts as declared and within capacity
+    less the reserve the topology declares; the standby out of the plan and able to take
+    the master's load; links matching the parents.
     """
     limit = plan.depth_limit if max_depth is None else max_depth
     problems: list[str] = []
@@ -66,6 +67,20 @@ def violations(topology: Topology, plan: Plan, max_depth: int | None = None) -> 
         if topology.has_mcu(m.id) and ports > topology.mcu(m.id).capacity:
             problems.append(f"MCU {m.id}: {ports} ports over capacity "
                             f"{topology.mcu(m.id).capacity}")
+        elif topology.has_mcu(m.id) and ports > topology.mcu(m.id).usable_ports:
+            spec = topology.mcu(m.id)
+            problems.append(f"MCU {m.id}: {ports} ports eat into its reserve "
+                            f"({spec.spare_ports} of {spec.capacity} kept free)")
+    standby = topology.standby
+    if standby is not None:
+        if standby.id in placed:
+            problems.append(f"standby {standby.id} is used by the plan")
+        if plan.standby != standby.id:
+            problems.append(f"plan names standby {plan.standby!r}, topology {standby.id!r}")
+        boss = placed.get(plan.master)
+        if boss is not None and boss.ports_used > standby.usable_ports:
+            problems.append(f"standby {standby.id} cannot take the master's "
+                            f"{boss.ports_used} ports ({standby.usable_ports} usable)")
     links = {(k.slave, k.master) for k in plan.links}
     parents = {(m.id, m.parent) for m in plan.mcus if m.parent is not None}
     if links != parents or len(links) != len(plan.links):

@@ -3,30 +3,37 @@
 :func:`plan` assigns every site to an MCU allowed to serve it and every slave MCU in use to
 one parent, forming one tree under the master. Each site uses one port, each cascade link
 one port on both sides, no MCU goes over capacity, and no MCU is more than ``max_depth``
-cascade hops from the master. Objective, in order: the smallest maximum depth, the fewest
-cascade links (MCUs in use), then balanced load (the lowest peak ``ports_used/capacity``).
+cascade hops from the master, every MCU keeps its reserve of spare ports free, and the
+master carries no more than its standby can take over. Objective, in order: the smallest
+maximum depth, the fewest cascade links (MCUs in use), then balanced load (the lowest peak
+``ports_used/capacity``).
 
 Inventories of up to :data:`~hnth_drivers.cascade.search.EXACT_MAX_MCUS` MCUs are solved
-exactly; larger ones by a greedy search (see ``docs/planning.md``). An input that cannot
-be planned raises :class:`PlanInfeasible` carrying an :class:`Infeasibility` that says which
-area lacks how many ports and which MCUs are the bottleneck.
+exactly; larger ones by a plan built on a lower bound (:mod:`~hnth_drivers.cascade.bound`)
+and a greedy search, the better kept; the plan carries the bound, so its gap to the
+optimum is known (see ``docs/planning.md``). An input that cannot be planned raises
+:class:`PlanInfeasible` carrying an :class:`Infeasibility` that says which area lacks how
+many ports, reserve included, and which MCUs are the bottleneck.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
 from ..errors import HnthError
 from ..model import Level
-from .allocation import AreaTree
-from .search import EXACT_MAX_MCUS, Solution, exact, greedy, link_ports
+from .allocation import AreaTree, min_ratio
+from .bound import Bound, construct, lower_bound
+from .search import EXACT_MAX_MCUS, Solution, balance, exact, greedy, link_ports
 from .topology import Topology, TopologyError
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
+    "Bound",
     "Infeasibility",
     "McuPlacement",
     "Plan",
@@ -45,7 +52,8 @@ DEFAULT_MAX_DEPTH = 2
 class McuPlacement:
     """One MCU in use: its parent (``None`` for the master), depth and port use.
 
-    ``ports_used`` = ``sites`` + ``children`` + 1 for the uplink (0 for the master).
+    ``ports_used`` = ``sites`` + ``children`` + 1 for the uplink (0 for the master);
+    ``reserve`` ports stay free: ``ports_used + reserve <= capacity``.
     """
 
     id: str
@@ -55,6 +63,7 @@ class McuPlacement:
     sites: int
     children: int
     ports_used: int
+    reserve: int = 0
 
     @property
     def utilization(self) -> float:
@@ -99,6 +108,8 @@ class Plan:
     mcus: tuple[McuPlacement, ...]
     links: tuple[PlannedLink, ...]
     sites: tuple[SiteAssignment, ...]
+    bound: Bound | None = None
+    standby: str | None = None
     _site_mcu: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _mcus: Mapping[str, McuPlacement] = field(init=False, repr=False, compare=False)
 
@@ -134,16 +145,67 @@ class Plan:
         """The sites an MCU serves."""
         return tuple(a.site for a in self.sites if a.mcu == mcu)
 
+    @property
+    def objective(self) -> tuple[int, int, Fraction]:
+        """``(max depth, cascade links, peak utilisation)``, compared in that order."""
+        peak = max((Fraction(m.ports_used, m.capacity) for m in self.mcus if m.capacity),
+                   default=Fraction(0))
+        return (self.max_depth, len(self.links), peak)
+
+    @property
+    def gap(self) -> tuple[int, int, Fraction] | None:
+        """Objective minus bound, per component; ``None`` without a bound. When depth or
+        links differ, the peak's gap is not meaningful and is given as the difference."""
+        if self.bound is None:
+            return None
+        b = self.bound
+        depth, links, peak = self.objective
+        return (depth - b.depth, links - b.links, peak - b.peak)
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the bound proves this plan optimal."""
+        gap = self.gap
+        return gap is not None and gap[0] == gap[1] == 0 and gap[2] == 0
+
+    @property
+    def failover_links(self) -> tuple[PlannedLink, ...]:
+        """The links that re-home to the standby when the master is lost: every slave
+        cascaded directly into the master joins the standby instead (deeper slaves keep
+        their parents). Empty without a standby."""
+        if self.standby is None:
+            return ()
+        return tuple(PlannedLink(k.slave, self.standby, 1) for k in self.links
+                     if k.master == self.master)
+
     def to_json(self) -> dict[str, Any]:
         """The ``hnth plan --json`` document."""
-        return {
+        doc: dict[str, Any] = {
             "master": self.master,
             "max_depth": self.max_depth,
+            "method": self.method,
+            "objective": {"depth": self.max_depth, "links": len(self.links),
+                          "peak": round(self.peak_utilization, 6)},
+            "bound": None if self.bound is None else {
+                "depth": self.bound.depth, "links": self.bound.links,
+                "peak": round(float(self.bound.peak), 6)},
+            "gap": None if self.gap is None else {
+                "depth": self.gap[0], "links": self.gap[1], "peak": round(float(self.gap[2]), 6)},
+            "optimal": self.optimal,
             "mcus": [{"id": m.id, "parent": m.parent, "capacity": m.capacity,
-                      "ports_used": m.ports_used, "depth": m.depth} for m in self.mcus],
+                      "reserve": m.reserve, "ports_used": m.ports_used, "depth": m.depth}
+                     for m in self.mcus],
             "sites": [{"id": a.site, "level": a.level.value, "mcu": a.mcu} for a in self.sites],
             "links": [{"slave": k.slave, "master": k.master} for k in self.links],
+            "standby": None,
         }
+        if self.standby is not None:
+            doc["standby"] = {
+                "mcu": self.standby,
+                "takes_sites": list(self.sites_of(self.master)),
+                "relinks": [{"slave": k.slave, "master": k.master}
+                            for k in self.failover_links]}
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +215,8 @@ class Infeasibility:
     ``reason`` is ``"ports"`` (the sites of ``area`` need ``missing`` more ports than the
     MCUs allowed to serve them have) or ``"depth"`` (the ports exist but the MCUs needed
     cannot all hang within ``depth_limit`` hops of the master). ``bottleneck`` names the
-    MCUs that are full, most local first.
+    MCUs that are full, most local first; ``reserved`` is how many of their ports the
+    reserve keeps free (counted before ``missing``).
     """
 
     reason: str
@@ -164,6 +227,7 @@ class Infeasibility:
     bottleneck: tuple[str, ...]
     depth_limit: int
     detail: str
+    reserved: int = 0
 
     def __str__(self) -> str:
         return self.detail
@@ -194,10 +258,51 @@ def plan(topology: Topology, max_depth: int = DEFAULT_MAX_DEPTH, *,
     tree = AreaTree(topology)
     master = tree.index[topology.master.id]
     use_exact = method == "exact" or (method == "auto" and len(tree.mcus) <= EXACT_MAX_MCUS)
-    found = (exact if use_exact else greedy)(tree, master, max_depth)
+    bound: Bound | None = None
+    if use_exact:
+        found = exact(tree, master, max_depth)
+    elif method == "greedy":
+        found = greedy(tree, master, max_depth)
+    else:
+        bound = lower_bound(tree, master, max_depth)
+        found = _on_bound(tree, master, bound)
+        if found is None or bound is None or _key(tree, master, found) != (
+                bound.depth, bound.links, bound.peak):  # not proven optimal: try the greedy
+            options = [s for s in (found, greedy(tree, master, max_depth)) if s is not None]
+            found = min(options, key=lambda s: _key(tree, master, s), default=None)
     if found is None:
         raise PlanInfeasible(explain(topology, max_depth, tree))
-    return to_plan(tree, master, found, max_depth)
+    result = to_plan(tree, master, found, max_depth)
+    if use_exact:  # exhaustive: the plan is its own bound
+        bound = Bound(*result.objective)
+    return replace(result, bound=bound)
+
+
+def _key(tree: AreaTree, master: int, s: Solution) -> tuple[int, int, Fraction]:
+    def depth(m: int) -> int:
+        d = 0
+        while m in s.parent:
+            m, d = s.parent[m], d + 1
+        return d
+    return (max((depth(m) for m in s.parent), default=0), len(s.parent), s.peak)
+
+
+def _on_bound(tree: AreaTree, master: int, bound: Bound | None) -> Solution | None:
+    """The plan built on the bound's depth and links, at the lowest peak it reaches."""
+    if bound is None:
+        return None
+    d, j = bound.depth, bound.links
+    found = construct(tree, master, d, j, bound.peak)
+    if found is None:
+        top = construct(tree, master, d, j, None)
+        if top is None:
+            return None
+        t = min_ratio((m.capacity for m in tree.mcus),
+                      lambda t: construct(tree, master, d, j, t) is not None,
+                      hi=top.peak, lo=bound.peak)
+        found = construct(tree, master, d, j, t) or top
+    polished = balance(tree, master, found.parent, "bound", found.peak)
+    return polished or found
 
 
 def to_plan(tree: AreaTree, master: int, solution: Solution, depth_limit: int) -> Plan:
@@ -219,24 +324,25 @@ def to_plan(tree: AreaTree, master: int, solution: Solution, depth_limit: int) -
     placements = sorted(
         (McuPlacement(mcus[m].id, mcus[solution.parent[m]].id if m != master else None,
                       depth_of(m), mcus[m].capacity, len(solution.sites.get(m, ())),
-                      children[m], len(solution.sites.get(m, ())) + links[m])
+                      children[m], len(solution.sites.get(m, ())) + links[m],
+                      mcus[m].spare_ports)
          for m in used),
         key=lambda p: (p.depth, p.id))
     serving = {s: mcus[m].id for m, ss in solution.sites.items() for s in ss}
     sites = tuple(SiteAssignment(s.id, s.level, serving[s.id]) for s in topology.sites)
     link_list = tuple(PlannedLink(p.id, p.parent, p.depth)
                       for p in placements if p.parent is not None)
+    standby = topology.standby
     return Plan(topology.name, mcus[master].id, max((p.depth for p in placements), default=0),
                 depth_limit, solution.method, float(solution.peak), tuple(placements),
-                link_list, sites)
+                link_list, sites, None, standby.id if standby else None)
 
 
 def explain(topology: Topology, max_depth: int, tree: AreaTree | None = None) -> Infeasibility:
     """Why ``topology`` cannot be planned within ``max_depth``: ports first, then depth."""
     tree = tree or AreaTree(topology)
     master = tree.index[topology.master.id]
-    optimistic = [max(0, m.capacity - (0 if i == master else 1))
-                  for i, m in enumerate(tree.mcus)]
+    optimistic = [max(0, u - (0 if i == master else 1)) for i, u in enumerate(tree.usable)]
     short = tree.shortage(optimistic)
     if short.missing and short.area is not None:
         node = tree.node_of[short.area]
@@ -248,21 +354,27 @@ def explain(topology: Topology, max_depth: int, tree: AreaTree | None = None) ->
         while v >= 0:
             above += tree.mcus_at[v]
             v = tree.parent[v]
+        inside = [m for m in inside if tree.usable[m] > 0 or m == master]
+        above = [m for m in above if tree.usable[m] > 0 or m == master]
         neck = [tree.mcus[m].id for m in inside + above]
+        reserved = sum(tree.mcus[m].spare_ports for m in inside + above)
+        names = [f"{tree.mcus[m].id} ({tree.usable[m]} of {tree.mcus[m].capacity} ports "
+                 f"usable)" for m in inside + above]
         detail = (f"area {short.area!r} lacks {short.missing} ports: its {short.area_sites} "
                   f"sites can use at most {short.ports_reachable} ports of the MCUs allowed to "
-                  f"serve them (one port per slave kept for its uplink); bottleneck: "
-                  f"{', '.join(neck) or 'no MCU serves this area'}")
+                  f"serve them (one port per slave kept for its uplink, {reserved} ports kept "
+                  f"in reserve); bottleneck: {', '.join(names) or 'no MCU serves this area'}")
         return Infeasibility("ports", short.area, short.area_sites, short.missing,
-                             short.ports_reachable, tuple(neck), max_depth, detail)
+                             short.ports_reachable, tuple(neck), max_depth, detail, reserved)
     master_spec = tree.mcus[master]
     own = tree.demand[tree.node_of_mcu[master]]
-    free = max(0, master_spec.capacity - own)
+    free = max(0, tree.usable[master] - own)
     detail = (f"area {master_spec.area!r}: the sites fit in the inventory's ports only with "
               f"slave MCUs, and no cascade tree of depth <= {max_depth} under master "
               f"{master_spec.id!r} holds them with their link ports ({free} of its "
-              f"{master_spec.capacity} ports free after the {own} sites only it may serve); "
-              f"raise the maximum depth or add ports near the top")
+              f"{tree.usable[master]} usable ports free after the {own} sites only it may "
+              f"serve; reserve and standby kept); raise the maximum depth or add ports near "
+              f"the top")
     return Infeasibility("depth", master_spec.area, len(topology.sites), 0, free,
                          (master_spec.id,), max_depth, detail)
 

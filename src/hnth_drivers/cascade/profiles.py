@@ -5,8 +5,9 @@
 34 provinces and 3,321 communes, no district level. The per-province split of districts and
 communes is drawn from a seeded generator, so every run builds the same topology.
 
-The MCU inventory is plausible rather than real: a master and a standby at the central
-office (area: the whole country), one provincial MCU per province, and carrier MCUs (VNPT
+The MCU inventory is plausible rather than real: a master and its standby (role
+``standby``, kept out of the plan to take the master's place) at the central office (area:
+the whole country), one provincial MCU per province, and carrier MCUs (VNPT
 and Viettel everywhere, MobiFone in some provinces) with the port counts such bridges are
 sold with; every province has ~30 % more ports than sites, so it can lose one MCU and
 still be planned. Addresses are placeholders under ``.hnth.example``.
@@ -70,7 +71,7 @@ def _central_mcus(master_ports: int) -> list[McuSpec]:
         McuSpec("mcu-central", "central office", "codian", "https://mcu-central.hnth.example",
                 master_ports, "gov", McuRole.MASTER, "MCU chủ - Văn phòng Chính phủ"),
         McuSpec("mcu-central-2", "central office", "smc", "https://mcu-central-2.hnth.example",
-                80, "gov", McuRole.SLAVE, "MCU dự phòng - Văn phòng Chính phủ"),
+                80, "gov", McuRole.STANDBY, "MCU dự phòng - Văn phòng Chính phủ"),
     ]
 
 

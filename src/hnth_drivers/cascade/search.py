@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from .allocation import AreaTree
+from .allocation import AreaTree, min_ratio
 
 __all__ = ["EXACT_MAX_MCUS", "Solution", "balance", "exact", "greedy", "link_ports"]
 
@@ -49,11 +49,13 @@ def link_ports(n: int, parent: dict[int, int]) -> list[int]:
 
 def _budget(tree: AreaTree, used: set[int], links: Sequence[int],
             t: Fraction | None = None) -> list[int] | None:
-    """Ports left for sites on each MCU in use when no MCU may exceed utilisation ``t``."""
+    """Ports left for sites on each MCU in use when no MCU may exceed utilisation ``t``
+    (and none uses its reserve)."""
     budget = [0] * len(tree.mcus)
     for m in used:
         cap = tree.mcus[m].capacity
-        limit = cap if t is None else (t.numerator * cap) // t.denominator
+        limit = tree.usable[m] if t is None else min(tree.usable[m],
+                                                     (t.numerator * cap) // t.denominator)
         if limit < links[m]:
             return None
         budget[m] = limit - links[m]
@@ -63,33 +65,26 @@ def _budget(tree: AreaTree, used: set[int], links: Sequence[int],
 def balance(tree: AreaTree, master: int, parent: dict[int, int], method: str,
             below: Fraction | None = None) -> Solution | None:
     """The lowest peak utilisation for this tree, with its site assignment; ``None`` if the
-    sites do not fit at all (or cannot fit with a peak ``below`` the given one)."""
+    sites do not fit at all (or cannot fit with a peak ``below`` the given one).
+
+    The peak is searched over the ratios ``k / capacity`` by bisection per distinct
+    capacity (:func:`~hnth_drivers.cascade.allocation.min_ratio`): the work grows with the
+    logarithm of the port counts, not with the port counts.
+    """
     used = {master, *parent}
     links = link_ports(len(tree.mcus), parent)
     full = _budget(tree, used, links)
     if full is None or tree.missing(full):
         return None
-    caps = {tree.mcus[m].capacity for m in used if tree.mcus[m].capacity > 0}
-    total_cap = sum(tree.mcus[m].capacity for m in used)
-    floor = Fraction(len(tree.topology.sites) + sum(links), total_cap) if total_cap else \
-        Fraction(0)
-    floor = max([floor] + [Fraction(links[m], tree.mcus[m].capacity) for m in used
-                           if tree.mcus[m].capacity])
-    ratios = sorted({Fraction(k, c) for c in caps for k in range(c + 1)
-                     if Fraction(k, c) >= floor and (below is None or Fraction(k, c) < below)})
-    if below is not None:
-        top = _budget(tree, used, links, ratios[-1]) if ratios else None
-        if top is None or tree.missing(top):
-            return None
-    lo, hi = 0, len(ratios) - 1  # ratios[hi] is feasible
-    while lo < hi:
-        mid = (lo + hi) // 2
-        b = _budget(tree, used, links, ratios[mid])
-        if b is not None and not tree.missing(b):
-            hi = mid
-        else:
-            lo = mid + 1
-    best = _budget(tree, used, links, ratios[lo]) if ratios else full
+
+    def ok(t: Fraction) -> bool:
+        b = _budget(tree, used, links, t)
+        return b is not None and not tree.missing(b)
+
+    t = min_ratio((tree.mcus[m].capacity for m in used), ok)
+    if below is not None and t >= below:
+        return None
+    best = _budget(tree, used, links, t)
     assert best is not None
     sites = tree.assign(best)
     peak = max((Fraction(len(sites.get(m, ())) + links[m], tree.mcus[m].capacity)
@@ -121,7 +116,7 @@ def tree_shapes(n: int, depth: int) -> tuple[tuple[int, ...], ...]:
 def exact(tree: AreaTree, master: int, max_depth: int) -> Solution | None:
     """The optimum by enumeration (sets of MCUs by size, every tree shape)."""
     slaves = [i for i in range(len(tree.mcus)) if i != master]
-    caps = [m.capacity for m in tree.mcus]
+    caps = tree.usable
     for depth in range(max_depth + 1):
         sizes = [0] if depth == 0 else range(1, len(slaves) + 1)
         for size in sizes:
@@ -172,7 +167,7 @@ def _greedy_at(tree: AreaTree, master: int, depth: int) -> Solution | None:
             return None
         used.add(extra)
         parent = _fit(tree, master, used, depth)
-    for m in sorted(used - {master}, key=lambda m: (tree.mcus[m].capacity, tree.mcus[m].id)):
+    for m in sorted(used - {master}, key=lambda m: (tree.usable[m], tree.mcus[m].id)):
         trial = used - {m}
         optimistic = _optimistic(tree, master, trial)
         if tree.missing(optimistic):
@@ -187,7 +182,7 @@ def _greedy_at(tree: AreaTree, master: int, depth: int) -> Solution | None:
 def _optimistic(tree: AreaTree, master: int, used: set[int]) -> list[int]:
     budget = [0] * len(tree.mcus)
     for m in used:
-        budget[m] = max(0, tree.mcus[m].capacity - (0 if m == master else 1))
+        budget[m] = max(0, tree.usable[m] - (0 if m == master else 1))
     return budget
 
 
@@ -198,12 +193,12 @@ def _open_bottom_up(tree: AreaTree, master: int) -> set[int]:
     incoming = [0] * len(tree.nodes)
     for v in range(len(tree.nodes)):
         need = tree.demand[v] + incoming[v]
-        here = sorted(tree.mcus_at[v], key=lambda m: (m != master, -tree.mcus[m].capacity,
+        here = sorted(tree.mcus_at[v], key=lambda m: (m != master, -tree.usable[m],
                                                       tree.mcus[m].id))
         for m in here:
             if need <= 0:
                 break
-            cap = tree.mcus[m].capacity - (0 if m == master else 1)
+            cap = tree.usable[m] - (0 if m == master else 1)
             if m != master and cap <= 0:
                 continue
             used.add(m)
@@ -215,7 +210,7 @@ def _open_bottom_up(tree: AreaTree, master: int) -> set[int]:
 
 def _another(tree: AreaTree, master: int, used: set[int], missing: int | None) -> int | None:
     """The unused MCU to open next: the largest one nearest to the area short of ports."""
-    spare = [m for m in range(len(tree.mcus)) if m not in used and tree.mcus[m].capacity > 1]
+    spare = [m for m in range(len(tree.mcus)) if m not in used and tree.usable[m] > 1]
     if not spare:
         return None
     budget = _optimistic(tree, master, used)
@@ -228,7 +223,7 @@ def _another(tree: AreaTree, master: int, used: set[int], missing: int | None) -
             v, steps = tree.parent[v], steps + 1
         return steps if v == target else 10_000
 
-    return min(spare, key=lambda m: (distance(m), -tree.mcus[m].capacity, tree.mcus[m].id))
+    return min(spare, key=lambda m: (distance(m), -tree.usable[m], tree.mcus[m].id))
 
 
 def _fit(tree: AreaTree, master: int, used: set[int],
@@ -239,7 +234,7 @@ def _fit(tree: AreaTree, master: int, used: set[int],
     # Ports for children: first what the estimated sites leave, then all ports (the sites
     # may then move to other MCUs of their area).
     for count_sites in (True, False):
-        spare = {m: tree.mcus[m].capacity - (m != master)
+        spare = {m: tree.usable[m] - (m != master)
                  - (len(estimate.get(m, ())) if count_sites else 0) for m in used}
         parent = _hang_locally(tree, master, used, depth, spare)
         if parent is None:

@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..model import Site
 
 __all__ = [
+    "MAX_PORTS",
     "McuRole",
     "McuSpec",
     "Topology",
@@ -34,6 +35,11 @@ __all__ = [
 _DRIVER_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}\Z")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")  # as model.Site ids
 _ErrorAt = Callable[..., "TopologyError"]
+_PERCENT_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*\Z")
+
+#: The largest port count accepted for an MCU (or a reserve). No bridge comes near it; a
+#: larger value is a typo or a hostile file, refused as a ConfigError.
+MAX_PORTS = 1_000_000_000
 
 
 class TopologyError(ConfigError):
@@ -62,10 +68,12 @@ class TopologyError(ConfigError):
 
 
 class McuRole(enum.StrEnum):
-    """The master at the central office, or a slave cascaded (directly or not) under it."""
+    """The master at the central office, a slave cascaded (directly or not) under it, or
+    the master's standby: kept out of the plan, it takes the master's place on failover."""
 
     MASTER = "master"
     SLAVE = "slave"
+    STANDBY = "standby"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,10 @@ class McuSpec:
     this MCU may serve. ``capacity`` counts ports: each site uses one, each cascade link one
     on each side. ``driver`` is a driver's registry name (``codian``, ``smc``…) and
     ``address`` where that driver reaches the MCU.
+
+    ``reserve`` is the spare ports a plan keeps free for redials, an extra room or a guest:
+    a port count, a percentage of ``capacity`` as text (``"15%"``, rounded up), or ``None``
+    for the default, the larger of 2 ports and 10 % (never more than ``capacity``).
     """
 
     id: str
@@ -86,6 +98,25 @@ class McuSpec:
     area: str
     role: McuRole = McuRole.SLAVE
     name: str | None = None
+    reserve: int | str | None = None
+
+    @property
+    def spare_ports(self) -> int:
+        """The ports kept free by every plan (the reserve, resolved)."""
+        r = self.reserve
+        if r is None:
+            return min(self.capacity, max(2, -(-self.capacity // 10)))
+        if isinstance(r, int):
+            return r
+        match = _PERCENT_RE.match(r)
+        assert match is not None  # checked in __post_init__
+        hundredths = round(float(match.group(1)) * 100)
+        return min(self.capacity, -(-self.capacity * hundredths // 10_000))
+
+    @property
+    def usable_ports(self) -> int:
+        """``capacity`` minus the reserve: what a plan may use."""
+        return self.capacity - self.spare_ports
 
     def __post_init__(self) -> None:
         _check_id("id", self.id)
@@ -105,13 +136,44 @@ class McuSpec:
         if self.capacity < 0:
             raise TopologyError("negative capacity", field="capacity",
                                 expected="an integer >= 0", got=str(self.capacity))
+        if self.capacity > MAX_PORTS:
+            raise TopologyError("absurd capacity", field="capacity",
+                                expected=f"at most {MAX_PORTS:,} ports",
+                                got=_big(self.capacity))
+        self._check_reserve()
         _check_id("area", self.area)
         if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
             raise TopologyError("invalid name", field="name", expected="non-empty text or none",
                                 got=repr(self.name))
         if not isinstance(self.role, McuRole):
             raise TopologyError("invalid role", field="role",
-                                expected="master or slave", got=repr(self.role))
+                                expected="master, slave or standby", got=repr(self.role))
+
+
+    def _check_reserve(self) -> None:
+        r = self.reserve
+        if r is None:
+            return
+        if isinstance(r, str):
+            match = _PERCENT_RE.match(r)
+            if match is None or float(match.group(1)) > 100:
+                raise TopologyError("invalid reserve", field="reserve",
+                                    expected="a port count or a percentage like '10%' "
+                                    "(0-100 %)", got=repr(r)[:40])
+            return
+        if isinstance(r, bool) or not isinstance(r, int) or r < 0:
+            raise TopologyError("invalid reserve", field="reserve",
+                                expected="a port count >= 0 or a percentage like '10%'",
+                                got=repr(r)[:40])
+        if r > self.capacity:
+            raise TopologyError("reserve larger than capacity", field="reserve",
+                                expected=f"at most the capacity ({self.capacity} ports)",
+                                got=_big(r))
+
+
+def _big(n: int) -> str:
+    """An integer for a message, without converting a hostile 10**5000 to text."""
+    return str(n) if n.bit_length() <= 64 else f"a {n.bit_length()}-bit number"
 
 
 def _check_id(name: str, value: object) -> None:
@@ -175,6 +237,18 @@ class Topology:
         """The one MCU whose role is master."""
         return next(m for m in self.mcus if m.role is McuRole.MASTER)
 
+    @property
+    def standby(self) -> McuSpec | None:
+        """The master's standby, if the inventory names one (role ``standby``)."""
+        return next((m for m in self.mcus if m.role is McuRole.STANDBY), None)
+
+    def master_ports(self) -> int:
+        """Ports a plan may use on the master: its own usable ports, and no more than its
+        standby's, so that the standby can always take the master's whole load."""
+        own = self.master.usable_ports
+        standby = self.standby
+        return own if standby is None else min(own, standby.usable_ports)
+
     def children(self, site_id: str) -> tuple[str, ...]:
         """Ids of the sites directly under ``site_id``."""
         return self._children.get(site_id, ())
@@ -204,6 +278,29 @@ class Topology:
             raise TopologyError(f"no MCU {mcu_id!r} in topology {self.name!r}", field="mcus")
         return Topology.build(self.name, self.sites,
                               tuple(m for m in self.mcus if m.id != mcu_id))
+
+    def promote_standby(self) -> Topology:
+        """The topology after a master failure: the standby is the master, the old master
+        gone (:class:`TopologyError` if there is no standby)."""
+        from dataclasses import replace
+
+        standby = self.standby
+        if standby is None:
+            raise TopologyError(f"topology {self.name!r} has no standby MCU to promote",
+                                field="mcus", expected="an MCU with role standby")
+        return Topology.build(self.name, self.sites, tuple(
+            replace(m, role=McuRole.MASTER) if m.id == standby.id else m
+            for m in self.mcus if m.id != self.master.id))
+
+    def with_capacity(self, mcu_id: str, capacity: int) -> Topology:
+        """The same topology with one MCU's capacity changed (e.g. a province's MCU lost
+        ports during a meeting); its reserve is kept as declared."""
+        from dataclasses import replace
+
+        if mcu_id not in self._mcu_index:
+            raise TopologyError(f"no MCU {mcu_id!r} in topology {self.name!r}", field="mcus")
+        return Topology.build(self.name, self.sites, tuple(
+            replace(m, capacity=capacity) if m.id == mcu_id else m for m in self.mcus))
 
 
 def _validate(
@@ -240,6 +337,7 @@ def _validate(
 
     mcu_index: dict[str, McuSpec] = {}
     masters: list[int] = []
+    standbys: list[int] = []
     for i, m in enumerate(mcus):
         if m.id in mcu_index:
             raise err(f"duplicate MCU id {m.id!r}", "mcus", i, m.id, "id",
@@ -250,23 +348,54 @@ def _validate(
                       expected="the id of a site", got=repr(m.area))
         if m.role is McuRole.MASTER:
             masters.append(i)
+        elif m.role is McuRole.STANDBY:
+            standbys.append(i)
     if len(masters) != 1:
         at = masters[1] if masters else 0
         ident = mcus[at].id if mcus else ""
         raise err("a topology needs exactly one master MCU", "mcus", at, ident, "role",
                   expected="exactly one MCU with role master", got=f"{len(masters)}")
 
-    areas = {m.area for m in mcus}
+    areas = {m.area for m in mcus if m.role is not McuRole.STANDBY}
     for i, s in enumerate(sites):
         if not any(a in areas for a in _chain(s.id, index)):
             raise err(f"site {s.id!r} lies outside every MCU's area", "sites", i, s.id, "id",
                       expected="a site under some MCU's area", got="no MCU may serve it")
+    _check_standby(sites, mcus, masters[0], standbys, index, err)
     return Topology(
         name, sites, mcus,
         MappingProxyType(index), MappingProxyType(mcu_index),
         MappingProxyType({k: tuple(v) for k, v in children.items()}),
         MappingProxyType({a: tuple(m for m in mcus if m.area == a) for a in areas}),
     )
+
+
+def _check_standby(sites: tuple[Site, ...], mcus: tuple[McuSpec, ...], master: int,
+                   standbys: list[int], index: Mapping[str, Site], err: _ErrorAt) -> None:
+    """At most one standby, in the master's area, able to hold what only the master may."""
+    if not standbys:
+        return
+    if len(standbys) > 1:
+        at = standbys[1]
+        raise err("a topology has at most one standby MCU", "mcus", at, mcus[at].id, "role",
+                  expected="one MCU with role standby", got=f"{len(standbys)}")
+    at = standbys[0]
+    spec, boss = mcus[at], mcus[master]
+    if spec.area != boss.area:
+        raise err(f"standby {spec.id!r} serves another area than master {boss.id!r}", "mcus",
+                  at, spec.id, "area", expected=f"the master's area {boss.area!r}",
+                  got=repr(spec.area))
+    # Sites that no slave may serve stay on the master whatever the plan: the standby must
+    # hold them all (and one cascade port, if any slave exists) to take its place.
+    slave_areas = {m.area for m in mcus if m.role is McuRole.SLAVE}
+    only_master = sum(1 for s in sites if not any(a in slave_areas for a in _chain(s.id, index)))
+    need = only_master + (1 if slave_areas else 0)
+    if spec.usable_ports < need:
+        raise err(f"standby {spec.id!r} cannot hold the master's load", "mcus", at, spec.id,
+                  "capacity", expected=f">= {need} usable ports (the {only_master} sites only "
+                  f"the master may serve{' and a cascade link' if slave_areas else ''}, "
+                  f"reserve of {spec.spare_ports} apart)",
+                  got=f"{spec.usable_ports} usable of {spec.capacity}")
 
 
 def _chain(site_id: str, index: Mapping[str, Site]) -> Iterator[str]:

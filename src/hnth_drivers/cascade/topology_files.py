@@ -1,10 +1,12 @@
 """Reading and writing topology files (TOML, JSON, CSV) with line-precise errors.
 
-TOML: ``name = "..."`` then one ``[[sites]]`` table per site (``id``, ``name``, ``level``,
-``parent``) and one ``[[mcus]]`` table per MCU (``id``, ``operator``, ``driver``,
-``address``, ``capacity``, ``area``, ``role``, optional ``name``). JSON: an object with the
-same ``name``, ``sites`` and ``mcus``. CSV: one row per entry with a ``kind`` column
-(``site`` or ``mcu``) and the union of those columns; empty cells are absent values.
+TOML: ``name = "..."``, an optional ``reserve`` (the default spare ports of every MCU),
+then one ``[[sites]]`` table per site (``id``, ``name``, ``level``, ``parent``) and one
+``[[mcus]]`` table per MCU (``id``, ``operator``, ``driver``, ``address``, ``capacity``,
+``area``, ``role``, optional ``name`` and ``reserve``: ports, or a percentage as ``"15%"``).
+JSON: an object with the same ``name``, ``reserve``, ``sites`` and ``mcus``. CSV: one row
+per entry with a ``kind`` column (``site`` or ``mcu``) and the union of those columns;
+empty cells are absent values.
 
 The parsers keep where each entry and each field was written, so every error names the line
 and the field (``mcus[2].capacity``).
@@ -29,9 +31,10 @@ from .topology import McuRole, McuSpec, Topology, TopologyError
 __all__ = ["dumps", "load", "loads"]
 
 SITE_FIELDS = ("id", "name", "level", "parent")
-MCU_FIELDS = ("id", "operator", "driver", "address", "capacity", "area", "role", "name")
+MCU_FIELDS = ("id", "operator", "driver", "address", "capacity", "area", "role", "name",
+              "reserve")
 CSV_COLUMNS = ("kind", "id", "name", "level", "parent", "operator", "driver", "address",
-               "capacity", "area", "role")
+               "capacity", "area", "role", "reserve")
 _REQUIRED = {"sites": ("id", "name", "level"),
              "mcus": ("id", "operator", "driver", "address", "capacity", "area")}
 
@@ -114,6 +117,9 @@ def _read_toml(text: str, source: str) -> tuple[str | None, list[_Entry]]:
         for i, item in enumerate(items):
             line, keys = blocks[kind][i] if i < len(blocks[kind]) else (None, {})
             entries.append(_entry(kind, i, item, line, keys, source))
+    top = next((n for n, raw in enumerate(text.splitlines(), start=1)
+                if re.match(r"^\s*reserve\s*=", raw)), None)
+    _default_reserve(doc.get("reserve"), entries, source, top)
     return _name(name, source), entries
 
 
@@ -148,6 +154,9 @@ def _read_json(text: str, source: str) -> tuple[str | None, list[_Entry]]:
                 start, end = spans[i]
                 line, keys = _json_keys(text, start, end)
             entries.append(_entry(kind, i, item, line, keys, source))
+    top = re.search(r'^\s*"reserve"\s*:', text, re.MULTILINE)
+    _default_reserve(doc.get("reserve"), entries, source,
+                     text.count("\n", 0, top.start()) + 1 if top else None)
     return _name(doc.get("name"), source), entries
 
 
@@ -221,7 +230,8 @@ def _read_csv(text: str, source: str) -> list[_Entry]:
                 raise TopologyError(f"column {col!r} does not apply to a {row['kind']} row",
                                     source=source, line=line, field=f"{kind}[{counts[kind]}]."
                                     f"{col}", expected="an empty cell", got=repr(cell))
-            values[col] = int(cell) if col == "capacity" and _is_int(cell) else cell.strip()
+            values[col] = (int(cell) if col in ("capacity", "reserve") and _is_int(cell)
+                           else cell.strip())
         entries.append(_Entry(kind, counts[kind], line, values))
         counts[kind] += 1
     return entries
@@ -232,6 +242,22 @@ def _is_int(cell: str) -> bool:
 
 
 # --- common -----------------------------------------------------------------------------
+
+def _default_reserve(value: object, entries: list[_Entry], source: str,
+                     line: int | None) -> None:
+    """Give a top-level ``reserve`` to every MCU that does not set its own."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TopologyError("invalid reserve", source=source, line=line, field="reserve",
+                            expected="a port count or a percentage like '10%'",
+                            got=type(value).__name__)
+    for e in entries:
+        if e.kind == "mcus" and isinstance(e.values, dict) and "reserve" not in e.values:
+            e.values["reserve"] = value
+            if line is not None:
+                e.lines["reserve"] = line
+
 
 def _name(value: object, source: str) -> str | None:
     if value is None or (isinstance(value, str) and value.strip()):
@@ -298,11 +324,11 @@ def _mcu(e: _Entry, source: str) -> McuSpec:
     try:
         role = McuRole(v.get("role", "slave"))
     except ValueError:
-        raise _at(e, "role", source, "unknown role", expected="master or slave",
+        raise _at(e, "role", source, "unknown role", expected="master, slave or standby",
                   got=repr(v.get("role"))) from None
     try:
         return McuSpec(v["id"], v["operator"], v["driver"], v["address"], v["capacity"],
-                       v["area"], role, v.get("name"))
+                       v["area"], role, v.get("name"), v.get("reserve"))
     except TopologyError as exc:
         raise _at(e, exc.field or "id", source, exc.message, expected=exc.expected,
                   got=exc.got) from None
@@ -313,7 +339,8 @@ def dumps(topology: Topology, fmt: str) -> str:
     sites = [{"id": s.id, "name": s.name, "level": s.level.value, "parent": s.parent}
              for s in topology.sites]
     mcus = [{"id": m.id, "operator": m.operator, "driver": m.driver, "address": m.address,
-             "capacity": m.capacity, "area": m.area, "role": m.role.value, "name": m.name}
+             "capacity": m.capacity, "area": m.area, "role": m.role.value, "name": m.name,
+             "reserve": m.reserve}
             for m in topology.mcus]
     if fmt == "json":
         clean = {"name": topology.name,
