@@ -31,6 +31,7 @@ from ..errors import ProtocolError
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
+    "DateTime",
     "Fault",
     "Value",
     "decode_call",
@@ -51,6 +52,13 @@ MAX_DEPTH = 32
 _INT_RANGE = (-(2**31), 2**31 - 1)
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADER = b"<?xml version='1.0'?>\n"
+
+
+class DateTime(str):
+    """Text sent as ``dateTime.iso8601`` (e.g. ``20130115T10:00:00``); decoding gives
+    plain text."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,8 @@ def _encode(value: Value, out: list[str], depth: int = 0) -> None:
         raise ProtocolError("value nested too deeply", operation="xmlrpc encode",
                             expected=f"at most {MAX_DEPTH} levels")
     if isinstance(value, str):
-        out.append(f"<value><string>{_escape(value)}</string></value>")
+        tag = "dateTime.iso8601" if isinstance(value, DateTime) else "string"
+        out.append(f"<value><{tag}>{_escape(value)}</{tag}></value>")
     elif value is None:
         out.append("<value><nil/></value>")
     elif isinstance(value, bool):
