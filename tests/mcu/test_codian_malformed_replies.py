@@ -87,8 +87,8 @@ async def test_wrong_shapes_are_protocol_errors(
         with pytest.raises(ProtocolError) as info:
             await call(mcu)
     assert isinstance(info.value, HnthError) and info.value.operation == method
-    assert info.value.device == mcu.device and "member" in info.value.message or \
-        "struct" in str(info.value.expected)
+    assert info.value.device == mcu.device
+    assert "member" in info.value.message or "struct" in str(info.value.expected)
 
 
 async def test_an_unreadable_api_version_fails_open(
