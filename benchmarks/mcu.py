@@ -92,6 +92,7 @@ async def main(sites: int, rounds: int, page_size: int) -> None:
                  lambda: driver.show_full_screen("big", "site-00007", target="site-00001")),
             ]
             for label, work in cases:
+                await work()          # the driver learns identities once, then records
                 recorded.clear()
                 server.api.call = recording  # type: ignore[method-assign]  # bench probe
                 await work()
