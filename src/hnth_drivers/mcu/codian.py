@@ -498,8 +498,8 @@ class CodianMcu(Mcu):
     async def stats(self, conference: str) -> list[CallStats]:
         """Loss of every connected participant from ``packetLossCritical`` (above 5 % in
         the last 5 s) and ``packetLossWarning`` (MCU28 p82), one enumeration asking only
-        for ``currentState``. The MCU documents no jitter or delay member: those stay 0
-        here and come from SNMP or the codec (docs/mcu.md)."""
+        for ``currentState``. The MCU documents no jitter or delay member: only loss is
+        ``measured``; jitter and delay come from SNMP or the codec (docs/mcu.md)."""
         method = Method.PARTICIPANT_ENUMERATE
         out = []
         for i, item in enumerate(await self._enumerate_all(_STATE_SCOPE, conference)):
@@ -509,7 +509,9 @@ class CodianMcu(Mcu):
             current = item.get(M.CURRENT_STATE) or {}
             critical = self._get(current, M.PACKET_LOSS_CRITICAL, bool, method, i,
                                  required=False)
-            out.append(CallStats(p.name, _LOSS_CRITICAL_PERCENT if critical else 0.0))
+            out.append(CallStats(p.name, _LOSS_CRITICAL_PERCENT if critical else 0.0,
+                                 source=f"mcu {M.PACKET_LOSS_CRITICAL}",
+                                 measured=frozenset({"loss"})))
         return out
 
     async def media_statistics(self, conference: str, participant: str) -> dict[str, Any]:
