@@ -162,6 +162,7 @@ _SCALARS = frozenset({"int", "i4", "i8", "boolean", "string", "double", "base64"
                       "dateTime.iso8601", "nil"})
 _FRAMES = frozenset({"methodCall", "methodResponse", "methodName", "params", "param", "fault",
                      "member", "name", "data"})
+_PLAIN = frozenset({"member", "data", "param", "params"})   # frames with nothing to do
 _NO_VALUE = object()
 
 
@@ -175,7 +176,7 @@ class _Unmarshaller:
         self.fault = False
         self._stack: list[dict[str, Value] | list[Value]] = []
         self._names: list[str] = []
-        self._text: list[str] = []
+        self._text = ""
         self._typed: Value = _NO_VALUE
 
     def xml(self, encoding: str | None, standalone: object) -> None:
@@ -183,13 +184,15 @@ class _Unmarshaller:
 
     def start(self, tag: str, attrs: object) -> None:
         """An element opens."""
+        self._text = ""
         if self.root is None:
             if tag not in ("methodCall", "methodResponse"):
                 raise _bad("expected <methodCall> or <methodResponse>", tag)
             self.root = tag
-            return
-        if tag == "value":
+        elif tag == "value":
             self._typed = _NO_VALUE
+        elif tag in _PLAIN:
+            pass
         elif tag == "struct" or tag == "array":
             if len(self._stack) >= MAX_DEPTH:
                 raise _bad(f"nested deeper than {MAX_DEPTH}")
@@ -198,36 +201,36 @@ class _Unmarshaller:
             self.fault = True
         elif tag not in _SCALARS and tag not in _FRAMES:
             raise _bad("unknown element", tag)
-        self._text = []
 
     def data(self, text: str) -> None:
-        """Character data."""
-        self._text.append(text)
-
-    def _add(self, value: Value) -> None:
-        if self._stack:
-            top = self._stack[-1]
-            if isinstance(top, dict):
-                if not self._names:
-                    raise _bad("a struct member has a name and a value")
-                top[self._names.pop()] = value
-            else:
-                top.append(value)
-        else:
-            self.params.append(value)
+        """Character data (expat buffers it: usually one call per text)."""
+        self._text += text
 
     def end(self, tag: str) -> None:
         """An element closes."""
-        text = "".join(self._text) if self._text else ""
-        self._text = []
+        text = self._text
+        self._text = ""
         if tag == "value":
             # bare text is a string
-            self._add(text if self._typed is _NO_VALUE else self._typed)
+            value = text if self._typed is _NO_VALUE else self._typed
             self._typed = _NO_VALUE
+            stack = self._stack
+            if stack:
+                top = stack[-1]
+                if isinstance(top, dict):
+                    if not self._names:
+                        raise _bad("a struct member has a name and a value")
+                    top[self._names.pop()] = value
+                else:
+                    top.append(value)
+            else:
+                self.params.append(value)
         elif tag == "string":
             self._typed = text
         elif tag == "name":
             self._names.append(text)
+        elif tag in _PLAIN:
+            pass
         elif tag == "struct" or tag == "array":
             self._typed = self._stack.pop()
         elif tag == "methodName":
@@ -268,6 +271,7 @@ def _unmarshal(data: bytes, max_bytes: int) -> _Unmarshaller:
     target = _Unmarshaller()
     parser = DefusedExpatParser(target, forbid_dtd=True, forbid_entities=True,
                                 forbid_external=True)
+    parser._parser.buffer_text = True   # one data() call per text, not one per chunk
     try:
         parser.feed(data)
         parser.close()
