@@ -88,3 +88,24 @@ async def test_identity_is_learnt_from_the_device_not_assumed(server: CodianServ
     async with make_driver(server) as mcu:     # a fresh driver has seen no participant
         await mcu.mute("c", "hp", True)
     assert model.participant("c", "hp").muted
+
+
+async def test_quality_is_loss_only_and_says_so(server: CodianServer,
+                                                network: Network) -> None:
+    from hnth_sim.mcu.model import Impairment
+    model = network.mcu("mcu-hn")
+    model.create_conference("c")
+    for name in ("bad", "good"):
+        model.add_participant("c", Endpoint(name, f"10.0.0.{len(name)}"))
+    model.impair("c", "bad", Impairment(loss_percent=40.0, jitter_ms=5.0, delay_ms=5.0,
+                                        spread=0.0))
+    model.impair("c", "good", Impairment(loss_percent=0.0, jitter_ms=5.0, delay_ms=5.0,
+                                         spread=0.0))
+    calls = count_calls(server)
+    async with make_driver(server) as mcu:
+        calls.clear()
+        stats = {s.participant: s for s in await mcu.stats("c")}
+    assert calls == Counter({"participant.enumerate": 1})
+    assert stats["bad"].loss_percent == 5.0 and stats["good"].loss_percent == 0.0
+    assert all(s.measured == frozenset({"loss"}) and "packetLossCritical" in s.source
+               for s in stats.values())

@@ -71,6 +71,7 @@ FAULTS: dict[Refusal, FaultCode] = {
 """How the model's refusals appear on the wire."""
 
 _SNAPSHOTS = 512
+_UNKNOWN_PANES = AUTO_LAYOUT.pane_count
 _REASONS = {"local": api.REASON_LOCAL, "remote": api.REASON_REMOTE,
             "network": api.REASON_NETWORK}
 _SINCE: dict[Method, api.ApiVersion] = {Method.PARTICIPANT_STATISTICS: (2, 9)}  # 2.9 TOC
@@ -334,7 +335,9 @@ class CodianApi:
             count = api.pane_count_of(f"layout{conf.custom_layout}")
             if count is not None:
                 return count
-        return api.MAX_PANES   # a layout whose geometry the guides do not give in text
+        # a layout whose geometry the guides give only as a picture: the model's own
+        # continuous presence (AUTO_LAYOUT, 16 panes); placed panes 16-19 are not shown
+        return _UNKNOWN_PANES
 
     def _apply_layout(self, mcu: McuModel, conf: SimConference) -> None:
         if not (conf.placement_enabled or conf.custom_layout_enabled):
@@ -446,7 +449,12 @@ class CodianApi:
             out[M.CP_LAYOUT] = api.CONFERENCE_CUSTOM if conf.custom_layout_enabled \
                 else api.DEFAULT_LAYOUT
             return out
-        out[M.CP_LAYOUT] = own.vendor_name or api.DEFAULT_LAYOUT
+        # a layout set through another API has no Codian name: a single pane is layout1;
+        # one of several panes has no documented index and is not reported
+        name = own.vendor_name or (api.FULL_SCREEN.name if own.pane_count == 1 else None)
+        if name is None:
+            return out
+        out[M.CP_LAYOUT] = name
         out[M.LAYOUT_SOURCE] = "participantCustom"
         first = own.panes[0] if own.panes else None
         if first is not None and first.kind is PaneKind.PARTICIPANT:
@@ -531,7 +539,7 @@ class CodianApi:
             own = conf.layouts.get(leg.name)
             cp = own.vendor_name if own is not None else None
         if cp is not None:
-            layout = api.layout_from_focus(cp, focus, who)
+            layout = api.layout_from_focus(cp, focus, who, _UNKNOWN_PANES)
             if layout is None:
                 mcu.clear_layout(conf.name, leg.name)
             else:

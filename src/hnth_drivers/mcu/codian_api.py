@@ -423,14 +423,14 @@ def focus_request(layout: Layout, ident: dict[str, Any] | None) -> dict[str, Any
     return None
 
 
-def layout_from_focus(cp_layout: str, focus_type: str | None,
-                      focus_name: str | None) -> Layout | None:
+def layout_from_focus(cp_layout: str, focus_type: str | None, focus_name: str | None,
+                      unknown_panes: int = MAX_PANES) -> Layout | None:
     """What one participant sees from its cpLayout / focusType / focusParticipant
     (COD30 p30, p34); None when it follows the conference (``conferenceCustom``,
-    ``default``)."""
+    ``default``). A layout not in :data:`LAYOUTS` is given ``unknown_panes`` panes."""
     if cp_layout in (CONFERENCE_CUSTOM, DEFAULT_LAYOUT):
         return None
-    count = pane_count_of(cp_layout) or MAX_PANES
+    count = pane_count_of(cp_layout) or unknown_panes
     pane: Pane | None = None
     if focus_type == FOCUS_PARTICIPANT and focus_name:
         pane = Pane(0, PaneKind.PARTICIPANT, focus_name)
