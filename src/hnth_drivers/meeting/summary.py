@@ -40,7 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "quality": "Chất lượng",
         "contact": "Liên hệ", "connection": "Kết nối", "loss_percent": "Mất gói (%)",
         "jitter_ms": "Jitter (ms)", "delay_ms": "Độ trễ (ms)",
-        "quality_source": "Nguồn số liệu", "test_call_s": "Gọi thử (s)", "problems": "Vấn đề", "detail": "Chi tiết",
+        "quality_source": "Nguồn số liệu", "test_call_s": "Gọi thử (s)",
+        "problems": "Vấn đề", "detail": "Chi tiết",
         "ready": "Sẵn sàng", "degraded": "Cần theo dõi", "not_ready": "Chưa sẵn sàng",
         "good": "Tốt", "poor": "Kém", "unknown": "Không rõ",
         "government": "Trung ương", "province": "Tỉnh", "district": "Huyện",
@@ -175,7 +176,8 @@ def read_csv(source: Path | str) -> list[ReadinessRow]:
             connection=ConnectionState(rec["connection"]) if rec["connection"] else None,
             loss_percent=_num(rec["loss_percent"]), jitter_ms=_num(rec["jitter_ms"]),
             delay_ms=_num(rec["delay_ms"]), quality_ok=quality_ok,
-            quality_source=rec["quality_source"], test_call_s=_num(rec["test_call_s"]), problems=problems, detail=rec["detail"],
+            quality_source=rec["quality_source"], test_call_s=_num(rec["test_call_s"]),
+            problems=problems, detail=rec["detail"],
             contact=rec["contact"]))
     return rows
 
@@ -200,7 +202,8 @@ def to_json(report: ReadinessReport, *, lang: str = "vi") -> dict[str, Any]:
             "quality_ok": r.quality_ok, "contact": r.contact,
             "connection": r.connection.value if r.connection else None,
             "loss_percent": r.loss_percent, "jitter_ms": r.jitter_ms, "delay_ms": r.delay_ms,
-            "quality_source": r.quality_source, "test_call_s": r.test_call_s, "problems": [p.value for p in r.problems],
+            "quality_source": r.quality_source, "test_call_s": r.test_call_s,
+            "problems": [p.value for p in r.problems],
             "detail": r.detail,
         } for r in report.rows],
     }
