@@ -40,15 +40,19 @@ from hnth_sim.mcu.tls import server_context
 PASSWORD = "bench-password"
 
 
-async def timed(rounds: int, work: Callable[[], Awaitable[Any]]) -> float:
-    for _ in range(3):
-        await work()
-    samples = []
+async def timed(rounds: int, *works: Callable[[], Awaitable[Any]]) -> list[float]:
+    """Median seconds of each of ``works``, run in turn round by round (so that a change
+    of load on a shared machine touches them alike)."""
+    for work in works:
+        for _ in range(3):
+            await work()
+    samples: list[list[float]] = [[] for _ in works]
     for _ in range(rounds):
-        start = time.perf_counter()
-        await work()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for work, into in zip(works, samples, strict=True):
+            start = time.perf_counter()
+            await work()
+            into.append(time.perf_counter() - start)
+    return [statistics.median(s) for s in samples]
 
 
 async def main(sites: int, rounds: int, page_size: int) -> None:
@@ -109,9 +113,8 @@ async def main(sites: int, rounds: int, page_size: int) -> None:
                         reply.raise_for_status()
                         _ = reply.content
 
-                floor = await timed(rounds, replay)
-                sim_floor = await timed(rounds, lambda pairs=pairs: replay(pairs, to_sim))
-                ours = await timed(rounds, work)
+                floor, sim_floor, ours = await timed(
+                    rounds, replay, lambda pairs=pairs: replay(pairs, to_sim), work)
                 size = sum(len(b) + len(r) for b, r in pairs)
                 results.append((label, len(pairs), size, floor, sim_floor, ours))
         await floor_server.close()
