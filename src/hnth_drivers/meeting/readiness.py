@@ -7,8 +7,10 @@ and gives one :class:`ReadinessRow` per site:
 - **cascade path up**: every link between the site's MCU and the master is connected
   (link states come from the same participant lists);
 - **recent call quality** within :class:`~hnth_drivers.monitor.alarms.QualityThresholds`
-  (PROTOCOLS.md §9 defaults: delay ≥ 250 ms, jitter ≥ 50 ms, loss ≥ 3 % are bad), read
-  from the MCU's receive-side statistics (one ``stats`` call per MCU);
+  (defaults: delay ≥ 250 ms, jitter ≥ 50 ms, loss ≥ 3 % are bad), read
+  from the MCU's receive-side statistics (one ``stats`` call per MCU); only the figures
+  their source measured are judged, and the row says where they came from
+  (``quality_source``: a Codian MCU documents loss, not jitter or delay);
 - the **MCU's own health** over SNMP when a target is known for it (one poll per MCU);
 - the **room codec and camera** reachable, where a probe is known for the site;
 - **test calls** from the chair to ``sample_calls`` district/commune sites (the procedure

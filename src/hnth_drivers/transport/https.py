@@ -211,7 +211,8 @@ def https_client(
     """An ``httpx.AsyncClient`` for ``base_url`` that the policy allows.
 
     Every request has ``timeout`` seconds for each phase; waiting for a pool slot is not
-    bounded separately (callers bound their own concurrency, see GOTCHAS.md).
+    bounded separately: callers bound their own concurrency (a cold pool under a large
+    burst would otherwise end in pool timeouts).
     """
     url = checked_url(base_url)
     label = device or f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
