@@ -113,6 +113,10 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int)
         audit = AuditLog(Path(tmp) / "audit.jsonl")   # durable (fsync), as in production
         switcher = meeting.switcher(operator=Operator("bench", Role.CENTRAL_OPERATOR),
                                     audit=audit)
+        # The simulation's oracle of what the chair sees and hears (audio_of walks the
+        # whole country) is not part of the switch path a real network runs, nor of the
+        # floor: off here, checked by the tests.
+        switcher.view_of = switcher.hears = None
         sites = [s for s in meeting.cascade.sites if s != meeting.chair]
         rng = random.Random(seed)
         chosen = [rng.choice(sites) for _ in range(n)]
