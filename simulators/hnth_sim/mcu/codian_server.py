@@ -38,6 +38,14 @@ from hnth_drivers.mcu.codian_api import FaultCode, M, Method, Scope
 from hnth_drivers.model import ConnectionState, Pane, PaneKind, ParticipantKind
 from hnth_drivers.model import SignalProtocol as Proto
 
+from .codian_params import (
+    Params,
+    WireFault,
+    conference_of,
+    identity_of,
+    participant_of,
+    scope_of,
+)
 from .frontend import HttpsFrontEnd
 from .http import DropConnection, HttpRequest, HttpResponse
 from .model import (
@@ -77,77 +85,7 @@ _REASONS = {"local": api.REASON_LOCAL, "remote": api.REASON_REMOTE,
 _SINCE: dict[Method, api.ApiVersion] = {Method.PARTICIPANT_STATISTICS: (2, 9)}  # 2.9 TOC
 
 
-class _Fault(Exception):
-    def __init__(self, code: FaultCode, text: str) -> None:
-        super().__init__(text)
-        self.code, self.text = code, text
-
-
-class _Params:
-    """One call's struct, read member by member with the documented faults."""
-
-    def __init__(self, struct: dict[str, Any]) -> None:
-        self.struct = struct
-
-    def get(self, name: str, kind: type, *, missing: FaultCode | None = None) -> Any:
-        value = self.struct.get(name)
-        if value is None:
-            if missing is not None:
-                raise _Fault(missing, api.missing(name))
-            return None
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise _Fault(FaultCode.MALFORMED_PARAMETER, api.malformed(name))
-        return value
-
-    def text(self, name: str, missing: FaultCode | None = FaultCode.MISSING_PARAMETER,
-             allowed: frozenset[str] | None = None) -> str | None:
-        value: str | None = self.get(name, str, missing=missing)
-        if value is not None and allowed is not None and value not in allowed:
-            raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(name))
-        return value
-
-    def flag(self, name: str) -> bool | None:
-        value: bool | None = self.get(name, bool)
-        return value
-
-
-Handler = Callable[[McuModel, _Params], Any]
-
-
-def _ptype(leg: SimParticipant) -> str:
-    return api.AD_HOC if leg.incoming else api.BY_ADDRESS
-
-
-def _ident(leg: SimParticipant) -> dict[str, Any]:
-    return api.identity(leg.conference.name, leg.name, leg.protocol.value, _ptype(leg))
-
-
-def _conf(mcu: McuModel, params: _Params) -> SimConference:
-    name = params.text(M.CONFERENCE_NAME, FaultCode.NO_CONFERENCE_NAME)
-    assert name is not None
-    return mcu.conference(name)
-
-
-def _leg(mcu: McuModel, params: _Params) -> SimParticipant:
-    conf = _conf(mcu, params)
-    name = params.text(M.PARTICIPANT_NAME, FaultCode.NO_PARTICIPANT_NAME)
-    proto = params.text(M.PARTICIPANT_PROTOCOL, allowed=api.PARTICIPANT_PROTOCOLS)
-    ptype = params.text(M.PARTICIPANT_TYPE, allowed=api.PARTICIPANT_TYPES)
-    leg = conf.participants.get(name or "")
-    if leg is None or proto != leg.protocol.value or ptype != _ptype(leg):
-        raise _Fault(FaultCode.NO_SUCH_PARTICIPANT, "no such participant")
-    return leg
-
-
-def _scope(params: _Params, default: tuple[str, ...]) -> set[str]:
-    scope = params.get(M.OPERATION_SCOPE, list)
-    if scope is None:
-        return set(default)
-    if not all(isinstance(s, str) for s in scope):
-        raise _Fault(FaultCode.MALFORMED_PARAMETER, api.malformed(M.OPERATION_SCOPE))
-    if not set(scope) <= api.SCOPES:
-        raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.OPERATION_SCOPE))
-    return set(scope)
+Handler = Callable[[McuModel, Params], Any]
 
 
 class CodianApi:
@@ -178,7 +116,7 @@ class CodianApi:
             Method.CONFERENCE_CREATE: self._conference_create,
             Method.CONFERENCE_DESTROY: self._conference_destroy,
             Method.CONFERENCE_ENUMERATE: self._conference_enumerate,
-            Method.CONFERENCE_STATUS: lambda m, p: self._conference_struct(_conf(m, p)),
+            Method.CONFERENCE_STATUS: lambda m, p: self._conference_struct(conference_of(m, p)),
             Method.CONFERENCE_MODIFY: self._conference_modify,
             Method.PANES_MODIFY: self._pane_modify,
             Method.PANES_QUERY: self._pane_query,
@@ -227,27 +165,27 @@ class CodianApi:
             try:
                 name, params = xmlrpc.decode_call(body, max_bytes=self.max_body)
             except ProtocolError as exc:
-                raise _Fault(FaultCode.MALFORMED_PARAMETER, api.malformed("request")) from exc
+                raise WireFault(FaultCode.MALFORMED_PARAMETER, api.malformed("request")) from exc
             if len(params) != 1 or not isinstance(params[0], dict):
-                raise _Fault(FaultCode.MALFORMED_PARAMETER, api.malformed("params"))
-            struct = _Params(params[0])
+                raise WireFault(FaultCode.MALFORMED_PARAMETER, api.malformed("params"))
+            struct = Params(params[0])
             self._authenticate(struct)
             method = next((m for m in Method if m.value == name), None)
             handler = self._methods.get(method) if method is not None else None
             if method is None or handler is None or self.version < _SINCE.get(method, (0, 0)):
-                raise _Fault(FaultCode.METHOD_NOT_SUPPORTED, "method not supported")
+                raise WireFault(FaultCode.METHOD_NOT_SUPPORTED, "method not supported")
             delay = mcu.admit(method.value)
             if delay:
                 await asyncio.sleep(delay)
             return xmlrpc.encode_response(handler(mcu, struct))
-        except _Fault as fault:
+        except WireFault as fault:
             return xmlrpc.encode_fault(fault.code, fault.text)
         except SimError as exc:
             return xmlrpc.encode_fault(FAULTS[exc.reason], exc.message)
         except ProtocolError as exc:  # a value we cannot encode back
             return xmlrpc.encode_fault(FaultCode.INVALID_PARAMETER, exc.message)
 
-    def _authenticate(self, params: _Params) -> None:
+    def _authenticate(self, params: Params) -> None:
         user = params.struct.get(M.USER)
         password = params.struct.get(M.PASSWORD)
         user_b = user.encode() if isinstance(user, str) else b""
@@ -256,17 +194,17 @@ class CodianApi:
         ok = hmac.compare_digest(user_b, self._user) & hmac.compare_digest(password_b,
                                                                            self._password)
         if not ok:
-            raise _Fault(FaultCode.INSUFFICIENT_PRIVILEGES, "insufficient privileges")
+            raise WireFault(FaultCode.INSUFFICIENT_PRIVILEGES, "insufficient privileges")
 
     # ---- paging ---------------------------------------------------------------------
 
-    def _page(self, mcu: McuModel, params: _Params, key: str, size: int,
+    def _page(self, mcu: McuModel, params: Params, key: str, size: int,
               build: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
         token = params.get(M.ENUMERATE_ID, str)
         if token is not None:
             found = self._snapshots.get(token)
             if found is None or found[0] != mcu.id or found[1] != key:
-                raise _Fault(FaultCode.INVALID_ENUMERATE_ID, "invalid enumerateID")
+                raise WireFault(FaultCode.INVALID_ENUMERATE_ID, "invalid enumerateID")
             items = found[2]
         else:
             items = build()
@@ -287,24 +225,24 @@ class CodianApi:
         return {M.CONFERENCE_NAME: conf.name, M.CONFERENCE_TYPE: "scheduled",
                 M.UNIQUE_ID: int(conf.id), M.CONFERENCE_ACTIVE: True}
 
-    def _conference_create(self, mcu: McuModel, params: _Params) -> Any:
+    def _conference_create(self, mcu: McuModel, params: Params) -> Any:
         name = params.text(M.CONFERENCE_NAME, FaultCode.NO_CONFERENCE_NAME)
         pin = params.text(M.PIN, None)
         if pin and not pin.isdigit():
-            raise _Fault(FaultCode.INVALID_PIN, "invalid PIN")
+            raise WireFault(FaultCode.INVALID_PIN, "invalid PIN")
         mcu.create_conference(name or "", pin=pin or None)
         return {}
 
-    def _conference_destroy(self, mcu: McuModel, params: _Params) -> Any:
-        mcu.destroy_conference(_conf(mcu, params).name)
+    def _conference_destroy(self, mcu: McuModel, params: Params) -> Any:
+        mcu.destroy_conference(conference_of(mcu, params).name)
         return {}
 
-    def _conference_enumerate(self, mcu: McuModel, params: _Params) -> Any:
+    def _conference_enumerate(self, mcu: McuModel, params: Params) -> Any:
         more = params.flag(M.MORE_THAN_FOUR)
         condition = params.text(M.ENUMERATE_FILTER, None) or "active"
         wanted = condition.removeprefix("!")
         if wanted not in ("active", "completed", "scheduled"):
-            raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.ENUMERATE_FILTER))
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.ENUMERATE_FILTER))
         keep = (wanted != "completed") != condition.startswith("!")
         size = self.page_size
         if self.version >= (2, 10):   # four at a time unless moreThanFour (MCU210 p46)
@@ -312,15 +250,15 @@ class CodianApi:
         return self._page(mcu, params, M.CONFERENCES, size, lambda: [
             self._conference_struct(c) for c in mcu.conferences() if keep])
 
-    def _conference_modify(self, mcu: McuModel, params: _Params) -> Any:
-        conf = _conf(mcu, params)
+    def _conference_modify(self, mcu: McuModel, params: Params) -> Any:
+        conf = conference_of(mcu, params)
         pin = params.text(M.PIN, None)
         if pin and not pin.isdigit():
-            raise _Fault(FaultCode.INVALID_PIN, "invalid PIN")
+            raise WireFault(FaultCode.INVALID_PIN, "invalid PIN")
         enabled = params.flag(M.CUSTOM_LAYOUT_ENABLED)
         index = params.get(M.CUSTOM_LAYOUT, int)
         if index is not None and not 1 <= index <= 33:
-            raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.CUSTOM_LAYOUT))
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.CUSTOM_LAYOUT))
         if pin is not None:
             conf.pin = pin or None
         if enabled is not None:
@@ -349,25 +287,25 @@ class CodianApi:
             if conf.placement_enabled else ()
         mcu.set_layout(conf.name, api.layout_from_panes(count, panes, api.CONFERENCE_CUSTOM))
 
-    def _pane_modify(self, mcu: McuModel, params: _Params) -> Any:
-        conf = _conf(mcu, params)
+    def _pane_modify(self, mcu: McuModel, params: Params) -> Any:
+        conf = conference_of(mcu, params)
         enabled = params.flag(M.ENABLED)
         entries = params.get(M.PANES, list) or []
         panes: dict[int, Pane] = {}
         for entry in entries:
             if not isinstance(entry, dict):
-                raise _Fault(FaultCode.MALFORMED_PARAMETER, api.malformed(M.PANES))
-            item = _Params(entry)
+                raise WireFault(FaultCode.MALFORMED_PARAMETER, api.malformed(M.PANES))
+            item = Params(entry)
             index = item.get(M.INDEX, int, missing=FaultCode.MISSING_PARAMETER)
             kind = api.PANE_TYPES.get(item.text(M.TYPE) or "")
             if kind is None:
-                raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.TYPE))
+                raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.TYPE))
             if not 0 <= index < api.MAX_PANES:
-                raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.INDEX))
+                raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.INDEX))
             who = None
             if kind is PaneKind.PARTICIPANT:
                 item.struct[M.CONFERENCE_NAME] = conf.name
-                who = _leg(mcu, item).name
+                who = participant_of(mcu, item).name
             panes[index] = Pane(index, kind, who)
         conf.placement.update(panes)     # unlisted panes are unchanged (MCU29 p44)
         if enabled is not None:
@@ -375,8 +313,8 @@ class CodianApi:
         self._apply_layout(mcu, conf)
         return {M.PANES_MODIFIED: len(entries)}
 
-    def _pane_query(self, mcu: McuModel, params: _Params) -> Any:
-        conf = _conf(mcu, params)
+    def _pane_query(self, mcu: McuModel, params: Params) -> Any:
+        conf = conference_of(mcu, params)
         out: dict[str, Any] = {M.ENABLED: conf.placement_enabled}
         if not conf.placement_enabled:
             if api.empty_panes_when_disabled(self.version):
@@ -388,7 +326,7 @@ class CodianApi:
             entry: dict[str, Any] = {M.INDEX: index, M.TYPE: api.PANE_NAMES[pane.kind]}
             leg = conf.participants.get(pane.participant or "")
             if leg is not None:
-                ident = _ident(leg)
+                ident = identity_of(leg)
                 del ident[M.CONFERENCE_NAME]
                 entry.update(ident)
             entries.append(entry)
@@ -397,8 +335,8 @@ class CodianApi:
 
     # ---- participants -----------------------------------------------------------------
 
-    def _participant_add(self, mcu: McuModel, params: _Params) -> Any:
-        conf = _conf(mcu, params)
+    def _participant_add(self, mcu: McuModel, params: Params) -> Any:
+        conf = conference_of(mcu, params)
         name = params.text(M.PARTICIPANT_NAME, FaultCode.NO_PARTICIPANT_NAME) or ""
         proto = params.text(M.PARTICIPANT_PROTOCOL, None, frozenset({"h323", "sip"})) or "h323"
         ptype = params.text(M.PARTICIPANT_TYPE, None, frozenset({api.BY_ADDRESS})) \
@@ -417,8 +355,8 @@ class CodianApi:
         return self._participant_struct(mcu, leg, set(api.SCOPES), {}) if respond else {}
 
     @staticmethod
-    def _do(action: Callable[[str, str], None], mcu: McuModel, params: _Params) -> Any:
-        leg = _leg(mcu, params)
+    def _do(action: Callable[[str, str], None], mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
         action(leg.conference.name, leg.name)
         return {}
 
@@ -461,7 +399,7 @@ class CodianApi:
             out[M.FOCUS_TYPE] = api.FOCUS_PARTICIPANT
             focus = conf.participants.get(first.participant or "")
             if focus is not None:
-                out[M.FOCUS_PARTICIPANT] = _ident(focus)
+                out[M.FOCUS_PARTICIPANT] = identity_of(focus)
         elif first is not None and first.kind is PaneKind.CONTENT:
             out[M.FOCUS_TYPE] = api.FOCUS_CONTENT
         else:
@@ -470,7 +408,7 @@ class CodianApi:
 
     def _participant_struct(self, mcu: McuModel, leg: SimParticipant, scope: set[str],
                             loss: dict[str, float]) -> dict[str, Any]:
-        out = _ident(leg)
+        out = identity_of(leg)
         if Scope.CURRENT_STATE in scope:
             out[M.CURRENT_STATE] = self._current(mcu, leg, loss)
         if Scope.CONFIGURED_STATE in scope:
@@ -482,14 +420,14 @@ class CodianApi:
     def _loss(mcu: McuModel, conf: SimConference) -> dict[str, float]:
         return {s.participant: s.loss_percent for s in mcu.stats(conf.name)}
 
-    def _participant_enumerate(self, mcu: McuModel, params: _Params) -> Any:
+    def _participant_enumerate(self, mcu: McuModel, params: Params) -> Any:
         # 2.9 requires operationScope; omitting it is deprecated (MCU29 p78): both states
-        scope = _scope(params, tuple(api.SCOPES) if self.version >= (2, 9) else ())
+        scope = scope_of(params, tuple(api.SCOPES) if self.version >= (2, 9) else ())
         condition = params.text(M.ENUMERATE_FILTER, None)
         negate = bool(condition and condition.startswith("!"))
         wanted = condition.removeprefix("!") if condition else None
         if wanted is not None and wanted not in api.ENUMERATE_FILTERS:
-            raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.ENUMERATE_FILTER))
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.ENUMERATE_FILTER))
 
         def matches(leg: SimParticipant) -> bool:
             if wanted is None:
@@ -511,28 +449,28 @@ class CodianApi:
             return out
         return self._page(mcu, params, M.PARTICIPANTS, self.page_size, build)
 
-    def _participant_status(self, mcu: McuModel, params: _Params) -> Any:
-        leg = _leg(mcu, params)
-        scope = _scope(params, tuple(api.SCOPES))
+    def _participant_status(self, mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
+        scope = scope_of(params, tuple(api.SCOPES))
         loss = self._loss(mcu, leg.conference) if Scope.CURRENT_STATE in scope else {}
         return self._participant_struct(mcu, leg, scope, loss)
 
-    def _participant_modify(self, mcu: McuModel, params: _Params) -> Any:
-        leg = _leg(mcu, params)
+    def _participant_modify(self, mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
         conf = leg.conference
         params.text(M.OPERATION_SCOPE, None, frozenset({Scope.ACTIVE_STATE.value,
                                                         Scope.CONFIGURED_STATE.value}))
         muted = params.flag(M.AUDIO_RX_MUTED)
         cp = params.text(M.CP_LAYOUT, None)
         if cp is not None and not api.is_cp_layout(cp):
-            raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.CP_LAYOUT))
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.CP_LAYOUT))
         focus = params.text(M.FOCUS_TYPE, None, api.FOCUS_TYPES)
         who: str | None = None
         if focus == api.FOCUS_PARTICIPANT:
             struct = params.get(M.FOCUS_PARTICIPANT, dict, missing=FaultCode.MISSING_PARAMETER)
-            who = _leg(mcu, _Params(struct)).name
+            who = participant_of(mcu, Params(struct)).name
             if struct.get(M.CONFERENCE_NAME) != conf.name:
-                raise _Fault(FaultCode.INVALID_PARAMETER, api.invalid(M.FOCUS_PARTICIPANT))
+                raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.FOCUS_PARTICIPANT))
         if muted is not None:
             mcu.mute(conf.name, leg.name, muted)
         if cp is None and focus is not None:
@@ -546,14 +484,14 @@ class CodianApi:
                 mcu.set_layout(conf.name, layout, target=leg.name)
         return {}
 
-    def _participant_diagnostics(self, mcu: McuModel, params: _Params) -> Any:
-        leg = _leg(mcu, params)
+    def _participant_diagnostics(self, mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
         if not leg.connected:
             return {}
         return {M.VIDEO_RX_FRAME_RATE: 30, M.VIDEO_TX_FRAME_RATE: 30}
 
-    def _participant_statistics(self, mcu: McuModel, params: _Params) -> Any:
-        _leg(mcu, params)
+    def _participant_statistics(self, mcu: McuModel, params: Params) -> Any:
+        participant_of(mcu, params)
         for name in api.STATISTICS_FILTERS:
             params.flag(name)
         # the groups' members are not in the guide pages we read: nothing is invented
@@ -561,7 +499,7 @@ class CodianApi:
 
     # ---- device -----------------------------------------------------------------------
 
-    def _device_query(self, mcu: McuModel, params: _Params) -> Any:
+    def _device_query(self, mcu: McuModel, params: Params) -> Any:
         now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
         started = now - dt.timedelta(seconds=int(mcu.health().uptime_s or 0))
         return {M.CURRENT_TIME: xmlrpc.DateTime(now.strftime("%Y%m%dT%H:%M:%S")),
@@ -571,7 +509,7 @@ class CodianApi:
                 M.TOTAL_VIDEO_PORTS: mcu.ports, M.TOTAL_AUDIO_ONLY_PORTS: 0,
                 M.PORT_RESERVATION_MODE: "disabled"}
 
-    def _device_health(self, mcu: McuModel, params: _Params) -> Any:
+    def _device_health(self, mcu: McuModel, params: Params) -> Any:
         load = int(mcu.health().cpu_load_percent or 0)
         return {M.CPU_LOAD: load, M.MEDIA_LOAD: load, M.AUDIO_LOAD: load, M.VIDEO_LOAD: load,
                 **{k: "ok" for k in api.HEALTH_STATUS_MEMBERS},
