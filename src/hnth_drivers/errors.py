@@ -30,7 +30,11 @@ class HnthError(Exception):
     """Base of every error raised by hnth-drivers.
 
     Attributes are kept separately so that programs can react without parsing text.
+    ``transient`` is True where trying the same request again later may succeed (a
+    timeout, a dropped connection, a server busy); transports set it.
     """
+
+    transient: bool = False
 
     def __init__(
         self,

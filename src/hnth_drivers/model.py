@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .errors import ConfigError
 
 __all__ = [
+    "FIGURES",
     "MAX_PANES",
     "Call",
     "CallState",
@@ -325,17 +326,30 @@ class Layout:
         )
 
 
+FIGURES = frozenset({"loss", "jitter", "delay"})
+"""The figures a :class:`CallStats` can carry."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallStats:
-    """Receive-side quality of one participant or call."""
+    """Receive-side quality of one participant or call.
+
+    ``measured`` names the figures the source really gave (a figure not in it is 0 and
+    means "not measured"); ``source`` says where they came from (e.g. ``"mcu"``,
+    ``"snmp"``, ``"codec"``).
+    """
 
     participant: str
     loss_percent: float = 0.0
     jitter_ms: float = 0.0
     delay_ms: float = 0.0
+    source: str = ""
+    measured: frozenset[str] = FIGURES
 
     def __post_init__(self) -> None:
         _check_text(self, "participant", self.participant, max_len=255)
+        if not isinstance(self.measured, frozenset) or not self.measured <= FIGURES:
+            raise _fail(self, "measured", f"a subset of {sorted(FIGURES)}", self.measured)
         _check_number(self, "loss_percent", self.loss_percent, 0.0, 100.0)
         _check_number(self, "jitter_ms", self.jitter_ms, 0.0, 60_000.0)
         _check_number(self, "delay_ms", self.delay_ms, 0.0, 60_000.0)

@@ -40,6 +40,19 @@ async def server(network: Network, tls_dir: Path) -> AsyncIterator[CodianServer]
         await sim.close()
 
 
+@pytest.fixture(params=["2.8", "2.9", "2.10"])
+async def any_version(request: pytest.FixtureRequest, network: Network,
+                      tls_dir: Path) -> AsyncIterator[CodianServer]:
+    """The simulator behaving as each documented API version in turn."""
+    sim = CodianServer(network, user="admin", password=PASSWORD, tls_dir=tls_dir,
+                       default_mcu="mcu-hn", page_size=25, api_version=request.param)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.close()
+
+
 def make_driver(server: CodianServer, *, password: str = PASSWORD, mcu: str | None = None,
                 timeout_s: float = 5.0) -> CodianMcu:
     return CodianMcu(server.url(mcu), user="admin", password=Secret(password),

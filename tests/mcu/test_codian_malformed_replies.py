@@ -12,6 +12,7 @@ import pytest
 from hnth_drivers.errors import HnthError, ProtocolError
 from hnth_drivers.mcu import xmlrpc
 from hnth_drivers.mcu.codian import CodianMcu, CodianOptions
+from hnth_drivers.model import ConnectionState
 from hnth_drivers.security.secrets import Secret
 from hnth_drivers.transport.https import TlsTrust
 from hnth_sim.mcu.http import HttpRequest, HttpResponse, HttpsServer
@@ -25,7 +26,7 @@ Replies = dict[str, Any]
 
 @pytest.fixture
 async def hostile(tls_dir: Path) -> AsyncIterator[tuple[str, Path, Replies]]:
-    replies: Replies = {"device.query": {"portsVideoTotal": 10, "portsVideoFree": 5}}
+    replies: Replies = {"device.query": {"apiVersion": "2.10", "totalVideoPorts": 10}}
 
     async def handle(request: HttpRequest) -> HttpResponse:
         method, _ = xmlrpc.decode_call(request.body)
@@ -44,16 +45,31 @@ async def hostile(tls_dir: Path) -> AsyncIterator[tuple[str, Path, Replies]]:
 CASES: list[tuple[str, str, Any, Callable[[CodianMcu], Awaitable[object]]]] = [
     ("conference item not a struct", "conference.enumerate", {"conferences": ["x"]},
      lambda m: m.conferences()),
-    ("participantCount not a number", "conference.enumerate",
-     {"conferences": [{"conferenceName": "c", "participantCount": "many"}]},
+    ("uniqueId not an integer", "conference.enumerate",
+     {"conferences": [{"conferenceName": "c", "uniqueId": "many"}]},
      lambda m: m.conferences()),
-    ("participantCount a struct", "conference.enumerate",
-     {"conferences": [{"conferenceName": "c", "participantCount": {}}]},
+    ("conferenceActive a struct", "conference.enumerate",
+     {"conferences": [{"conferenceName": "c", "conferenceActive": {}}]},
      lambda m: m.conferences()),
     ("participant item not a struct", "participant.enumerate", {"participants": [7]},
      lambda m: m.participants("c")),
+    ("participant without its protocol", "participant.enumerate",
+     {"participants": [{"conferenceName": "c", "participantName": "p",
+                        "participantType": "by_address"}]},
+     lambda m: m.participants("c")),
+    ("currentState not a struct", "participant.enumerate",
+     {"participants": [{"conferenceName": "c", "participantName": "p",
+                        "participantProtocol": "h323", "participantType": "by_address",
+                        "currentState": "up"}]},
+     lambda m: m.participants("c")),
     ("pane not a struct", "conference.paneplacement.query",
-     {"cpLayout": "layout2", "panes": ["pane"]}, lambda m: m.layout("c")),
+     {"enabled": True, "panes": ["pane"]}, lambda m: m.layout("c")),
+    ("pane of an unknown type", "conference.paneplacement.query",
+     {"enabled": True, "panes": [{"index": 0, "type": "hologram"}]}, lambda m: m.layout("c")),
+    ("enabled missing", "conference.paneplacement.query", {"panes": []},
+     lambda m: m.layout("c")),
+    ("totalVideoPorts missing", "device.query", {"apiVersion": "2.10"},
+     lambda m: m.capacity()),
 ]
 
 
@@ -71,3 +87,29 @@ async def test_wrong_shapes_are_protocol_errors(
         with pytest.raises(ProtocolError) as info:
             await call(mcu)
     assert isinstance(info.value, HnthError) and info.value.operation == method
+    assert info.value.device == mcu.device
+    assert "member" in info.value.message or "struct" in str(info.value.expected)
+
+
+async def test_an_unreadable_api_version_fails_open(
+        hostile: tuple[str, Path, Replies]) -> None:
+    url, ca, replies = hostile
+    replies["device.query"] = {"apiVersion": "two point ten", "totalVideoPorts": 10}
+    mcu = CodianMcu(url, password=Secret(PASSWORD), trust=TlsTrust(ca_file=ca))
+    with pytest.raises(ProtocolError, match="apiVersion"):
+        await mcu.open()
+
+
+async def test_one_odd_participant_does_not_hide_the_others(
+        hostile: tuple[str, Path, Replies]) -> None:
+    url, ca, replies = hostile
+    who = {"conferenceName": "c", "participantProtocol": "h323",
+           "participantType": "by_address"}
+    replies["participant.enumerate"] = {"participants": [
+        {**who, "participantName": "odd", "currentState": {"callStateEx": "teleporting"}},
+        {**who, "participantName": "ok", "currentState": {"callStateEx": "alerting"},
+         "configuredState": {"address": "10.0.0.9"}}]}
+    async with CodianMcu(url, password=Secret(PASSWORD), trust=TlsTrust(ca_file=ca)) as mcu:
+        odd, ok = await mcu.participants("c")
+    assert odd.state is ConnectionState.UNKNOWN and odd.raw_state == "teleporting"
+    assert ok.state is ConnectionState.ALERTING and ok.address == "10.0.0.9"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hnth_drivers.mcu import xmlrpc
-from hnth_drivers.mcu.codian_api import METHODS
+from hnth_drivers.mcu.codian_api import Method
 from hnth_sim.mcu.codian_server import CodianApi
 from hnth_sim.mcu.model import Network
 
@@ -18,7 +18,7 @@ API = CodianApi(net, user="admin", password="pw", default_mcu="fuzz")
 AUTH = {"authenticationUser": "admin", "authenticationPassword": "pw"}
 
 text = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=8)
-methods = st.sampled_from([*METHODS, "participant.move", "nope", ""])
+methods = st.sampled_from([*(m.value for m in Method), "participant.move", "nope", ""])
 member_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 70), text,
                           st.lists(st.dictionaries(st.sampled_from(
                               ["index", "type", "participantName"]),
@@ -26,7 +26,9 @@ member_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 70), text,
                               max_size=3), max_size=3))
 structs = st.dictionaries(st.sampled_from(
     ["conferenceName", "participantName", "address", "pin", "enabled", "panes", "cpLayout",
-     "audioRxMuted", "enumerateID", "participantProtocol", "participantType"]),
+     "audioRxMuted", "enumerateID", "participantProtocol", "participantType",
+     "operationScope", "focusType", "focusParticipant", "enumerateFilter",
+     "customLayout", "customLayoutEnabled", "moreThanFour"]),
     member_values, max_size=6)
 
 

@@ -53,7 +53,7 @@ def test_cli_reads_the_simulator(sim: tuple[str, Path], audit_path: Path) -> Non
     # (the "[code 4]" suffix is eaten by rich markup in cli.common.fail: reported)
     assert code == 3 and "no such conference" in out
     code, out = run(["mcu", "conferences", *common], password="wrong")
-    assert code == 3 and "authorization failed" in out and "wrong" not in out
+    assert code == 3 and "insufficient privileges" in out and "wrong" not in out
 
 
 def test_cli_layout_show_is_audited(sim: tuple[str, Path], audit_path: Path) -> None:
@@ -88,3 +88,20 @@ def test_sim_needs_its_password_from_the_environment(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sim", "mcu", "--tls-dir", str(tmp_path)],
                                 env={"HNTH_SIM_PASSWORD": ""})
     assert result.exit_code == 2 and "HNTH_SIM_PASSWORD" in result.output
+
+
+def test_sim_behaves_as_the_api_version_asked_for(tmp_path: Path) -> None:
+    env = {**os.environ, "HNTH_SIM_PASSWORD": PASSWORD}
+    with simulator_process(["sim", "mcu", "--listen", "127.0.0.1:0", "--api-version", "2.8",
+                            "--tls-dir", str(tmp_path / "tls")], kind="mcu",
+                           env=env) as address:
+        code, out = run(["mcu", "health", "--url", f"https://{address}/RPC2",
+                         "--ca", str(tmp_path / "tls" / "ca.pem"), "--json"])
+    assert code == 0 and json.loads(out)["detail"]["apiVersion"] == "2.8"
+
+
+def test_sim_refuses_an_unknown_api_version(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["sim", "mcu", "--tls-dir", str(tmp_path),
+                                      "--api-version", "3.0"],
+                                env={"HNTH_SIM_PASSWORD": "x"})
+    assert result.exit_code == 2 and "--api-version" in result.output

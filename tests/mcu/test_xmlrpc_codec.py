@@ -63,10 +63,28 @@ def test_faults_both_ways() -> None:
     b"<other/>",
     b"<methodResponse><params><param><value>" + b"<array><data><value>" * 40 + b"1"
     + b"</value></data></array>" * 40 + b"</value></param></params></methodResponse>",
+    b"<methodResponse><params><param><value>&undefined;</value></param></params>"
+    b"</methodResponse>",
+    b"<methodResponse><params><param><value><int>1</int><int>2</int></value></param>"
+    b"</params></methodResponse>",
+    b"<methodResponse><params><param><value><struct><member><value>1</value></member>"
+    b"</struct></value></param></params></methodResponse>",
+    b"<methodResponse><params><param><value><string><b/></string></value></param>"
+    b"</params></methodResponse>",
+    b"<methodResponse><params/><fault/></methodResponse>",
+    b"<methodResponse xmlns='urn:x'><params><param><value>1</value></param></params>"
+    b"</methodResponse>",
 ])
 def test_malformed_or_dangerous_replies_are_protocol_errors(doc: bytes) -> None:
     with pytest.raises(ProtocolError):
         codec.decode_response(doc)
+
+
+def test_comments_and_whitespace_are_not_values() -> None:
+    doc = (b"<?xml version='1.0'?>\n<methodResponse>\n <!-- c --><params>\n<param>\n"
+           b"<value><struct>\n<member><name>a</name>\n<value><int> 7 </int></value></member>"
+           b"</struct></value></param></params></methodResponse>")
+    assert codec.decode_response(doc) == {"a": 7}
 
 
 def test_size_bound() -> None:

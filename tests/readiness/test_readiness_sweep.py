@@ -45,8 +45,10 @@ async def test_each_injected_fault_shows_in_its_row(tmp_path: Path) -> None:
 
         # faults, each in one place
         sim.mcu(mcu_of["p1-d1-c2"]).drop(conf, "p1-d1-c2")                   # a site drops
-        sim.mcu(mcu_of["p1-d2-c1"]).impair(conf, "p1-d2-c1",                  # bad quality
-                                           Impairment(0.1, 4.0, 400.0, spread=0.0))
+        # bad quality: loss above 5 %, which a Codian MCU reports (packetLossCritical);
+        # it documents no delay or jitter member
+        sim.mcu(mcu_of["p1-d2-c1"]).impair(conf, "p1-d2-c1",
+                                           Impairment(8.0, 4.0, 40.0, spread=0.0))
         sim.mcu(deep).drop(conf, cascade.links[deep].uplink)                  # a link drops
         snmp.device("central").silent = True                                  # MCU blind
         snmp.device("vnpt-p1-d1").set_link(2, up=False)                       # MCU port down
@@ -83,7 +85,7 @@ async def test_each_injected_fault_shows_in_its_row(tmp_path: Path) -> None:
         assert row.status is (Status.NOT_READY if blocking else
                               Status.DEGRADED if want else Status.READY), row
     bad = report.row("p1-d2-c1")
-    assert bad.quality_ok is False and bad.delay_ms == 400.0 and "delay_ms" in bad.detail
+    assert bad.quality_ok is False and bad.loss_percent == 5.0 and "loss" in bad.detail
     assert report.row("p1-d1-c1").quality_ok is True
     assert report.row("p1-d1-c2").connection is not None
     assert report.row("p1-d1-c2").quality_ok is None  # disconnected: no figures

@@ -1,24 +1,23 @@
 """The Codian XML-RPC front end of simulated MCUs: ``POST /RPC2`` over HTTPS.
 
-:class:`CodianApi` answers XML-RPC calls for every MCU of a :class:`Network`: the MCU
-named ``default_mcu`` at ``/RPC2`` and any MCU at ``/mcu/<id>/RPC2``, so one listening
-socket can serve a whole simulated country. Mount :meth:`CodianApi.handle` on a shared
-:class:`~hnth_sim.mcu.http.HttpsServer`, or use :class:`CodianServer`, which owns one::
+:class:`CodianApi` answers XML-RPC calls for every MCU of a :class:`Network` as Cisco's
+MCU API guides (2.8, 2.9, 2.10; ``api_version``) document them: the MCU named
+``default_mcu`` at ``/RPC2`` and any MCU at ``/mcu/<id>/RPC2``::
 
     net = Network()
     net.add_mcu("mcu-hn", ports=120)
     async with CodianServer(net, user="admin", password=pw, tls_dir=d,
-                            default_mcu="mcu-hn") as server:
+                            default_mcu="mcu-hn", api_version="2.10") as server:
         server.url()            # https://127.0.0.1:PORT/RPC2
         server.url("mcu-hp")    # https://127.0.0.1:PORT/mcu/mcu-hp/RPC2
 
-Every call carries ``authenticationUser`` / ``authenticationPassword`` (fault 14 if
-wrong). Refusals of the model map to the documented fault codes (:data:`FAULTS`);
-malformed XML answers fault -32700, never a crash; bodies are bounded (HTTP 413).
-Injected API faults and latency come from the MCU's ``faults``; an MCU that is ``down``
-closes the connection unanswered. Enumerations page ``page_size`` items at a time and
-return ``enumerateID`` while more remain (valid for a while, so a read may be retried).
-Method and member names: :mod:`hnth_drivers.mcu.codian_api` and docs/mcu.md.
+Strict like the device: every call carries ``authenticationUser`` /
+``authenticationPassword`` (fault 15 if wrong); participant calls need the full identity
+(fault 101 for a missing ``participantProtocol`` / ``participantType``, 8 / 9 for a missing
+conference / participant name); a wrongly typed member answers 103, a value out of its
+documented set 102, an unknown method (or one the chosen version lacks) 1, a request
+that does not parse 103. Names, values and codes: :mod:`hnth_drivers.mcu.codian_api`;
+what this simulator chooses where the guides are silent: docs/mcu.md.
 """
 
 from __future__ import annotations
@@ -26,25 +25,27 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
-import math
 import os
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from hnth_drivers.errors import ConfigError, ProtocolError
+from hnth_drivers.mcu import codian_api as api
 from hnth_drivers.mcu import xmlrpc
-from hnth_drivers.mcu.codian_api import (
-    PANE_TYPES,
-    FaultCode,
-    cp_layout_name,
-    grid_of_cp_layout,
-    layout_from_panes,
-)
-from hnth_drivers.model import Layout, Pane, PaneKind, ParticipantKind
+from hnth_drivers.mcu.codian_api import FaultCode, M, Method, Scope
+from hnth_drivers.model import ConnectionState, Pane, PaneKind, ParticipantKind
 from hnth_drivers.model import SignalProtocol as Proto
 
+from .codian_params import (
+    Params,
+    WireFault,
+    conference_of,
+    identity_of,
+    participant_of,
+    scope_of,
+)
 from .frontend import HttpsFrontEnd
 from .http import DropConnection, HttpRequest, HttpResponse
 from .model import (
@@ -77,118 +78,14 @@ FAULTS: dict[Refusal, FaultCode] = {
 }
 """How the model's refusals appear on the wire."""
 
-_OK = {"status": "operation successful"}
 _SNAPSHOTS = 512
+_UNKNOWN_PANES = AUTO_LAYOUT.pane_count
+_REASONS = {"local": api.REASON_LOCAL, "remote": api.REASON_REMOTE,
+            "network": api.REASON_NETWORK}
+_SINCE: dict[Method, api.ApiVersion] = {Method.PARTICIPANT_STATISTICS: (2, 9)}  # 2.9 TOC
 
 
-class _Fault(Exception):
-    def __init__(self, code: FaultCode, text: str) -> None:
-        super().__init__(text)
-        self.code, self.text = code, text
-
-
-Params = dict[str, Any]
-Method = Callable[[McuModel, Params], Any]
-
-
-def _text(params: Params, key: str, missing: FaultCode = FaultCode.MISSING_PARAMETER,
-          *, required: bool = True) -> str:
-    value = params.get(key)
-    if value is None:
-        if required:
-            raise _Fault(missing, f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise _Fault(FaultCode.INVALID_PARAMETER, f"{key} must be a string")
-    return value
-
-
-def _flag(params: Params, key: str) -> bool | None:
-    value = params.get(key)
-    if value is None or isinstance(value, bool):
-        return value
-    raise _Fault(FaultCode.INVALID_PARAMETER, f"{key} must be a boolean")
-
-
-def _conf(mcu: McuModel, params: Params) -> SimConference:
-    return mcu.conference(_text(params, "conferenceName", FaultCode.NO_CONFERENCE_NAME))
-
-
-def _ptype(leg: SimParticipant) -> str:
-    return "ad_hoc" if leg.incoming else "by_address"
-
-
-def _leg(mcu: McuModel, params: Params, prefix: str = "participant",
-         conf: SimConference | None = None) -> SimParticipant:
-    conf = conf or _conf(mcu, params)
-    name = _text(params, f"{prefix}Name", FaultCode.NO_PARTICIPANT_NAME)
-    leg = mcu.participant(conf.name, name)
-    proto = _text(params, f"{prefix}Protocol", required=False)
-    ptype = _text(params, f"{prefix}Type", required=False)
-    if (proto and proto != leg.protocol.value) or (ptype and ptype != _ptype(leg)):
-        raise _Fault(FaultCode.NO_SUCH_PARTICIPANT, "no participant with that identity")
-    return leg
-
-
-def _cascade_role(leg: SimParticipant) -> str:
-    if leg.kind is not ParticipantKind.CASCADE:
-        return "none"
-    return "slave" if leg.incoming else "master"
-
-
-def _participant_struct(leg: SimParticipant) -> dict[str, Any]:
-    return {"conferenceName": leg.conference.name, "participantName": leg.name,
-            "participantProtocol": leg.protocol.value, "participantType": _ptype(leg),
-            "address": leg.address, "callState": leg.state.value,
-            "audioRxMuted": leg.muted, "cascadeRole": _cascade_role(leg)}
-
-
-def _pane_structs(conf: SimConference, layout: Layout) -> list[dict[str, Any]]:
-    out = []
-    for pane in sorted(layout.panes, key=lambda p: p.index):
-        item: dict[str, Any] = {"index": pane.index, "type": pane.kind.value}
-        if pane.participant is not None:
-            item["participantName"] = pane.participant
-            leg = conf.participants.get(pane.participant)
-            if leg is not None:
-                item["participantProtocol"] = leg.protocol.value
-                item["participantType"] = _ptype(leg)
-        out.append(item)
-    return out
-
-
-def _layout_from(mcu: McuModel, conf: SimConference, params: Params) -> Layout:
-    panes_in = params.get("panes", [])
-    if not isinstance(panes_in, list):
-        raise _Fault(FaultCode.INVALID_PARAMETER, "panes must be an array")
-    panes = []
-    for item in panes_in:
-        if not isinstance(item, dict) or not isinstance(item.get("index"), int) \
-                or isinstance(item.get("index"), bool):
-            raise _Fault(FaultCode.INVALID_PARAMETER, "a pane is a struct with an index")
-        kind = PANE_TYPES.get(str(item.get("type", "default")))
-        if kind is None:
-            raise _Fault(FaultCode.INVALID_PARAMETER, "unknown pane type")
-        name = None
-        if kind is PaneKind.PARTICIPANT:
-            name = _leg(mcu, item, conf=conf).name
-        panes.append((item["index"], kind, name))
-    cp = _text(params, "cpLayout", required=False)
-    grid = grid_of_cp_layout(cp) if cp else None
-    if cp and grid is None:
-        raise _Fault(FaultCode.INVALID_PARAMETER, "unknown cpLayout")
-    if grid is None:
-        top = max((index for index, _, _ in panes), default=0)
-        grid = max(1, math.isqrt(top) + 1)
-    try:
-        return layout_from_panes(grid, tuple(Pane(i, k, n) for i, k, n in panes))
-    except ConfigError as exc:
-        raise _Fault(FaultCode.INVALID_PARAMETER, exc.message) from exc
-
-
-def _layout_struct(conf: SimConference, layout: Layout) -> dict[str, Any]:
-    return {"cpLayout": cp_layout_name(math.isqrt(layout.pane_count)),
-            "panes": _pane_structs(conf, layout)}
+Handler = Callable[[McuModel, Params], Any]
 
 
 class CodianApi:
@@ -196,10 +93,17 @@ class CodianApi:
 
     def __init__(self, network: Network, *, user: str, password: str,
                  default_mcu: str | None = None, page_size: int = 100,
-                 max_body: int = 1024 * 1024) -> None:
+                 max_body: int = 1024 * 1024, api_version: str = "2.10") -> None:
         if not password:
             raise ConfigError("the simulator needs a password", operation="CodianApi",
                               expected="a non-empty password")
+        version = api.parse_api_version(api_version)
+        if version not in api.API_VERSIONS:
+            raise ConfigError("unknown API version", operation="CodianApi",
+                              expected=" or ".join(f"{a}.{b}" for a, b in api.API_VERSIONS),
+                              got=repr(api_version))
+        assert version is not None
+        self.version: api.ApiVersion = version
         self.network = network
         self.default_mcu = default_mcu
         self.page_size = max(1, page_size)
@@ -208,24 +112,26 @@ class CodianApi:
         self._password = password.encode()
         self._snapshots: OrderedDict[str, tuple[str, str, list[dict[str, Any]]]] = \
             OrderedDict()
-        self._methods: dict[str, Method] = {
-            "conference.create": self._conference_create,
-            "conference.destroy": self._conference_destroy,
-            "conference.enumerate": self._conference_enumerate,
-            "conference.status": self._conference_status,
-            "conference.modify": self._conference_modify,
-            "conference.paneplacement.modify": self._pane_modify,
-            "conference.paneplacement.query": self._pane_query,
-            "participant.add": self._participant_add,
-            "participant.remove": lambda m, p: self._do(m.remove_participant, m, p),
-            "participant.connect": lambda m, p: self._do(m.connect_participant, m, p),
-            "participant.disconnect": lambda m, p: self._do(m.disconnect_participant, m, p),
-            "participant.enumerate": self._participant_enumerate,
-            "participant.modify": self._participant_modify,
-            "participant.status": self._participant_status,
-            "participant.diagnostics": self._participant_diagnostics,
-            "device.query": self._device_query,
-            "device.health.query": self._device_health,
+        self._methods: dict[Method, Handler] = {
+            Method.CONFERENCE_CREATE: self._conference_create,
+            Method.CONFERENCE_DESTROY: self._conference_destroy,
+            Method.CONFERENCE_ENUMERATE: self._conference_enumerate,
+            Method.CONFERENCE_STATUS: lambda m, p: self._conference_struct(conference_of(m, p)),
+            Method.CONFERENCE_MODIFY: self._conference_modify,
+            Method.PANES_MODIFY: self._pane_modify,
+            Method.PANES_QUERY: self._pane_query,
+            Method.PARTICIPANT_ADD: self._participant_add,
+            Method.PARTICIPANT_REMOVE: lambda m, p: self._do(m.remove_participant, m, p),
+            Method.PARTICIPANT_CONNECT: lambda m, p: self._do(m.connect_participant, m, p),
+            Method.PARTICIPANT_DISCONNECT:
+                lambda m, p: self._do(m.disconnect_participant, m, p),
+            Method.PARTICIPANT_ENUMERATE: self._participant_enumerate,
+            Method.PARTICIPANT_MODIFY: self._participant_modify,
+            Method.PARTICIPANT_STATUS: self._participant_status,
+            Method.PARTICIPANT_DIAGNOSTICS: self._participant_diagnostics,
+            Method.PARTICIPANT_STATISTICS: self._participant_statistics,
+            Method.DEVICE_QUERY: self._device_query,
+            Method.DEVICE_HEALTH_QUERY: self._device_health,
         }
 
     def __repr__(self) -> str:
@@ -251,32 +157,28 @@ class CodianApi:
             return HttpResponse(405, b"POST only", "text/plain", {"Allow": "POST"})
         if len(request.body) > self.max_body:
             return HttpResponse(413, b"request too large", "text/plain")
-        body = await self.call(mcu, request.body)
-        return HttpResponse(200, body)
+        return HttpResponse(200, await self.call(mcu, request.body))
 
     async def call(self, mcu: McuModel, body: bytes) -> bytes:
         """One XML-RPC exchange with ``mcu``: request bytes in, response bytes out."""
         try:
-            method, params = xmlrpc.decode_call(body, max_bytes=self.max_body)
-        except ProtocolError as exc:
-            return xmlrpc.encode_fault(FaultCode.PARSE_ERROR, exc.message)
-        try:
+            try:
+                name, params = xmlrpc.decode_call(body, max_bytes=self.max_body)
+            except ProtocolError as exc:
+                raise WireFault(FaultCode.MALFORMED_PARAMETER, api.malformed("request")) from exc
             if len(params) != 1 or not isinstance(params[0], dict):
-                raise _Fault(FaultCode.INVALID_PARAMETER, "one struct parameter expected")
-            struct: Params = params[0]
+                raise WireFault(FaultCode.MALFORMED_PARAMETER, api.malformed("params"))
+            struct = Params(params[0])
             self._authenticate(struct)
-            handler = self._methods.get(method)
-            if handler is None:
-                raise _Fault(FaultCode.METHOD_NOT_SUPPORTED, f"method not supported: "
-                             f"{method[:60]}")
-            delay = mcu.admit(method)
+            method = next((m for m in Method if m.value == name), None)
+            handler = self._methods.get(method) if method is not None else None
+            if method is None or handler is None or self.version < _SINCE.get(method, (0, 0)):
+                raise WireFault(FaultCode.METHOD_NOT_SUPPORTED, "method not supported")
+            delay = mcu.admit(method.value)
             if delay:
                 await asyncio.sleep(delay)
-            result = handler(mcu, struct)
-            if isinstance(result, Awaitable):
-                result = await result
-            return xmlrpc.encode_response(result)
-        except _Fault as fault:
+            return xmlrpc.encode_response(handler(mcu, struct))
+        except WireFault as fault:
             return xmlrpc.encode_fault(fault.code, fault.text)
         except SimError as exc:
             return xmlrpc.encode_fault(FAULTS[exc.reason], exc.message)
@@ -284,95 +186,163 @@ class CodianApi:
             return xmlrpc.encode_fault(FaultCode.INVALID_PARAMETER, exc.message)
 
     def _authenticate(self, params: Params) -> None:
-        user = params.get("authenticationUser")
-        password = params.get("authenticationPassword")
+        user = params.struct.get(M.USER)
+        password = params.struct.get(M.PASSWORD)
         user_b = user.encode() if isinstance(user, str) else b""
         password_b = password.encode() if isinstance(password, str) else b""
         # both compared in constant time, always: no early exit that times a user name
         ok = hmac.compare_digest(user_b, self._user) & hmac.compare_digest(password_b,
                                                                            self._password)
-        if not ok or not password_b:
-            raise _Fault(FaultCode.UNAUTHORISED, "authorization failed")
+        if not ok:
+            raise WireFault(FaultCode.INSUFFICIENT_PRIVILEGES, "insufficient privileges")
 
     # ---- paging ---------------------------------------------------------------------
 
-    def _page(self, mcu: McuModel, params: Params, key: str,
-              build: Callable[[], list[dict[str, Any]]], scope: str = "") -> dict[str, Any]:
-        token = params.get("enumerateID")
+    def _page(self, mcu: McuModel, params: Params, key: str, size: int,
+              build: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
+        token = params.get(M.ENUMERATE_ID, str)
         if token is not None:
-            found = self._snapshots.get(token) if isinstance(token, str) else None
-            if found is None or found[0] != mcu.id or found[1] != key + scope:
-                raise _Fault(FaultCode.INVALID_ENUMERATE_ID, "invalid enumerateID")
+            found = self._snapshots.get(token)
+            if found is None or found[0] != mcu.id or found[1] != key:
+                raise WireFault(FaultCode.INVALID_ENUMERATE_ID, "invalid enumerateID")
             items = found[2]
         else:
             items = build()
-        page, rest = items[:self.page_size], items[self.page_size:]
+        page, rest = items[:size], items[size:]
         out: dict[str, Any] = {key: page}
         if rest:
             new = secrets.token_hex(8)
-            self._snapshots[new] = (mcu.id, key + scope, rest)
+            self._snapshots[new] = (mcu.id, key, rest)
             while len(self._snapshots) > _SNAPSHOTS:
                 self._snapshots.popitem(last=False)
-            out["enumerateID"] = new
+            out[M.ENUMERATE_ID] = new
         return out
 
-    # ---- methods --------------------------------------------------------------------
+    # ---- conferences ------------------------------------------------------------------
 
     def _conference_struct(self, conf: SimConference) -> dict[str, Any]:
-        return {"conferenceName": conf.name, "conferenceID": int(conf.id),
-                "conferenceActive": True, "participantCount": len(conf.participants),
-                "pinProtected": bool(conf.pin)}
+        # API-created conferences are scheduled (MCU210 p66), permanent, hence active
+        return {M.CONFERENCE_NAME: conf.name, M.CONFERENCE_TYPE: "scheduled",
+                M.UNIQUE_ID: int(conf.id), M.CONFERENCE_ACTIVE: True}
 
     def _conference_create(self, mcu: McuModel, params: Params) -> Any:
-        name = _text(params, "conferenceName", FaultCode.NO_CONFERENCE_NAME)
-        pin = _text(params, "pin", required=False)
+        name = params.text(M.CONFERENCE_NAME, FaultCode.NO_CONFERENCE_NAME)
+        pin = params.text(M.PIN, None)
         if pin and not pin.isdigit():
-            raise _Fault(FaultCode.INVALID_PIN, "a PIN is digits")
-        conf = mcu.create_conference(name, pin=pin or None)
-        return {**_OK, "conferenceID": int(conf.id)}
+            raise WireFault(FaultCode.INVALID_PIN, "invalid PIN")
+        mcu.create_conference(name or "", pin=pin or None)
+        return {}
 
     def _conference_destroy(self, mcu: McuModel, params: Params) -> Any:
-        mcu.destroy_conference(_conf(mcu, params).name)
-        return _OK
+        mcu.destroy_conference(conference_of(mcu, params).name)
+        return {}
 
     def _conference_enumerate(self, mcu: McuModel, params: Params) -> Any:
-        return self._page(mcu, params, "conferences",
-                          lambda: [self._conference_struct(c) for c in mcu.conferences()])
-
-    def _conference_status(self, mcu: McuModel, params: Params) -> Any:
-        return self._conference_struct(_conf(mcu, params))
+        more = params.flag(M.MORE_THAN_FOUR)
+        condition = params.text(M.ENUMERATE_FILTER, None) or "active"
+        wanted = condition.removeprefix("!")
+        if wanted not in ("active", "completed", "scheduled"):
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.ENUMERATE_FILTER))
+        keep = (wanted != "completed") != condition.startswith("!")
+        size = self.page_size
+        if self.version >= (2, 10):   # four at a time unless moreThanFour (MCU210 p46)
+            size = 24 if more else 4
+        return self._page(mcu, params, M.CONFERENCES, size, lambda: [
+            self._conference_struct(c) for c in mcu.conferences() if keep])
 
     def _conference_modify(self, mcu: McuModel, params: Params) -> Any:
-        conf = _conf(mcu, params)
-        pin = _text(params, "pin", required=False)
+        conf = conference_of(mcu, params)
+        pin = params.text(M.PIN, None)
         if pin and not pin.isdigit():
-            raise _Fault(FaultCode.INVALID_PIN, "a PIN is digits")
-        if "pin" in params:
+            raise WireFault(FaultCode.INVALID_PIN, "invalid PIN")
+        enabled = params.flag(M.CUSTOM_LAYOUT_ENABLED)
+        index = params.get(M.CUSTOM_LAYOUT, int)
+        if index is not None and not 1 <= index <= 33:
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.CUSTOM_LAYOUT))
+        if pin is not None:
             conf.pin = pin or None
-        return _OK
+        if enabled is not None:
+            conf.custom_layout_enabled = enabled
+        if index is not None:
+            conf.custom_layout = index
+        self._apply_layout(mcu, conf)
+        return {}
+
+    def _pane_count(self, conf: SimConference) -> int:
+        if conf.custom_layout_enabled and conf.custom_layout is not None:
+            count = api.pane_count_of(f"layout{conf.custom_layout}")
+            if count is not None:
+                return count
+        # a layout whose geometry the guides give only as a picture: the model's own
+        # continuous presence (AUTO_LAYOUT, 16 panes); placed panes 16-19 are not shown
+        return _UNKNOWN_PANES
+
+    def _apply_layout(self, mcu: McuModel, conf: SimConference) -> None:
+        if not (conf.placement_enabled or conf.custom_layout_enabled):
+            mcu.set_layout(conf.name, AUTO_LAYOUT)
+            return
+        count = self._pane_count(conf)
+        panes = tuple(p for i, p in sorted(conf.placement.items())
+                      if i < count and p.kind is not PaneKind.DEFAULT) \
+            if conf.placement_enabled else ()
+        mcu.set_layout(conf.name, api.layout_from_panes(count, panes, api.CONFERENCE_CUSTOM))
 
     def _pane_modify(self, mcu: McuModel, params: Params) -> Any:
-        conf = _conf(mcu, params)
-        enabled = _flag(params, "enabled")
-        layout = AUTO_LAYOUT if enabled is False else _layout_from(mcu, conf, params)
-        mcu.set_layout(conf.name, layout)
-        return _OK
+        conf = conference_of(mcu, params)
+        enabled = params.flag(M.ENABLED)
+        entries = params.get(M.PANES, list) or []
+        panes: dict[int, Pane] = {}
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise WireFault(FaultCode.MALFORMED_PARAMETER, api.malformed(M.PANES))
+            item = Params(entry)
+            index = item.get(M.INDEX, int, missing=FaultCode.MISSING_PARAMETER)
+            kind = api.PANE_TYPES.get(item.text(M.TYPE) or "")
+            if kind is None:
+                raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.TYPE))
+            if not 0 <= index < api.MAX_PANES:
+                raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.INDEX))
+            who = None
+            if kind is PaneKind.PARTICIPANT:
+                item.struct[M.CONFERENCE_NAME] = conf.name
+                who = participant_of(mcu, item).name
+            panes[index] = Pane(index, kind, who)
+        conf.placement.update(panes)     # unlisted panes are unchanged (MCU29 p44)
+        if enabled is not None:
+            conf.placement_enabled = enabled
+        self._apply_layout(mcu, conf)
+        return {M.PANES_MODIFIED: len(entries)}
 
     def _pane_query(self, mcu: McuModel, params: Params) -> Any:
-        conf = _conf(mcu, params)
-        layout = conf.default_layout
-        return {"conferenceName": conf.name, "enabled": layout != AUTO_LAYOUT,
-                **_layout_struct(conf, layout)}
+        conf = conference_of(mcu, params)
+        out: dict[str, Any] = {M.ENABLED: conf.placement_enabled}
+        if not conf.placement_enabled:
+            if api.empty_panes_when_disabled(self.version):
+                out[M.PANES] = []
+            return out
+        entries = []
+        for index in range(self._pane_count(conf)):
+            pane = conf.placement.get(index, Pane(index))
+            entry: dict[str, Any] = {M.INDEX: index, M.TYPE: api.PANE_NAMES[pane.kind]}
+            leg = conf.participants.get(pane.participant or "")
+            if leg is not None:
+                ident = identity_of(leg)
+                del ident[M.CONFERENCE_NAME]
+                entry.update(ident)
+            entries.append(entry)
+        out[M.PANES] = entries
+        return out
+
+    # ---- participants -----------------------------------------------------------------
 
     def _participant_add(self, mcu: McuModel, params: Params) -> Any:
-        conf = _conf(mcu, params)
-        name = _text(params, "participantName", FaultCode.NO_PARTICIPANT_NAME)
-        address = _text(params, "address", FaultCode.NO_PARTICIPANT_ADDRESS)
-        proto_text = _text(params, "participantProtocol", required=False) or "h323"
-        ptype = _text(params, "participantType", required=False) or "by_address"
-        if proto_text not in ("h323", "sip") or ptype != "by_address":
-            raise _Fault(FaultCode.INVALID_PARAMETER,
-                         "participantProtocol h323|sip and participantType by_address")
+        conf = conference_of(mcu, params)
+        name = params.text(M.PARTICIPANT_NAME, FaultCode.NO_PARTICIPANT_NAME) or ""
+        proto = params.text(M.PARTICIPANT_PROTOCOL, None, frozenset({"h323", "sip"})) or "h323"
+        ptype = params.text(M.PARTICIPANT_TYPE, None, frozenset({api.BY_ADDRESS})) \
+            or api.BY_ADDRESS
+        address = params.text(M.ADDRESS, FaultCode.NO_PARTICIPANT_ADDRESS) or ""
+        respond = params.flag(M.ADD_RESPONSE) if self.version >= (2, 10) else None
         kind = ParticipantKind.SITE
         try:
             if self.network.find(parse_cascade_address(address)[0]) is not None:
@@ -380,70 +350,170 @@ class CodianApi:
         except ConfigError:
             pass
         leg = mcu.add_participant(conf.name, address, name=name, kind=kind,
-                                  protocol=Proto(proto_text))
-        return {**_OK, "participantName": leg.name}
+                                  protocol=Proto(proto))
+        assert ptype == api.BY_ADDRESS
+        return self._participant_struct(mcu, leg, set(api.SCOPES), {}) if respond else {}
 
     @staticmethod
     def _do(action: Callable[[str, str], None], mcu: McuModel, params: Params) -> Any:
-        leg = _leg(mcu, params)
+        leg = participant_of(mcu, params)
         action(leg.conference.name, leg.name)
-        return _OK
+        return {}
 
-    def _participant_enumerate(self, mcu: McuModel, params: Params) -> Any:
-        only = _text(params, "conferenceName", required=False)
-        if only:
-            mcu.conference(only)
-
-        def build() -> list[dict[str, Any]]:
-            confs = [mcu.conference(only)] if only else mcu.conferences()
-            return [_participant_struct(leg) for conf in confs
-                    for leg in conf.participants.values()]
-        return self._page(mcu, params, "participants", build, scope=only)
-
-    def _participant_modify(self, mcu: McuModel, params: Params) -> Any:
-        leg = _leg(mcu, params)
-        muted = _flag(params, "audioRxMuted")
-        if muted is not None:
-            mcu.mute(leg.conference.name, leg.name, muted)
-        if params.get("cpLayout") == "default":
-            mcu.clear_layout(leg.conference.name, leg.name)
-        elif "panes" in params or "cpLayout" in params:
-            layout = _layout_from(mcu, leg.conference, params)
-            mcu.set_layout(leg.conference.name, layout, target=leg.name)
-        return _OK
-
-    def _participant_status(self, mcu: McuModel, params: Params) -> Any:
-        leg = _leg(mcu, params)
+    def _current(self, mcu: McuModel, leg: SimParticipant,
+                 loss: dict[str, float]) -> dict[str, Any]:
+        state = leg.state
+        dormant = leg.call is None
+        out: dict[str, Any] = {
+            M.CALL_STATE: "dormant" if dormant else api.wire_call_state(state,
+                                                                         extended=False),
+            M.AUDIO_RX_MUTED: leg.muted}
+        if self.version >= (2, 10):
+            out[M.CALL_STATE_EX] = "dormant" if dormant else api.wire_call_state(
+                state, extended=True)
+        if not dormant:
+            out[M.CALL_DIRECTION] = "incoming" if leg.incoming else "outgoing"
+        if state is ConnectionState.FAILED:
+            out[M.DISCONNECT_REASON] = api.REASON_FAILED
+        elif state is ConnectionState.DISCONNECTED and leg.end_reason in _REASONS:
+            out[M.DISCONNECT_REASON] = _REASONS[leg.end_reason]
+        if state is ConnectionState.CONNECTED:
+            lost = loss.get(leg.name, 0.0)
+            out[M.PACKET_LOSS_WARNING] = lost > 0.0
+            out[M.PACKET_LOSS_CRITICAL] = lost > 5.0
         conf = leg.conference
         own = conf.layouts.get(leg.name)
-        return {**_participant_struct(leg),
-                "layoutSource": "participant" if own is not None else "conference",
-                **_layout_struct(conf, own if own is not None else conf.default_layout)}
-
-    def _participant_diagnostics(self, mcu: McuModel, params: Params) -> Any:
-        leg = _leg(mcu, params)
-        out: dict[str, Any] = {"conferenceName": leg.conference.name,
-                               "participantName": leg.name, "callState": leg.state.value}
-        for stat in mcu.stats(leg.conference.name):
-            if stat.participant == leg.name:
-                out.update(rxPacketLossPercent=stat.loss_percent, rxJitterMs=stat.jitter_ms,
-                           oneWayDelayMs=stat.delay_ms)
+        if own is None:
+            out[M.CP_LAYOUT] = api.CONFERENCE_CUSTOM if conf.custom_layout_enabled \
+                else api.DEFAULT_LAYOUT
+            return out
+        # a layout set through another API has no Codian name: a single pane is layout1;
+        # one of several panes has no documented index and is not reported
+        name = own.vendor_name or (api.FULL_SCREEN.name if own.pane_count == 1 else None)
+        if name is None:
+            return out
+        out[M.CP_LAYOUT] = name
+        out[M.LAYOUT_SOURCE] = "participantCustom"
+        first = own.panes[0] if own.panes else None
+        if first is not None and first.kind is PaneKind.PARTICIPANT:
+            out[M.FOCUS_TYPE] = api.FOCUS_PARTICIPANT
+            focus = conf.participants.get(first.participant or "")
+            if focus is not None:
+                out[M.FOCUS_PARTICIPANT] = identity_of(focus)
+        elif first is not None and first.kind is PaneKind.CONTENT:
+            out[M.FOCUS_TYPE] = api.FOCUS_CONTENT
+        else:
+            out[M.FOCUS_TYPE] = api.FOCUS_VOICE
         return out
 
+    def _participant_struct(self, mcu: McuModel, leg: SimParticipant, scope: set[str],
+                            loss: dict[str, float]) -> dict[str, Any]:
+        out = identity_of(leg)
+        if Scope.CURRENT_STATE in scope:
+            out[M.CURRENT_STATE] = self._current(mcu, leg, loss)
+        if Scope.CONFIGURED_STATE in scope:
+            # an endpoint that dialled in is not configured: empty struct (MCU28 p75)
+            out[M.CONFIGURED_STATE] = {} if leg.incoming else {M.ADDRESS: leg.address}
+        return out
+
+    @staticmethod
+    def _loss(mcu: McuModel, conf: SimConference) -> dict[str, float]:
+        return {s.participant: s.loss_percent for s in mcu.stats(conf.name)}
+
+    def _participant_enumerate(self, mcu: McuModel, params: Params) -> Any:
+        # 2.9 requires operationScope; omitting it is deprecated (MCU29 p78): both states
+        scope = scope_of(params, tuple(api.SCOPES) if self.version >= (2, 9) else ())
+        condition = params.text(M.ENUMERATE_FILTER, None)
+        negate = bool(condition and condition.startswith("!"))
+        wanted = condition.removeprefix("!") if condition else None
+        if wanted is not None and wanted not in api.ENUMERATE_FILTERS:
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.ENUMERATE_FILTER))
+
+        def matches(leg: SimParticipant) -> bool:
+            if wanted is None:
+                return True
+            state = leg.state
+            hit = {"connected": state is ConnectionState.CONNECTED,
+                   "connecting": state in (ConnectionState.DIALLING,
+                                           ConnectionState.CONNECTING),
+                   "disconnected": leg.call is not None and state in (
+                       ConnectionState.DISCONNECTED, ConnectionState.FAILED)}[wanted]
+            return hit != negate
+
+        def build() -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            for conf in mcu.conferences():
+                loss = self._loss(mcu, conf) if Scope.CURRENT_STATE in scope else {}
+                out.extend(self._participant_struct(mcu, leg, scope, loss)
+                           for leg in conf.participants.values() if matches(leg))
+            return out
+        return self._page(mcu, params, M.PARTICIPANTS, self.page_size, build)
+
+    def _participant_status(self, mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
+        scope = scope_of(params, tuple(api.SCOPES))
+        loss = self._loss(mcu, leg.conference) if Scope.CURRENT_STATE in scope else {}
+        return self._participant_struct(mcu, leg, scope, loss)
+
+    def _participant_modify(self, mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
+        conf = leg.conference
+        params.text(M.OPERATION_SCOPE, None, frozenset({Scope.ACTIVE_STATE.value,
+                                                        Scope.CONFIGURED_STATE.value}))
+        muted = params.flag(M.AUDIO_RX_MUTED)
+        cp = params.text(M.CP_LAYOUT, None)
+        if cp is not None and not api.is_cp_layout(cp):
+            raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.CP_LAYOUT))
+        focus = params.text(M.FOCUS_TYPE, None, api.FOCUS_TYPES)
+        who: str | None = None
+        if focus == api.FOCUS_PARTICIPANT:
+            struct = params.get(M.FOCUS_PARTICIPANT, dict, missing=FaultCode.MISSING_PARAMETER)
+            who = participant_of(mcu, Params(struct)).name
+            if struct.get(M.CONFERENCE_NAME) != conf.name:
+                raise WireFault(FaultCode.INVALID_PARAMETER, api.invalid(M.FOCUS_PARTICIPANT))
+        if muted is not None:
+            mcu.mute(conf.name, leg.name, muted)
+        if cp is None and focus is not None:
+            own = conf.layouts.get(leg.name)
+            cp = own.vendor_name if own is not None else None
+        if cp is not None:
+            layout = api.layout_from_focus(cp, focus, who, _UNKNOWN_PANES)
+            if layout is None:
+                mcu.clear_layout(conf.name, leg.name)
+            else:
+                mcu.set_layout(conf.name, layout, target=leg.name)
+        return {}
+
+    def _participant_diagnostics(self, mcu: McuModel, params: Params) -> Any:
+        leg = participant_of(mcu, params)
+        if not leg.connected:
+            return {}
+        return {M.VIDEO_RX_FRAME_RATE: 30, M.VIDEO_TX_FRAME_RATE: 30}
+
+    def _participant_statistics(self, mcu: McuModel, params: Params) -> Any:
+        participant_of(mcu, params)
+        for name in api.STATISTICS_FILTERS:
+            params.flag(name)
+        # the groups' members are not in the guide pages we read: nothing is invented
+        return {}
+
+    # ---- device -----------------------------------------------------------------------
+
     def _device_query(self, mcu: McuModel, params: Params) -> Any:
-        cap = mcu.capacity()
-        return {"model": "hnth-sim Codian MCU", "serial": mcu.id, "softwareVersion": "4.5(sim)",
-                "apiVersion": "2.9", "uptime": int(mcu.health().uptime_s or 0),
-                "currentTime": dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H:%M:%S"),
-                "portsVideoTotal": cap.ports_total, "portsVideoFree": cap.ports_free}
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+        started = now - dt.timedelta(seconds=int(mcu.health().uptime_s or 0))
+        return {M.CURRENT_TIME: xmlrpc.DateTime(now.strftime("%Y%m%dT%H:%M:%S")),
+                M.RESTART_TIME: xmlrpc.DateTime(started.strftime("%Y%m%dT%H:%M:%S")),
+                M.SERIAL: mcu.id, M.SOFTWARE_VERSION: "4.4(sim)", M.BUILD_VERSION: "sim",
+                M.MODEL: "hnth-sim MCU", M.API_VERSION: "{}.{}".format(*self.version),
+                M.TOTAL_VIDEO_PORTS: mcu.ports, M.TOTAL_AUDIO_ONLY_PORTS: 0,
+                M.PORT_RESERVATION_MODE: "disabled"}
 
     def _device_health(self, mcu: McuModel, params: Params) -> Any:
-        health = mcu.health()
-        return {"cpuLoad": int(health.cpu_load_percent or 0), "fanStatus": "ok",
-                "fanStatusWorst": "ok", "temperatureStatus": "ok",
-                "temperatureStatusWorst": "ok", "rtcBatteryStatus": "ok",
-                "rtcBatteryStatusWorst": "ok", "voltagesStatus": "ok",
-                "voltagesStatusWorst": "ok", "operationalStatus": "active"}
+        load = int(mcu.health().cpu_load_percent or 0)
+        return {M.CPU_LOAD: load, M.MEDIA_LOAD: load, M.AUDIO_LOAD: load, M.VIDEO_LOAD: load,
+                **{k: "ok" for k in api.HEALTH_STATUS_MEMBERS},
+                M.OPERATIONAL_STATUS: "active"}
 
 
 class CodianServer(HttpsFrontEnd):
@@ -451,9 +521,10 @@ class CodianServer(HttpsFrontEnd):
 
     def __init__(self, network: Network, *, user: str, password: str,
                  tls_dir: str | os.PathLike[str], default_mcu: str | None = None,
-                 page_size: int = 100, max_body: int = 1024 * 1024) -> None:
+                 page_size: int = 100, max_body: int = 1024 * 1024,
+                 api_version: str = "2.10") -> None:
         self.api = CodianApi(network, user=user, password=password, default_mcu=default_mcu,
-                             page_size=page_size, max_body=max_body)
+                             page_size=page_size, max_body=max_body, api_version=api_version)
         super().__init__(tls_dir, max_body=max_body, handler=self.api.handle)
 
     def url(self, mcu_id: str | None = None) -> str:

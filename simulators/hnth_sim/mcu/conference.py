@@ -17,6 +17,7 @@ from hnth_drivers.model import (
     ConnectionState,
     Layout,
     LayoutKind,
+    Pane,
     Participant,
     ParticipantKind,
     SignalProtocol,
@@ -70,8 +71,8 @@ class SimCall:
 class SimParticipant:
     """One participant of one conference (read its attributes; change it via McuModel)."""
 
-    __slots__ = ("address", "call", "conference", "holds_port", "impairment", "incoming",
-                 "kind", "muted", "name", "protocol", "seq", "site")
+    __slots__ = ("address", "call", "conference", "end_reason", "holds_port", "impairment",
+                 "incoming", "kind", "muted", "name", "protocol", "seq", "site")
 
     def __init__(self, conference: SimConference, name: str, address: str,
                  protocol: SignalProtocol, kind: ParticipantKind, site: str | None,
@@ -88,6 +89,9 @@ class SimParticipant:
         self.impairment: Impairment | None = None
         self.call: SimCall | None = None
         self.holds_port = False
+        #: why the last call ended: "local" (hung up here), "remote" (the far end),
+        #: "network" (dropped), or None while no call has ended
+        self.end_reason: str | None = None
 
     @property
     def state(self) -> ConnectionState:
@@ -125,7 +129,8 @@ class SimParticipant:
 class SimConference:
     """One conference: participants in join order, layouts, the current speaker."""
 
-    __slots__ = ("default_layout", "id", "layouts", "mcu", "name", "participants", "pin",
+    __slots__ = ("custom_layout", "custom_layout_enabled", "default_layout", "id", "layouts",
+                 "mcu", "name", "participants", "pin", "placement", "placement_enabled",
                  "speaker")
 
     def __init__(self, mcu: McuModel, name: str, conf_id: str, pin: str | None) -> None:
@@ -137,6 +142,12 @@ class SimConference:
         self.default_layout = AUTO_LAYOUT
         self.layouts: dict[str, Layout] = {}
         self.speaker: str | None = None
+        # wire-level layout settings a front end keeps (the Codian custom layout and pane
+        # placement); the model itself reads only default_layout and layouts
+        self.custom_layout_enabled = False
+        self.custom_layout: int | None = None
+        self.placement_enabled = False
+        self.placement: dict[int, Pane] = {}
 
     def to_model(self) -> Conference:
         """This conference as the library's frozen :class:`Conference` value."""

@@ -398,6 +398,7 @@ class McuModel:
                 fails, far_conf = True, None
         call = SimCall(self.clock.now() + delay, fails)
         leg.call = call
+        leg.end_reason = None
         call.legs.append(leg)
         self._take_port(leg)
         if fails:
@@ -416,12 +417,13 @@ class McuModel:
             call.legs.append(far_leg)
             far._take_port(far_leg)
 
-    def _end_call(self, leg: SimParticipant) -> None:
+    def _end_call(self, leg: SimParticipant, reason: str = "local") -> None:
         call = leg.call
         if call is None or call.ended:
             return
         call.ended = True
         for each in call.legs:
+            each.end_reason = reason if each is leg or reason == "network" else "remote"
             mcu = each.conference.mcu
             mcu._release(each)
             if each.incoming:
@@ -456,7 +458,7 @@ class McuModel:
 
     def drop(self, conference: str, name: str) -> None:
         """Fault injection: the network drops this participant's (or link's) call."""
-        self._end_call(self.participant(conference, name))
+        self._end_call(self.participant(conference, name), "network")
 
     def drop_random(self, count: int = 1) -> list[tuple[str, str]]:
         """Fault injection: drop ``count`` connected calls chosen by the seeded generator;
@@ -466,7 +468,7 @@ class McuModel:
         chosen = self.rng.sample(legs, min(count, len(legs)))
         dropped = [(leg.conference.name, leg.name) for leg in chosen]
         for leg in chosen:
-            self._end_call(leg)
+            self._end_call(leg, "network")
         return dropped
 
     # ---- layouts, audio -------------------------------------------------------------

@@ -56,6 +56,7 @@ class SimMcuOptions:
     user: str
     password: str = dataclasses.field(repr=False)
     page_size: int = 100
+    api_version: str = "2.10"
 
 
 Closer = Callable[[], Awaitable[None]]
@@ -68,7 +69,8 @@ async def _codian_front_end(network: Network, mcu: McuModel,
     from hnth_sim.mcu.codian_server import CodianServer
 
     server = CodianServer(network, user=opts.user, password=opts.password,
-                          tls_dir=opts.tls_dir, default_mcu=mcu.id, page_size=opts.page_size)
+                          tls_dir=opts.tls_dir, default_mcu=mcu.id, page_size=opts.page_size,
+                          api_version=opts.api_version)
     host, port = await server.start(opts.host, opts.port)
     return f"{host}:{port}", server.close
 
@@ -116,15 +118,19 @@ def sim_mcu(
     page_size: int = typer.Option(100, "--page-size", min=1, help="Items per enumerate page."),
     mcu_id: str = typer.Option("mcu", "--mcu-id", help="This MCU's id (cascade addresses)."),
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
+    api_version: str = typer.Option("2.10", "--api-version", help="Codian API version to "
+                                    "behave as: 2.8, 2.9 or 2.10."),
 ) -> None:
     """Run one simulated MCU until interrupted; prints ``READY mcu HOST:PORT``."""
     if api not in SIM_FRONT_ENDS:
         fail(f"--api must be one of {sorted(SIM_FRONT_ENDS)}, got {api!r}")
+    if api_version not in ("2.8", "2.9", "2.10"):
+        fail(f"--api-version must be 2.8, 2.9 or 2.10, got {api_version!r}")
     password = os.environ.get(ENV_SIM_PASSWORD, "")
     if not password:
         fail(f"set {ENV_SIM_PASSWORD}: the simulator's password never comes from argv")
     host, port = _host_port(listen)
-    opts = SimMcuOptions(host, port, tls_dir, user, password, page_size)
+    opts = SimMcuOptions(host, port, tls_dir, user, password, page_size, api_version)
     with typed_errors(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run_sim(api, opts, mcu_id=mcu_id, ports=ports, latency_ms=latency_ms,
                              jitter_ms=jitter_ms, dial_delay_ms=dial_delay_ms, seed=seed))
@@ -274,6 +280,6 @@ def health(driver: str = DRIVER_OPT, url: str = URL_OPT, ca: Path | None = CA_OP
            "cpu_load_percent": report.cpu_load_percent, "active_calls": report.active_calls,
            "ports_total": cap and cap.ports_total, "ports_used": cap and cap.ports_used}
     if as_json:
-        typer.echo(json.dumps(row, indent=2))
+        typer.echo(json.dumps({**row, "detail": report.detail}, indent=2))
         return
     _print([row], "MCU health", False)

@@ -8,21 +8,22 @@
         await mcu.show_full_screen("national", "hp-tp", target="chair")
 
 Every call is one ``POST`` of a ``methodCall`` whose single struct carries
-``authenticationUser`` / ``authenticationPassword``. Replies are parsed safely
-(:mod:`hnth_drivers.mcu.xmlrpc`: no DTD or entities, size-bounded). Faults become typed
-errors: 14 and 15 → :class:`AuthError`, every other → :class:`DeviceError` with
-``code`` = the fault code. An untrusted certificate → :class:`PolicyViolation`.
-Idempotent reads (:data:`~hnth_drivers.mcu.codian_api.READ_METHODS`) are tried once more
-after a transient failure (connection error, timeout, HTTP 5xx, fault 34 or 201); writes
-are never repeated, since the first may have taken effect.
+``authenticationUser`` / ``authenticationPassword`` (one size-bounded exchange of
+:func:`hnth_drivers.transport.https.exchange`). ``open()`` reads ``device.query`` once:
+its ``apiVersion`` (2.8, 2.9, 2.10) chooses ``callStateEx`` and ``participant.statistics``
+(2.10) or ``callState`` and ``participant.diagnostics`` (older). Every participant call
+carries the full identity (name, protocol, type, conference); the driver learns protocol
+and type from ``participant.enumerate`` when it has not seen the participant yet.
+Faults: 15 (user/password not valid) and 14 (not permitted) → :class:`AuthError`, every
+other → :class:`DeviceError` with ``code``. Idempotent reads are tried once more after a
+transient failure; writes are never repeated. Names: :mod:`hnth_drivers.mcu.codian_api`;
+every method and member with its guide page: docs/mcu.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import builtins
-import math
-import ssl
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +31,12 @@ import httpx
 
 from ..errors import (
     AuthError,
+    ConfigError,
     ConnectError,
     DeviceError,
     HnthError,
-    PolicyViolation,
+    NotSupported,
     ProtocolError,
-    TimeoutError,
 )
 from ..model import (
     CallStats,
@@ -46,6 +47,7 @@ from ..model import (
     DeviceHealth,
     Endpoint,
     Layout,
+    LayoutKind,
     Pane,
     PaneKind,
     Participant,
@@ -54,49 +56,34 @@ from ..model import (
 )
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust, checked_url, https_client
+from ..transport.https import TlsTrust, checked_url, exchange, https_client
+from . import codian_api as api
 from . import xmlrpc
 from .base import Mcu
-from .codian_api import (
-    CALL_STATES,
-    PANE_TYPES,
-    READ_METHODS,
-    TRANSIENT_FAULTS,
-    FaultCode,
-    cp_layout_name,
-    grid_of_cp_layout,
-    layout_from_panes,
-)
+from .codian_api import M, Method, Scope
 
 __all__ = ["CodianMcu", "CodianOptions"]
 
-_PANE_NAMES = {kind: name for name, kind in PANE_TYPES.items()}
+_STATE_SCOPE = [Scope.CURRENT_STATE.value]
+_FULL_SCOPE = [Scope.CURRENT_STATE.value, Scope.CONFIGURED_STATE.value]
+_LOSS_CRITICAL_PERCENT = 5.0   # packetLossCritical: "above 5 % in the last five seconds"
 
 
 @dataclass(frozen=True, slots=True)
 class CodianOptions:
-    """Tuning of the ``codian`` driver."""
+    """Tuning of the ``codian`` driver.
+
+    ``dial_ins_are_links``: the API has no member saying that a participant is another
+    MCU. The driver reports CASCADE for participants it added as cascade links and, when
+    this is True (the national network, where the MCU calls every site out), for every
+    dial-in (``participantType`` ``ad_hoc``). Set it False where sites dial in.
+    """
 
     timeout_s: float = 10.0
     retry_reads: bool = True
     max_response_bytes: int = 16 * 1024 * 1024
     max_pages: int = 10_000
-    stats_concurrency: int = 8
-
-
-class _Transient(Exception):
-    def __init__(self, error: HnthError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _is_cert_failure(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    dial_ins_are_links: bool = True
 
 
 class CodianMcu(Mcu):
@@ -125,7 +112,12 @@ class CodianMcu(Mcu):
         self.options = options or CodianOptions()
         self._device = device or f"codian {parsed.host}:{parsed.port or 443}{self._path}"
         self._client: httpx.AsyncClient | None = None
-        self._identity: dict[tuple[str, str], dict[str, str]] = {}
+        self.api_version: api.ApiVersion = api.API_VERSIONS[-1]
+        self.device_info: dict[str, Any] = {}
+        # (conference, name) -> (protocol, type), learnt from the device's own replies
+        self._known: dict[tuple[str, str], tuple[str, str]] = {}
+        self._links: set[tuple[str, str]] = set()
+        self._status_reads: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
 
     def __repr__(self) -> str:
         return f"CodianMcu({self._url!r}, user={self._user!r})"
@@ -136,12 +128,19 @@ class CodianMcu(Mcu):
         return self._device
 
     async def open(self) -> None:
-        """Connect and check the credentials with ``device.query``."""
+        """Connect, check the credentials and read ``apiVersion`` with ``device.query``."""
         if self._client is None:
             self._client = https_client(self._origin, policy=self._policy, trust=self._trust,
                                         timeout=self.options.timeout_s, device=self._device)
         try:
-            await self._call("device.query", {})
+            info = await self._call(Method.DEVICE_QUERY, {})
+            version = api.parse_api_version(info.get(M.API_VERSION))
+            if version is None:
+                raise self._bad(Method.DEVICE_QUERY, M.API_VERSION, "text like 2.10",
+                                info.get(M.API_VERSION))
+            # a later guide is taken as 2.10, an earlier one as 2.8
+            self.api_version = min(max(version, api.API_VERSIONS[0]), api.API_VERSIONS[-1])
+            self.device_info = info
         except BaseException:
             await self.close()
             raise
@@ -154,322 +153,418 @@ class CodianMcu(Mcu):
 
     # ---- one call ---------------------------------------------------------------------
 
-    async def _call(self, method: str, params: dict[str, Any]) -> Any:
-        attempts = 2 if self.options.retry_reads and method in READ_METHODS else 1
+    async def _call(self, method: Method, params: dict[str, Any]) -> dict[str, Any]:
+        attempts = 2 if self.options.retry_reads and method in api.READ_METHODS else 1
         for attempt in range(attempts):
             try:
-                return await self._deadline(method, params)
-            except _Transient as transient:
-                if attempt + 1 == attempts:
-                    raise transient.error from transient
+                return await self._once(method, params)
+            except HnthError as error:
+                if not error.transient or attempt + 1 == attempts:
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _deadline(self, method: str, params: dict[str, Any]) -> Any:
-        # httpx bounds each phase; this bounds the whole exchange (a server dripping one
-        # byte at a time must not hold a call open forever)
-        limit = self.options.timeout_s * 2
-        try:
-            async with asyncio.timeout(limit):
-                return await self._once(method, params)
-        except HnthError:
-            raise
-        except builtins.TimeoutError as exc:
-            raise _Transient(TimeoutError("exchange took too long", device=self._device,
-                                          operation=method, expected=f"at most {limit} s",
-                                          got="deadline passed")) from exc
-
-    async def _once(self, method: str, params: dict[str, Any]) -> Any:
+    async def _once(self, method: Method, params: dict[str, Any]) -> dict[str, Any]:
         if self._client is None:
             raise ConnectError("not open", device=self._device, operation=method,
                                expected="async with driver: or await driver.open()")
-        body = xmlrpc.encode_call(method, [{"authenticationUser": self._user,
-                                            "authenticationPassword": self._password.reveal(),
-                                            **params}])
+        body = xmlrpc.encode_call(method.value, [{M.USER: self._user,
+                                                  M.PASSWORD: self._password.reveal(),
+                                                  **params}])
         limit = self.options.max_response_bytes
+        reply = await exchange(self._client, self._path, body, content_type="text/xml",
+                               device=self._device, operation=method, max_bytes=limit,
+                               deadline_s=self.options.timeout_s * 2)
         try:
-            async with self._client.stream("POST", self._path, content=body,
-                                           headers={"Content-Type": "text/xml"}) as response:
-                status = response.status_code
-                chunks: list[bytes] = []
-                size = 0
-                if status == 200:
-                    # read at most limit + 1 bytes: a huge reply is refused, never buffered
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > limit:
-                            raise ProtocolError("reply too large", device=self._device,
-                                                operation=method,
-                                                expected=f"at most {limit} bytes",
-                                                got=f"more than {limit} bytes")
-                        chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise _Transient(TimeoutError("no answer in time", device=self._device,
-                                          operation=method,
-                                          expected=f"a reply within {self.options.timeout_s} s",
-                                          got=type(exc).__name__)) from exc
-        except httpx.HTTPError as exc:
-            if _is_cert_failure(exc):
-                raise PolicyViolation("server certificate not trusted", device=self._device,
-                                      operation=method, expected="a certificate the CA signed "
-                                      "for this host", got="verification failed") from exc
-            raise _Transient(ConnectError("connection failed", device=self._device,
-                                          operation=method, got=type(exc).__name__)) from exc
-        if status >= 500:
-            raise _Transient(ConnectError("server error", device=self._device,
-                                          operation=method, got=f"HTTP {status}"))
-        if status != 200:
-            raise ProtocolError("unexpected HTTP status", device=self._device, operation=method,
-                                expected="HTTP 200", got=f"HTTP {status}")
-        try:
-            value = xmlrpc.decode_response(b"".join(chunks), max_bytes=limit)
+            value = xmlrpc.decode_response(reply.body, max_bytes=limit)
         except ProtocolError as exc:
             raise ProtocolError(exc.message, device=self._device, operation=method,
                                 expected=exc.expected, got=exc.got) from exc
         if isinstance(value, xmlrpc.Fault):
-            if value.code in (FaultCode.UNAUTHORISED, FaultCode.INSUFFICIENT_PRIVILEGES):
+            if value.code in (api.FaultCode.UNAUTHORISED, api.FaultCode.INSUFFICIENT_PRIVILEGES):
                 raise AuthError(value.string or "refused", device=self._device,
                                 operation=method, got=f"fault {value.code}")
             error = DeviceError(value.string or "fault", code=value.code, device=self._device,
                                 operation=method)
-            if value.code in TRANSIENT_FAULTS:
-                raise _Transient(error)
+            error.transient = value.code in api.TRANSIENT_FAULTS
             raise error
         if not isinstance(value, dict):
             raise ProtocolError("reply is not a struct", device=self._device, operation=method,
                                 expected="struct", got=type(value).__name__)
         return value
 
-    def _struct(self, value: Any, method: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise ProtocolError("list item is not a struct", device=self._device,
-                                operation=method, expected="struct", got=type(value).__name__)
-        return value
+    def _bad(self, method: str, member: str, expected: str, got: object,
+             item: int | None = None) -> ProtocolError:
+        where = f"member {member}" if item is None else f"item {item}: member {member}"
+        return ProtocolError(f"{where} missing or mistyped", device=self._device,
+                             operation=method, expected=expected, got=repr(got)[:60])
 
-    def _field(self, struct: dict[str, Any], key: str, kind: type | tuple[type, ...],
-               method: str) -> Any:
-        value = self._struct(struct, method).get(key)
+    def _get(self, struct: Any, member: str, kind: type | tuple[type, ...], method: str,
+             item: int | None = None, *, required: bool = True) -> Any:
+        if not isinstance(struct, dict):
+            raise self._bad(method, "(struct)", "struct", struct, item)
+        value = struct.get(member)
+        if value is None and not required:
+            return None
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ProtocolError(f"member {key} missing or mistyped", device=self._device,
-                                operation=method, expected=str(kind), got=repr(value)[:60])
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__
+                                                                         for k in kind)
+            raise self._bad(method, member, names, value, item)
         return value
 
-    async def _enumerate(self, method: str, key: str, params: dict[str, Any]) -> list[Any]:
+    async def _enumerate(self, method: Method, key: str,
+                         params: dict[str, Any]) -> list[Any]:
         items: list[Any] = []
         query = dict(params)
         for _ in range(self.options.max_pages):
             reply = await self._call(method, query)
-            items.extend(self._field(reply, key, list, method))
-            token = reply.get("enumerateID")
+            page = reply.get(key, [])   # "if there are entries to return" (MCU210 p46)
+            if not isinstance(page, list):
+                raise self._bad(method, key, "array", page)
+            items.extend(page)
+            token = reply.get(M.ENUMERATE_ID)
             if token is None:
                 return items
-            query = {**params, "enumerateID": token}
+            query = {**params, M.ENUMERATE_ID: token}
         raise ProtocolError("enumeration does not end", device=self._device, operation=method,
                             expected=f"at most {self.options.max_pages} pages")
 
-    def _who(self, conference: str, participant: str) -> dict[str, str]:
-        return {"participantName": participant,
-                **self._identity.get((conference, participant), {})}
+    # ---- identity ---------------------------------------------------------------------
 
-    # ---- the contract -----------------------------------------------------------------
+    def _learn(self, item: dict[str, Any], method: str, index: int | None) -> tuple[str, str]:
+        conf = self._get(item, M.CONFERENCE_NAME, str, method, index)
+        name = self._get(item, M.PARTICIPANT_NAME, str, method, index)
+        proto = self._get(item, M.PARTICIPANT_PROTOCOL, str, method, index)
+        ptype = self._get(item, M.PARTICIPANT_TYPE, str, method, index)
+        self._known[(conf, name)] = (proto, ptype)
+        return conf, name
 
-    async def conferences(self) -> list[Conference]:
-        """Every conference (all pages of ``conference.enumerate``)."""
+    async def _identity(self, conference: str, name: str) -> dict[str, Any]:
+        """Full identity of a participant, asking the device when it is not known yet."""
+        known = self._known.get((conference, name))
+        if known is None:
+            await self._enumerate_all([])
+            known = self._known.get((conference, name))
+        if known is None:
+            await self._check_conference(conference)
+            raise DeviceError("no such participant", code=api.FaultCode.NO_SUCH_PARTICIPANT,
+                              device=self._device, operation="participant identity",
+                              got=f"{name!r} in {conference!r}")
+        return api.identity(conference, name, *known)
+
+    async def _enumerate_all(self, scope: list[str],
+                             only: str | None = None) -> list[dict[str, Any]]:
+        method = Method.PARTICIPANT_ENUMERATE
         out = []
-        method = "conference.enumerate"
-        for item in await self._enumerate(method, "conferences", {}):
-            name = self._field(item, "conferenceName", str, method)
-            cid = item.get("conferenceID")
-            count = self._field(item, "participantCount", int, method) \
-                if "participantCount" in item else 0
-            out.append(Conference(name=name, id=None if cid is None else str(cid),
-                                  active=bool(item.get("conferenceActive", True)),
-                                  participant_count=count))
+        for index, item in enumerate(await self._enumerate(
+                method, M.PARTICIPANTS, {M.OPERATION_SCOPE: scope})):
+            conf, _ = self._learn(item, method, index)
+            if only is None or conf == only:
+                out.append(item)
         return out
 
-    async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
-        """``conference.create`` (fault 2 if the name exists, 6 if no room)."""
-        params: dict[str, Any] = {"conferenceName": name}
-        if pin:
-            params["pin"] = pin
-        reply = await self._call("conference.create", params)
-        cid = reply.get("conferenceID")
-        return Conference(name=name, id=None if cid is None else str(cid))
+    async def _check_conference(self, conference: str) -> None:
+        await self._call(Method.CONFERENCE_STATUS, {M.CONFERENCE_NAME: conference})
 
-    async def destroy_conference(self, name: str) -> None:
-        """``conference.destroy``."""
-        await self._call("conference.destroy", {"conferenceName": name})
+    # ---- participants -----------------------------------------------------------------
+
+    def _participant_of(self, item: dict[str, Any], method: str,
+                        index: int | None = None) -> Participant:
+        conference, name = self._learn(item, method, index)
+        proto, ptype = self._known[(conference, name)]
+        current = self._get(item, M.CURRENT_STATE, dict, method, index, required=False) or {}
+        configured = self._get(item, M.CONFIGURED_STATE, dict, method, index,
+                               required=False) or {}
+        raw = None
+        if api.has_call_state_ex(self.api_version):
+            raw = self._get(current, M.CALL_STATE_EX, str, method, index, required=False)
+        if raw is None:
+            raw = self._get(current, M.CALL_STATE, str, method, index, required=False)
+        state = api.call_state(raw) if raw is not None else ConnectionState.UNKNOWN
+        reason = self._get(current, M.DISCONNECT_REASON, str, method, index, required=False)
+        address = self._get(configured, M.ADDRESS, str, method, index, required=False)
+        dial_in = ptype == api.AD_HOC
+        link = (conference, name) in self._links or (dial_in and
+                                                     self.options.dial_ins_are_links)
+        kind = ParticipantKind.CASCADE if link else ParticipantKind.SITE
+        try:
+            return Participant(
+                conference=conference, name=name, address=address or name,
+                protocol=SignalProtocol.SIP if proto == "sip" else SignalProtocol.H323,
+                kind=kind, state=state,
+                muted=bool(self._get(current, M.AUDIO_RX_MUTED, bool, method, index,
+                                     required=False)),
+                site=name if kind is ParticipantKind.SITE else None,
+                raw_state=raw or None, disconnect_reason=reason or None)
+        except ConfigError as exc:
+            raise ProtocolError(f"item {index}: {exc.message}", device=self._device,
+                                operation=method, expected=exc.expected, got=exc.got) from exc
 
     async def participants(self, conference: str) -> list[Participant]:
-        """Every participant of ``conference`` (all pages of ``participant.enumerate``)."""
-        method = "participant.enumerate"
-        return [self._participant_of(conference, item, method)
-                for item in await self._enumerate(method, "participants",
-                                                  {"conferenceName": conference})
-                if self._struct(item, method).get("conferenceName", conference) == conference]
+        """Every participant of ``conference`` (all pages of ``participant.enumerate``;
+        the API enumerates the whole MCU, so the list is filtered here)."""
+        method = Method.PARTICIPANT_ENUMERATE
+        items = await self._enumerate_all(_FULL_SCOPE, conference)
+        if not items:
+            await self._check_conference(conference)   # fault 4 for an unknown one
+        return [self._participant_of(item, method, i) for i, item in enumerate(items)]
 
-    def _participant_of(self, conference: str, item: dict[str, Any], method: str) -> Participant:
-        name = self._field(item, "participantName", str, method)
-        proto = item.get("participantProtocol", "h323")
-        ptype = item.get("participantType", "by_address")
-        self._identity[(conference, name)] = {"participantProtocol": str(proto),
-                                              "participantType": str(ptype)}
-        kind = ParticipantKind.SITE if item.get("cascadeRole", "none") == "none" \
-            else ParticipantKind.CASCADE
-        state = CALL_STATES.get(str(item.get("callState", "")))
-        if state is None:
-            raise ProtocolError("unknown callState", device=self._device, operation=method,
-                                expected=str(sorted(CALL_STATES)),
-                                got=repr(item.get("callState")))
-        return Participant(
-            conference=conference, name=name,
-            address=self._field(item, "address", str, method),
-            protocol=SignalProtocol(proto) if proto in ("h323", "sip")
-            else SignalProtocol.H323,
-            kind=kind, state=state, muted=bool(item.get("audioRxMuted", False)),
-            site=name if kind is ParticipantKind.SITE else None)
+    async def _status(self, conference: str, name: str) -> dict[str, Any]:
+        """``participant.status`` (both scopes). Reads of the same participant that overlap
+        share one request: the switch confirms a layout and a state with one read."""
+        key = (conference, name)
+        task = self._status_reads.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._status_once(conference, name))
+            self._status_reads[key] = task
+            task.add_done_callback(lambda _t: self._status_reads.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _status_once(self, conference: str, name: str) -> dict[str, Any]:
+        ident = await self._identity(conference, name)
+        return await self._call(Method.PARTICIPANT_STATUS,
+                                {**ident, M.OPERATION_SCOPE: _FULL_SCOPE})
 
     async def participant(self, conference: str, name: str) -> Participant:
         """One participant (``participant.status``)."""
-        method = "participant.status"
-        reply = await self._call(method, {"conferenceName": conference,
-                                          **self._who(conference, name)})
-        return self._participant_of(conference, reply, method)
+        reply = await self._status(conference, name)
+        return self._participant_of(reply, Method.PARTICIPANT_STATUS)
 
     async def add_participant(self, conference: str, endpoint: Endpoint, *,
                               name: str | None = None,
                               kind: ParticipantKind = ParticipantKind.SITE) -> Participant:
-        """``participant.add`` (by address) and dial out; fault 7 when no port is free."""
+        """``participant.add`` by address (dialled out); fault 7 when no port is free."""
         pname = name or endpoint.site
-        identity = {"participantProtocol": endpoint.protocol.value,
-                    "participantType": "by_address"}
-        await self._call("participant.add", {"conferenceName": conference,
-                                             "participantName": pname,
-                                             "address": endpoint.address, **identity})
-        self._identity[(conference, pname)] = identity
+        ident = api.identity(conference, pname, endpoint.protocol.value, api.BY_ADDRESS)
+        await self._call(Method.PARTICIPANT_ADD, {**ident, M.ADDRESS: endpoint.address})
+        self._known[(conference, pname)] = (endpoint.protocol.value, api.BY_ADDRESS)
+        if kind is ParticipantKind.CASCADE:
+            self._links.add((conference, pname))
         return Participant(conference=conference, name=pname, address=endpoint.address,
                            protocol=endpoint.protocol, kind=kind,
                            state=ConnectionState.DIALLING,
                            site=endpoint.site if kind is ParticipantKind.SITE else None)
 
+    async def _on_participant(self, method: Method, conference: str, name: str,
+                              extra: dict[str, Any] | None = None) -> None:
+        await self._call(method, {**await self._identity(conference, name), **(extra or {})})
+
     async def remove_participant(self, conference: str, participant: str) -> None:
         """``participant.remove``."""
-        await self._call("participant.remove", {"conferenceName": conference,
-                                                **self._who(conference, participant)})
-        self._identity.pop((conference, participant), None)
+        await self._on_participant(Method.PARTICIPANT_REMOVE, conference, participant)
+        self._known.pop((conference, participant), None)
+        self._links.discard((conference, participant))
 
     async def connect_participant(self, conference: str, participant: str) -> None:
         """``participant.connect``."""
-        await self._call("participant.connect", {"conferenceName": conference,
-                                                 **self._who(conference, participant)})
+        await self._on_participant(Method.PARTICIPANT_CONNECT, conference, participant)
 
     async def disconnect_participant(self, conference: str, participant: str) -> None:
         """``participant.disconnect``."""
-        await self._call("participant.disconnect", {"conferenceName": conference,
-                                                    **self._who(conference, participant)})
+        await self._on_participant(Method.PARTICIPANT_DISCONNECT, conference, participant)
 
-    def _panes(self, conference: str, layout: Layout) -> list[dict[str, Any]]:
-        panes = []
-        for pane in layout.panes:
-            item: dict[str, Any] = {"index": pane.index, "type": _PANE_NAMES[pane.kind]}
-            if pane.participant is not None:
-                item.update(self._who(conference, pane.participant))
-            panes.append(item)
-        return panes
+    async def mute(self, conference: str, participant: str, on: bool) -> None:
+        """``participant.modify`` (``activeState``) with ``audioRxMuted``."""
+        await self._on_participant(Method.PARTICIPANT_MODIFY, conference, participant,
+                                   {M.OPERATION_SCOPE: Scope.ACTIVE_STATE.value,
+                                    M.AUDIO_RX_MUTED: bool(on)})
 
-    def _layout_of(self, reply: dict[str, Any], method: str) -> Layout:
-        grid = grid_of_cp_layout(str(reply.get("cpLayout", ""))) or 1
-        panes = []
-        for item in self._field(reply, "panes", list, method):
-            kind = PANE_TYPES.get(str(self._struct(item, method).get("type")))
-            index = item.get("index")
-            if kind is None or not isinstance(index, int):
-                raise ProtocolError("bad pane", device=self._device, operation=method,
-                                    got=repr(item)[:80])
-            if kind is PaneKind.DEFAULT:  # real MCUs list every pane; default = unset
-                continue
-            panes.append(Pane(index, kind, item.get("participantName")
-                              if kind is PaneKind.PARTICIPANT else None))
-        top = max((p.index for p in panes), default=0)
-        if top >= grid * grid:
-            grid = math.isqrt(top) + 1
-        return layout_from_panes(grid, tuple(panes))
+    # ---- conferences ------------------------------------------------------------------
+
+    async def conferences(self) -> list[Conference]:
+        """Every conference (all pages of ``conference.enumerate``)."""
+        method = Method.CONFERENCE_ENUMERATE
+        params: dict[str, Any] = {}
+        if self.api_version >= (2, 10):
+            params[M.MORE_THAN_FOUR] = True   # MCU210 p46
+        out = []
+        for i, item in enumerate(await self._enumerate(method, M.CONFERENCES, params)):
+            name = self._get(item, M.CONFERENCE_NAME, str, method, i)
+            unique = self._get(item, M.UNIQUE_ID, int, method, i, required=False)
+            active = self._get(item, M.CONFERENCE_ACTIVE, bool, method, i, required=False)
+            out.append(Conference(name=name, id=None if unique is None else str(unique),
+                                  active=True if active is None else active))
+        return out
+
+    async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
+        """``conference.create`` (fault 2 if the name exists, 6 if no room)."""
+        params: dict[str, Any] = {M.CONFERENCE_NAME: name}
+        if pin:
+            params[M.PIN] = pin
+        await self._call(Method.CONFERENCE_CREATE, params)
+        return Conference(name=name)
+
+    async def destroy_conference(self, name: str) -> None:
+        """``conference.destroy``."""
+        await self._call(Method.CONFERENCE_DESTROY, {M.CONFERENCE_NAME: name})
+        for key in [k for k in self._known if k[0] == name]:
+            self._known.pop(key, None)
+            self._links.discard(key)
+
+    # ---- layouts ----------------------------------------------------------------------
 
     async def set_layout(self, conference: str, layout: Layout, *,
                          target: str | None = None) -> None:
-        """Default layout via ``conference.paneplacement.modify``; a target's own via
-        ``participant.modify`` (``cpLayout`` + ``panes``)."""
-        params: dict[str, Any] = {"conferenceName": conference,
-                                  "cpLayout": cp_layout_name(math.isqrt(layout.pane_count)),
-                                  "panes": self._panes(conference, layout)}
-        if target is None:
-            await self._call("conference.paneplacement.modify", {**params, "enabled": True})
-        else:
-            await self._call("participant.modify", {**params, **self._who(conference, target)})
+        """What ``target`` sees: ``participant.modify`` (``activeState``, ``cpLayout``
+        ``layout1``, ``focusType``/``focusParticipant``); only single-pane layouts can be
+        said for one participant. The conference's own: ``conference.modify`` (the
+        single-pane custom layout for full screen, else the MCU's own layout family) and
+        ``conference.paneplacement.modify`` with every pane 0–19."""
+        if target is not None:
+            focus = None
+            if layout.panes and layout.panes[0].participant is not None:
+                focus = await self._identity(conference, layout.panes[0].participant)
+            request = api.focus_request(layout, focus)
+            if request is None:
+                raise NotSupported("the API sets only single-pane layouts for one participant",
+                                   device=self._device, operation="set_layout",
+                                   expected="full screen of a participant, the loudest "
+                                   "speaker or the content channel",
+                                   got=f"{layout.kind.value}, {layout.pane_count} panes")
+            await self._on_participant(Method.PARTICIPANT_MODIFY, conference, target, request)
+            return
+        if layout.pane_count > api.MAX_PANES:
+            raise NotSupported("too many panes", device=self._device, operation="set_layout",
+                               expected=f"at most {api.MAX_PANES}", got=str(layout.pane_count))
+        single = layout.pane_count == api.FULL_SCREEN.pane_count
+        modify: dict[str, Any] = {M.CONFERENCE_NAME: conference,
+                                  M.CUSTOM_LAYOUT_ENABLED: single}
+        if single:
+            modify[M.CUSTOM_LAYOUT] = api.FULL_SCREEN.index
+        panes = {p.index: p for p in layout.panes}
+        entries = []
+        for index in range(api.MAX_PANES):
+            pane = panes.get(index, Pane(index))
+            entry: dict[str, Any] = {M.INDEX: index, M.TYPE: api.PANE_NAMES[pane.kind]}
+            if pane.participant is not None:
+                ident = await self._identity(conference, pane.participant)
+                entry.update({k: ident[k] for k in (M.PARTICIPANT_NAME,
+                                                    M.PARTICIPANT_PROTOCOL,
+                                                    M.PARTICIPANT_TYPE)})
+            entries.append(entry)
+        await self._call(Method.CONFERENCE_MODIFY, modify)
+        await self._call(Method.PANES_MODIFY, {M.CONFERENCE_NAME: conference,
+                                               M.ENABLED: True, M.PANES: entries})
 
     async def layout(self, conference: str, *, target: str | None = None) -> Layout:
-        """Read back the default layout, or what ``target`` sees."""
-        if target is None:
-            method, params = "conference.paneplacement.query", {"conferenceName": conference}
-        else:
-            method = "participant.status"
-            params = {"conferenceName": conference, **self._who(conference, target)}
-        return self._layout_of(await self._call(method, params), method)
+        """What ``target`` sees (from its ``participant.status``; the conference's pane
+        placement when it follows the conference), or the conference's layout."""
+        if target is not None:
+            method = Method.PARTICIPANT_STATUS
+            current = self._get(await self._status(conference, target), M.CURRENT_STATE,
+                                dict, method)
+            cp = self._get(current, M.CP_LAYOUT, str, method, required=False) \
+                or api.DEFAULT_LAYOUT
+            focus = self._get(current, M.FOCUS_TYPE, str, method, required=False)
+            who = self._get(current, M.FOCUS_PARTICIPANT, dict, method, required=False)
+            name = self._get(who, M.PARTICIPANT_NAME, str, method) if who else None
+            own = api.layout_from_focus(cp, focus, name)
+            if own is not None:
+                return own
+        return await self._pane_placement(conference)
+
+    async def _pane_placement(self, conference: str) -> Layout:
+        method = Method.PANES_QUERY
+        reply = await self._call(method, {M.CONFERENCE_NAME: conference})
+        if not self._get(reply, M.ENABLED, bool, method):
+            # no panes while disabled: the MCU lays the conference out itself
+            return Layout(LayoutKind.OTHER, api.MAX_PANES, (), api.DEFAULT_LAYOUT)
+        entries = self._get(reply, M.PANES, list, method, required=False) or []
+        panes = []
+        top = 0
+        for i, item in enumerate(entries):
+            index = self._get(item, M.INDEX, int, method, i)
+            type_name = self._get(item, M.TYPE, str, method, i)
+            kind = api.PANE_TYPES.get(type_name)
+            if kind is None or not 0 <= index < api.MAX_PANES:
+                raise self._bad(method, M.TYPE if kind is None else M.INDEX,
+                                f"one of {sorted(api.PANE_TYPES)}, index 0..19",
+                                type_name if kind is None else index, i)
+            top = max(top, index + 1)
+            if kind is PaneKind.DEFAULT:
+                continue
+            who = self._get(item, M.PARTICIPANT_NAME, str, method, i) \
+                if kind is PaneKind.PARTICIPANT else None
+            panes.append(Pane(index, kind, who))
+        count = max(len(entries), top, 1)
+        return api.layout_from_panes(count, tuple(panes), api.CONFERENCE_CUSTOM)
 
     async def show_full_screen(self, conference: str, participant: str, *,
                                target: str | None = None) -> None:
-        """One pane, ``participant`` in it, for ``target`` or as the default."""
+        """``participant`` on the whole screen of ``target`` (or of the conference)."""
         await self.set_layout(conference, Layout.full_screen(participant), target=target)
 
-    async def mute(self, conference: str, participant: str, on: bool) -> None:
-        """``participant.modify`` with ``audioRxMuted``."""
-        await self._call("participant.modify", {"conferenceName": conference,
-                                                **self._who(conference, participant),
-                                                "audioRxMuted": bool(on)})
+    # ---- quality, health, capacity ----------------------------------------------------
 
     async def stats(self, conference: str) -> list[CallStats]:
-        """``participant.diagnostics`` of every connected participant (bounded fan-out)."""
-        connected = [p.name for p in await self.participants(conference)
-                     if p.state is ConnectionState.CONNECTED]
-        gate = asyncio.Semaphore(self.options.stats_concurrency)
-        method = "participant.diagnostics"
+        """Loss of every connected participant from ``packetLossCritical`` (above 5 % in
+        the last 5 s) and ``packetLossWarning`` (MCU28 p82), one enumeration asking only
+        for ``currentState``. The MCU documents no jitter or delay member: only loss is
+        ``measured``; jitter and delay come from SNMP or the codec (docs/mcu.md)."""
+        method = Method.PARTICIPANT_ENUMERATE
+        out = []
+        for i, item in enumerate(await self._enumerate_all(_STATE_SCOPE, conference)):
+            p = self._participant_of(item, method, i)
+            if p.state is not ConnectionState.CONNECTED:
+                continue
+            current = item.get(M.CURRENT_STATE) or {}
+            critical = self._get(current, M.PACKET_LOSS_CRITICAL, bool, method, i,
+                                 required=False)
+            out.append(CallStats(p.name, _LOSS_CRITICAL_PERCENT if critical else 0.0,
+                                 source=f"mcu {M.PACKET_LOSS_CRITICAL}",
+                                 measured=frozenset({"loss"})))
+        return out
 
-        async def one(name: str) -> CallStats | None:
-            async with gate:
-                reply = await self._call(method, {"conferenceName": conference,
-                                                  **self._who(conference, name)})
-            if "rxPacketLossPercent" not in reply:
-                return None  # the call dropped between the two reads
-            number = (int, float)
-            return CallStats(name, float(self._field(reply, "rxPacketLossPercent", number,
-                                                     method)),
-                             float(self._field(reply, "rxJitterMs", number, method)),
-                             float(self._field(reply, "oneWayDelayMs", number, method)))
+    async def media_statistics(self, conference: str, participant: str) -> dict[str, Any]:
+        """The MCU's own media statistics of one participant, as it sends them:
+        ``participant.statistics`` asking for audio and video media (2.10, MCU210 p133),
+        or ``participant.diagnostics`` (2.8/2.9, MCU29 p75)."""
+        ident = await self._identity(conference, participant)
+        if api.uses_statistics(self.api_version):
+            return await self._call(Method.PARTICIPANT_STATISTICS,
+                                    {**ident, M.AUDIO_MEDIA: True, M.VIDEO_MEDIA: True})
+        return await self._call(Method.PARTICIPANT_DIAGNOSTICS, ident)
 
-        results = await asyncio.gather(*(one(n) for n in connected))
-        return [r for r in results if r is not None]
-
-    async def _device_query(self) -> dict[str, Any]:
-        return dict(await self._call("device.query", {}))
+    async def _ports_in_use(self) -> int:
+        # No member gives ports in use: count connected participants in every conference.
+        items = await self._enumerate(Method.PARTICIPANT_ENUMERATE, M.PARTICIPANTS,
+                                      {M.OPERATION_SCOPE: [],
+                                       M.ENUMERATE_FILTER: api.CONNECTED_FILTER})
+        return len(items)
 
     async def health(self) -> DeviceHealth:
-        """``device.health.query`` and ``device.query``."""
-        health = await self._call("device.health.query", {})
-        info = await self._device_query()
-        total = info.get("portsVideoTotal")
-        free = info.get("portsVideoFree")
-        calls = total - free if isinstance(total, int) and isinstance(free, int) else None
-        cpu = health.get("cpuLoad")
-        uptime = info.get("uptime")
-        return DeviceHealth(
-            device=self._device, reachable=True,
-            uptime_s=float(uptime) if isinstance(uptime, int | float) else None,
-            cpu_load_percent=float(cpu) if isinstance(cpu, int | float) else None,
-            active_calls=calls,
-            detail={k: str(v) for k, v in health.items() if isinstance(v, str | int)})
+        """``device.health.query``, ``device.query`` (uptime from ``currentTime`` −
+        ``restartTime``) and the connected participants."""
+        method = Method.DEVICE_HEALTH_QUERY
+        health, info, calls = await asyncio.gather(
+            self._call(method, {}), self._call(Method.DEVICE_QUERY, {}), self._ports_in_use())
+        cpu = self._get(health, M.CPU_LOAD, int, method, required=False)
+        detail = {k: str(health[k]) for k in (*api.HEALTH_STATUS_MEMBERS,
+                                              M.OPERATIONAL_STATUS, M.MEDIA_LOAD,
+                                              M.AUDIO_LOAD, M.VIDEO_LOAD) if k in health}
+        for key in (M.MODEL, M.SOFTWARE_VERSION, M.API_VERSION, M.SERIAL):
+            if isinstance(info.get(key), str):
+                detail[key] = info[key]
+        return DeviceHealth(device=self._device, reachable=True,
+                            uptime_s=_uptime(info), active_calls=calls,
+                            cpu_load_percent=None if cpu is None else float(min(cpu, 100)),
+                            detail=detail)
 
     async def capacity(self) -> Capacity:
-        """Video ports from ``device.query``."""
-        info = await self._device_query()
-        total = self._field(info, "portsVideoTotal", int, "device.query")
-        free = self._field(info, "portsVideoFree", int, "device.query")
-        return Capacity(ports_total=total, ports_used=max(0, total - free))
+        """``totalVideoPorts`` of ``device.query``; ports in use counted from connected
+        participants across conferences."""
+        method = Method.DEVICE_QUERY
+        total = self._get(self.device_info or await self._call(method, {}),
+                          M.TOTAL_VIDEO_PORTS, int, method)
+        used = await self._ports_in_use()
+        return Capacity(ports_total=total, ports_used=min(used, total))
+
+
+def _uptime(info: dict[str, Any]) -> float | None:
+    times = []
+    for key in (M.CURRENT_TIME, M.RESTART_TIME):
+        text = info.get(key)
+        try:
+            times.append(dt.datetime.strptime(str(text), "%Y%m%dT%H:%M:%S"))
+        except ValueError:
+            return None
+    return max(0.0, (times[0] - times[1]).total_seconds())

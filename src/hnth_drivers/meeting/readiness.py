@@ -7,8 +7,10 @@ and gives one :class:`ReadinessRow` per site:
 - **cascade path up**: every link between the site's MCU and the master is connected
   (link states come from the same participant lists);
 - **recent call quality** within :class:`~hnth_drivers.monitor.alarms.QualityThresholds`
-  (PROTOCOLS.md §9 defaults: delay ≥ 250 ms, jitter ≥ 50 ms, loss ≥ 3 % are bad), read
-  from the MCU's receive-side statistics (one ``stats`` call per MCU);
+  (defaults: delay ≥ 250 ms, jitter ≥ 50 ms, loss ≥ 3 % are bad), read
+  from the MCU's receive-side statistics (one ``stats`` call per MCU); only the figures
+  their source measured are judged, and the row says where they came from
+  (``quality_source``: a Codian MCU documents loss, not jitter or delay);
 - the **MCU's own health** over SNMP when a target is known for it (one poll per MCU);
 - the **room codec and camera** reachable, where a probe is known for the site;
 - **test calls** from the chair to ``sample_calls`` district/commune sites (the procedure
@@ -149,6 +151,8 @@ class ReadinessRow:
     jitter_ms: float | None = None
     delay_ms: float | None = None
     quality_ok: bool | None = None
+    quality_source: str = ""
+    """Where the loss/jitter/delay figures came from (figures it did not measure are None)."""
     test_call_s: float | None = None
     problems: tuple[Problem, ...] = ()
     detail: str = ""
@@ -384,8 +388,8 @@ class ReadinessCheck:
                          else self.recent_quality).get(site)  # None: no figures for it
                 if stats is not None:
                     breaches = self.thresholds.breaches(CallQuality(
-                        "*", site, loss_percent=stats.loss_percent, jitter_ms=stats.jitter_ms,
-                        delay_ms=stats.delay_ms))
+                        "*", site, loss_percent=_figure(stats, "loss"),
+                        jitter_ms=_figure(stats, "jitter"), delay_ms=_figure(stats, "delay")))
                     quality_ok = not breaches
                     if breaches:
                         problems.append(Problem.QUALITY)
@@ -418,8 +422,24 @@ class ReadinessCheck:
         return ReadinessRow(
             site=site, name=info.name, level=info.level, unit=info.unit, mcu=mcu,
             carrier=self.carriers.get(mcu, ""), status=_status(problems), connection=state,
-            loss_percent=stats.loss_percent if stats else None,
-            jitter_ms=stats.jitter_ms if stats else None,
-            delay_ms=stats.delay_ms if stats else None, quality_ok=quality_ok,
+            loss_percent=_figure(stats, "loss"), jitter_ms=_figure(stats, "jitter"),
+            delay_ms=_figure(stats, "delay"), quality_ok=quality_ok,
+            quality_source=_source(stats, self.recent_quality is not None),
             test_call_s=call.seconds if call else None, problems=tuple(problems),
             detail="; ".join(notes)[:300], contact=info.contact)
+
+
+def _figure(stats: CallStats | None, name: str) -> float | None:
+    """One figure of ``stats``, None when its source did not measure it."""
+    if stats is None or name not in stats.measured:
+        return None
+    return {"loss": stats.loss_percent, "jitter": stats.jitter_ms,
+            "delay": stats.delay_ms}[name]
+
+
+def _source(stats: CallStats | None, recent: bool) -> str:
+    if stats is None:
+        return ""
+    where = stats.source or ("monitor" if recent else "mcu")
+    missing = sorted({"loss", "jitter", "delay"} - stats.measured)
+    return where + (f" ({', '.join(missing)} not measured)" if missing else "")

@@ -15,6 +15,7 @@ take what the switch path and the watchdog report. Times are seconds since the e
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -184,8 +185,12 @@ class MeetingRecorder:
         now = self.clock() if at is None else at
         for s in stats:
             if s.participant in self.record.sites:
+                # a figure the source did not measure is NaN: the report leaves it out
+                def fig(name: str, value: float, s: CallStats = s) -> float:
+                    return value if name in s.measured else math.nan
                 self.record.samples.setdefault(s.participant, []).append(
-                    (now, s.loss_percent, s.jitter_ms, s.delay_ms))
+                    (now, fig("loss", s.loss_percent), fig("jitter", s.jitter_ms),
+                     fig("delay", s.delay_ms)))
 
     def switch(self, trace: SwitchTrace, at: float | None = None) -> None:
         """Record one switch (``at``: when it was asked for; default now − its duration)."""

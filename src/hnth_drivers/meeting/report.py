@@ -160,9 +160,9 @@ def _site(entry: SiteEntry, record: MeetingRecord, end: float,
     series = record.states.get(entry.id, [])
     connected, drops, recoveries, open_drops = _intervals(series, record.start, end)
     samples = record.samples.get(entry.id, [])
-    metrics = {"loss": Percentiles.of([s[1] for s in samples]),
-               "jitter": Percentiles.of([s[2] for s in samples]),
-               "delay": Percentiles.of([s[3] for s in samples])}
+    # NaN = a figure its source did not measure (e.g. jitter from a Codian MCU): left out
+    metrics = {name: Percentiles.of([s[i] for s in samples if not math.isnan(s[i])])
+               for i, name in ((1, "loss"), (2, "jitter"), (3, "delay"))}
     poor = []
     for name, pct in metrics.items():
         limit = _threshold(thresholds, name)
@@ -182,7 +182,8 @@ def _group(key: str, members: list[SiteQuality], record: MeetingRecord) -> Group
     for m in members:
         for sample in record.samples.get(m.site.id, []):
             for k in pooled:
-                pooled[k].append(sample[k])
+                if not math.isnan(sample[k]):
+                    pooled[k].append(sample[k])
 
     def p95(k: int) -> float | None:
         return round(percentile(pooled[k], 95), 3) if pooled[k] else None

@@ -28,8 +28,8 @@ __all__ = ["COLUMNS", "LABELS", "LANGS", "from_json", "quality_text", "read_csv"
 LANGS = ("vi", "en")
 
 COLUMNS = ("site", "name", "level", "unit", "mcu", "carrier", "status", "quality",
-           "contact", "connection", "loss_percent", "jitter_ms", "delay_ms", "test_call_s",
-           "problems", "detail")
+           "contact", "connection", "loss_percent", "jitter_ms", "delay_ms", "quality_source",
+           "test_call_s", "problems", "detail")
 """CSV columns in order: the form's seven first (with the site's name), then the figures."""
 
 LABELS: dict[str, dict[str, str]] = {
@@ -40,7 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "quality": "Chất lượng",
         "contact": "Liên hệ", "connection": "Kết nối", "loss_percent": "Mất gói (%)",
         "jitter_ms": "Jitter (ms)", "delay_ms": "Độ trễ (ms)",
-        "test_call_s": "Gọi thử (s)", "problems": "Vấn đề", "detail": "Chi tiết",
+        "quality_source": "Nguồn số liệu", "test_call_s": "Gọi thử (s)",
+        "problems": "Vấn đề", "detail": "Chi tiết",
         "ready": "Sẵn sàng", "degraded": "Cần theo dõi", "not_ready": "Chưa sẵn sàng",
         "good": "Tốt", "poor": "Kém", "unknown": "Không rõ",
         "government": "Trung ương", "province": "Tỉnh", "district": "Huyện",
@@ -59,7 +60,8 @@ LABELS: dict[str, dict[str, str]] = {
         "carrier": "Carrier", "status": "Status", "quality": "Quality",
         "contact": "Contact",
         "connection": "Connection", "loss_percent": "Loss (%)", "jitter_ms": "Jitter (ms)",
-        "delay_ms": "Delay (ms)", "test_call_s": "Test call (s)", "problems": "Problems",
+        "delay_ms": "Delay (ms)", "quality_source": "Figures from",
+        "test_call_s": "Test call (s)", "problems": "Problems",
         "detail": "Detail",
         "ready": "Ready", "degraded": "Degraded", "not_ready": "Not ready",
         "good": "Good", "poor": "Poor", "unknown": "Unknown",
@@ -89,7 +91,12 @@ def quality_text(row: ReadinessRow, lang: str = "en") -> str:
     if row.quality_ok is None:
         return lab["unknown"]
     verdict = lab["good" if row.quality_ok else "poor"]
-    return f"{verdict} ({row.loss_percent:g} % / {row.jitter_ms:g} ms / {row.delay_ms:g} ms)"
+
+    def fig(value: float | None, unit: str) -> str:   # None: its source did not measure it
+        return "–" if value is None else f"{value:g} {unit}"
+    text = (f"{verdict} ({fig(row.loss_percent, '%')} / {fig(row.jitter_ms, 'ms')} / "
+            f"{fig(row.delay_ms, 'ms')})")
+    return f"{text} [{row.quality_source}]" if row.quality_source else text
 
 
 def _num(text: str) -> float | None:
@@ -107,7 +114,8 @@ def _record(row: ReadinessRow, lab: Mapping[str, str], lang: str) -> dict[str, s
         "quality": quality_text(row, lang), "contact": row.contact,
         "connection": row.connection.value if row.connection else "",
         "loss_percent": _fmt(row.loss_percent), "jitter_ms": _fmt(row.jitter_ms),
-        "delay_ms": _fmt(row.delay_ms), "test_call_s": _fmt(row.test_call_s),
+        "delay_ms": _fmt(row.delay_ms), "quality_source": row.quality_source,
+        "test_call_s": _fmt(row.test_call_s),
         "problems": " | ".join(lab[f"problem.{p.value}"] for p in row.problems),
         "detail": row.detail,
     }
@@ -168,7 +176,8 @@ def read_csv(source: Path | str) -> list[ReadinessRow]:
             connection=ConnectionState(rec["connection"]) if rec["connection"] else None,
             loss_percent=_num(rec["loss_percent"]), jitter_ms=_num(rec["jitter_ms"]),
             delay_ms=_num(rec["delay_ms"]), quality_ok=quality_ok,
-            test_call_s=_num(rec["test_call_s"]), problems=problems, detail=rec["detail"],
+            quality_source=rec["quality_source"], test_call_s=_num(rec["test_call_s"]),
+            problems=problems, detail=rec["detail"],
             contact=rec["contact"]))
     return rows
 
@@ -193,7 +202,8 @@ def to_json(report: ReadinessReport, *, lang: str = "vi") -> dict[str, Any]:
             "quality_ok": r.quality_ok, "contact": r.contact,
             "connection": r.connection.value if r.connection else None,
             "loss_percent": r.loss_percent, "jitter_ms": r.jitter_ms, "delay_ms": r.delay_ms,
-            "test_call_s": r.test_call_s, "problems": [p.value for p in r.problems],
+            "quality_source": r.quality_source, "test_call_s": r.test_call_s,
+            "problems": [p.value for p in r.problems],
             "detail": r.detail,
         } for r in report.rows],
     }
@@ -208,7 +218,8 @@ def from_json(data: Mapping[str, Any] | str) -> ReadinessReport:
             mcu=r["mcu"], carrier=r["carrier"], status=Status(r["status"]),
             connection=ConnectionState(r["connection"]) if r["connection"] else None,
             loss_percent=r["loss_percent"], jitter_ms=r["jitter_ms"], delay_ms=r["delay_ms"],
-            quality_ok=r["quality_ok"], test_call_s=r["test_call_s"],
+            quality_ok=r["quality_ok"], quality_source=r.get("quality_source", ""),
+            test_call_s=r["test_call_s"],
             problems=tuple(Problem(p) for p in r["problems"]), detail=r["detail"],
             contact=r["contact"]) for r in doc["rows"])
         calls = tuple(TestCall(c["site"], c["seconds"], c["ok"], c["reason"])

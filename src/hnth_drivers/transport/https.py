@@ -4,24 +4,39 @@ The peer is verified against a CA file, or by the SHA-256 fingerprint of its cer
 (pinning), checked right after the TLS handshake and before any request byte is sent.
 TLS below the policy's minimum (never below 1.2) is refused. Plain ``http://`` needs a
 waiver naming the device.
+
+:func:`exchange` is the one size-bounded request/reply over such a client that the
+XML-RPC and SOAP drivers use: bytes in, bytes out, a deadline on the whole exchange, and
+typed errors whose ``transient`` flag says whether trying again may help.
 """
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import hashlib
 import re
 import ssl
 import typing
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpcore
 import httpx
 
-from ..errors import ConfigError, PolicyViolation
+from ..errors import (
+    ConfigError,
+    ConnectError,
+    HnthError,
+    PolicyViolation,
+    ProtocolError,
+    TimeoutError,
+)
 from ..security.policy import SecurityPolicy, WaiverKind
 
-__all__ = ["TlsTrust", "checked_url", "https_client", "normalize_pin", "ssl_context"]
+__all__ = ["HttpReply", "TlsTrust", "checked_url", "exchange", "https_client", "normalize_pin",
+           "ssl_context"]
 
 _PIN_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -196,7 +211,8 @@ def https_client(
     """An ``httpx.AsyncClient`` for ``base_url`` that the policy allows.
 
     Every request has ``timeout`` seconds for each phase; waiting for a pool slot is not
-    bounded separately (callers bound their own concurrency, see GOTCHAS.md).
+    bounded separately: callers bound their own concurrency (a cold pool under a large
+    burst would otherwise end in pool timeouts).
     """
     url = checked_url(base_url)
     label = device or f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
@@ -223,3 +239,87 @@ def https_client(
     return httpx.AsyncClient(base_url=base_url, timeout=tmo,
                              transport=_PolicyTransport(transport, label),
                              headers=headers, trust_env=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    """One HTTP reply read by :func:`exchange`: status, body, lower-case headers."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header ('' if absent)."""
+        return self.headers.get("content-type", "")
+
+
+def _transient(error: HnthError) -> HnthError:
+    error.transient = True
+    return error
+
+
+async def exchange(
+    client: httpx.AsyncClient,
+    path: str,
+    body: bytes,
+    *,
+    content_type: str,
+    device: str,
+    operation: str,
+    max_bytes: int,
+    deadline_s: float,
+    headers: Mapping[str, str] | None = None,
+    accept_status: Collection[int] = (200,),
+) -> HttpReply:
+    """``POST body`` to ``path`` and read the reply, at most ``max_bytes`` of it, within
+    ``deadline_s`` seconds for the whole exchange (a server dripping bytes cannot hold it).
+
+    Errors (each names ``device`` and ``operation``): TimeoutError and ConnectError with
+    ``transient=True`` (no answer in time, connection refused or dropped, HTTP 502/503/504
+    unless accepted), PolicyViolation for a refused certificate or TLS version,
+    ProtocolError for a reply over ``max_bytes`` or a status not in ``accept_status``.
+    SOAP callers accept 500 (faults travel in it); XML-RPC accepts only 200.
+    """
+    send = {"Content-Type": content_type, **(headers or {})}
+    try:
+        async with asyncio.timeout(deadline_s):
+            async with client.stream("POST", path, content=body, headers=send) as response:
+                status = response.status_code
+                chunks: list[bytes] = []
+                size = 0
+                if status in accept_status:
+                    # read at most max_bytes + 1: a huge reply is refused, never buffered
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise ProtocolError("reply too large", device=device,
+                                                operation=operation,
+                                                expected=f"at most {max_bytes} bytes",
+                                                got=f"more than {max_bytes} bytes")
+                        chunks.append(chunk)
+                reply_headers = {k.lower(): v for k, v in response.headers.items()}
+    except HnthError:
+        raise
+    except (builtins.TimeoutError, httpx.TimeoutException) as exc:
+        raise _transient(TimeoutError("no answer in time", device=device, operation=operation,
+                                      expected=f"a reply within {deadline_s:g} s",
+                                      got=type(exc).__name__)) from None
+    except httpx.HTTPError as exc:
+        failure = _cert_failure(exc)
+        if failure is not None:
+            raise PolicyViolation("the server's TLS certificate or version is refused",
+                                  device=device, operation=operation,
+                                  got=(getattr(failure, "verify_message", None)
+                                       or failure.reason or type(failure).__name__)) from None
+        raise _transient(ConnectError("connection failed", device=device, operation=operation,
+                                      got=type(exc).__name__)) from None
+    if status not in accept_status:
+        if status in (502, 503, 504):
+            raise _transient(ConnectError("server unavailable", device=device,
+                                          operation=operation, got=f"HTTP {status}"))
+        raise ProtocolError("unexpected HTTP status", device=device, operation=operation,
+                            expected=" or ".join(f"HTTP {s}" for s in sorted(accept_status)),
+                            got=f"HTTP {status}")
+    return HttpReply(status, b"".join(chunks), reply_headers)
