@@ -91,3 +91,43 @@ def net_dir(tmp_path: Path) -> Path:
     (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     (tmp_path / "known_hosts").write_text("")
     return tmp_path
+
+
+# ---- a running 'hnth sim network', shared by a module's tests -------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+from tests.conftest import HNTH, simulator_process  # noqa: E402
+
+
+def user_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment a user's shell would have: an audit log of their own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HNTH_")}
+    env["HNTH_AUDIT_LOG"] = str(tmp / "audit.jsonl")
+    env.update(extra)
+    return env
+
+
+def hnth(*args: str, env: dict[str, str], timeout: float = 120.0
+         ) -> subprocess.CompletedProcess[str]:
+    """Run ``hnth ARGS`` as a user types it."""
+    return subprocess.run([*HNTH, *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def sim_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``hnth sim network --profile vn-2025 --out DIR`` running; yields DIR/network.toml."""
+    out = tmp_path_factory.mktemp("simnet")
+    env = user_env(out)
+    with simulator_process(["sim", "network", "--profile", "vn-2025", "--out", str(out),
+                            "--rooms", "3"], kind="network", env=env,
+                           ready_within_s=60.0) as address:
+        assert address == str(out / "network.toml")
+        yield Path(address)
+
+
+__all__ = ["VALID", "hnth", "sys", "user_env"]

@@ -48,8 +48,27 @@ _COMMAND_MODULES = (
     "mcu_smc",
     "meeting",
     "monitor",
+    "network",
     "plan",
     "readiness",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
+
+
+def _load_plugins() -> None:
+    # Commands from other packages (``hnth sim ...`` and ``hnth demo`` from hnth_sim, a
+    # vendor's tools): modules named in the "hnth_drivers.cli" entry-point group register
+    # themselves on ``app`` / ``sim_app`` when imported. hnth_drivers never imports them.
+    import sys
+    from importlib import metadata
+
+    for entry in metadata.entry_points(group="hnth_drivers.cli"):
+        try:
+            entry.load()
+        except Exception as exc:  # a broken plug-in must not take the CLI down
+            sys.stderr.write(f"warning: hnth command plug-in {entry.name!r} did not load: "
+                             f"{type(exc).__name__}: {exc}\n"[:300])
+
+
+_load_plugins()

@@ -10,6 +10,7 @@ and closes them together.
 from __future__ import annotations
 
 from .credentials import NetworkSecrets, check_credentials
+from .fleet import DeviceResult, Fleet
 from .load import load_network, loads_network
 from .model import (
     CameraEntry,
@@ -24,6 +25,7 @@ from .model import (
     SnmpEntry,
 )
 
-__all__ = ["CameraEntry", "CodecEntry", "CredentialRef", "LinkEntry", "McuEntry", "Network",
+__all__ = ["CameraEntry", "CodecEntry", "CredentialRef", "DeviceResult", "Fleet", "LinkEntry",
+           "McuEntry", "Network",
            "NetworkFileError", "NetworkSecrets", "Room", "SiteEntry", "SnmpEntry",
            "check_credentials", "load_network", "loads_network"]

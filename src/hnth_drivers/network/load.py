@@ -68,6 +68,7 @@ class _Reader:
     def __init__(self, source: str, lines: dict[KeyPath, int], base: Path) -> None:
         self.source, self.lines, self.base = source, lines, base
         self.problems: list[tuple[Where, str]] = []
+        self.installed: dict[str, list[str]] = {}
 
     def where(self, path: KeyPath) -> Where:
         key = ""
@@ -199,7 +200,9 @@ def _driver(kind: str) -> Check:
         value = _str(r, path, value)
         if value is _MISSING:
             return value
-        installed = registry.available(kind)
+        installed = r.installed.get(kind)
+        if installed is None:  # one entry-point scan per kind and file, not per device
+            installed = r.installed[kind] = list(registry.available(kind))
         if value not in installed:
             r.problem(path, f"unknown {kind} driver {value!r} (installed: "
                       f"{', '.join(installed) or 'none'})")
