@@ -28,6 +28,7 @@ _AOT = re.compile(r"^\s*\[\[\s*([^\]]+?)\s*\]\]")
 _TABLE = re.compile(r"^\s*\[\s*([^\]\[]+?)\s*\]")
 _KEY = re.compile(r'^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
                   r'(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\'))*)\s*=\s*(.*)$')
+_SIMPLE_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(\{)?")
 _INLINE_KEY = re.compile(r'[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=')
 
 
@@ -51,6 +52,13 @@ def toml_lines(text: str) -> dict[Path, int]:
         return path
 
     for n, raw in enumerate(text.splitlines(), start=1):
+        if (simple := _SIMPLE_KEY.match(raw)) is not None:  # the common case, fast
+            path = (*current, simple.group(1))
+            lines.setdefault(path, n)
+            if simple.group(2) == "{":
+                for inner in _INLINE_KEY.finditer(raw, simple.end(2) - 1):
+                    lines.setdefault((*path, inner.group(1).strip('"')), n)
+            continue
         if (aot := _AOT.match(raw)) is not None:
             keys = _split_key(aot.group(1))
             parent = resolve(keys[:-1])
