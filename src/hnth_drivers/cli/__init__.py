@@ -41,6 +41,8 @@ def main() -> None:
 # One line per module, sorted, so that parallel branches merge cleanly.
 _COMMAND_MODULES = (
     "camera",
+    "camera_preset",
+    "cascade",
     "codec",
     "core",
     "demo",
