@@ -114,8 +114,9 @@ def readiness_command(
                                 "simulated meeting, when no --network is given)."),
     network: Path | None = typer.Option(None, "--network", help="Sweep this network file "
                                         "(default $HNTH_NETWORK, else a simulated --profile)."),
-    operator: str | None = typer.Option(None, "--operator", help="Who acts: with an "
-                                        "operator, the chair's test calls are made."),
+    operator: str | None = typer.Option(None, "--operator", help="Who acts (default "
+                                        "$HNTH_OPERATOR): with an operator, the chair's "
+                                        "test calls are made."),
     lang: str = typer.Option("vi", "--lang", help="Labels: vi or en."),
     csv_path: Path | None = typer.Option(None, "--csv", help="Write the summary as CSV."),
     json_path: Path | None = typer.Option(None, "--json", help="Write the summary as JSON."),
@@ -135,13 +136,14 @@ def readiness_command(
 
     from ..cascade.profiles import PROFILES
     from ..meeting.summary import rich_table, to_json, write_csv
-    from .fleet_options import ENV_NETWORK, fleet_from, operator_from
+    from .fleet_options import ENV_NETWORK, ENV_OPERATOR, fleet_from, operator_from
 
     if lang not in ("vi", "en"):
         fail(f"unknown language {lang!r}: expected vi or en")
     if network is not None or os.environ.get(ENV_NETWORK):
         fleet = fleet_from(network)
-        op = operator_from(fleet, operator) if operator else None
+        op = operator_from(fleet, operator) \
+            if operator or os.environ.get(ENV_OPERATOR) else None
 
         async def run() -> ReadinessReport:
             async with fleet:

@@ -1,0 +1,126 @@
+"""Every operator command against a running 'hnth sim network', typed as a user would:
+``HNTH_NETWORK`` and ``HNTH_OPERATOR`` set once, then plain commands."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hnth_drivers.network import load_network
+from hnth_drivers.security.audit import verify
+
+from .conftest import hnth, user_env
+
+
+@pytest.fixture(scope="module")
+def shell(sim_network: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The user's environment: the network file and who they are."""
+    home = tmp_path_factory.mktemp("operator")
+    return user_env(home, HNTH_NETWORK=str(sim_network), HNTH_OPERATOR="central")
+
+
+def audit_records(env: dict[str, str]) -> list[dict[str, object]]:
+    path = Path(env["HNTH_AUDIT_LOG"])
+    assert verify(path).ok
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def a_room(sim_network: Path) -> tuple[str, str]:
+    """(site with a room outside province p01, that site's province)."""
+    net = load_network(sim_network)
+    for s in net.sites:
+        if s.room and s.room.cameras and s.site.parent and not s.id.startswith("p01"):
+            return s.id, s.id.split("-")[0]
+    raise AssertionError("no room")
+
+
+def test_cascade_up_status_switch_down(shell: dict[str, str], sim_network: Path) -> None:
+    up = hnth("cascade", "up", "--json", env=shell)
+    assert up.returncode == 0, up.stderr[-2000:]
+    report = json.loads(up.stdout)
+    assert report["links"] > 30 and report["connected"] == report["links"]
+
+    status = hnth("cascade", "status", env=shell)
+    assert status.returncode == 0 and "connected" in status.stdout
+    assert "disconnected" not in status.stdout
+
+    site, _ = a_room(sim_network)
+    switched = hnth("switch", site, "--json", env=shell)
+    assert switched.returncode == 0, switched.stderr[-2000:]
+    trace = json.loads(switched.stdout)
+    assert trace["verdict"] == "PASS" and trace["site"] == site
+    assert trace["path"][-1] == load_network(sim_network).master.id
+    assert {c["mcu"] for c in trace["actions"]} == set(trace["path"])
+    assert all(c["error"] is None for c in trace["confirmations"])
+    table = hnth("switch", site, env=shell)
+    assert table.returncode == 0 and re.search(r"PASS .* on the chair's screen in \d+ ms",
+                                               table.stdout)
+
+    down = hnth("cascade", "down", "--json", env=shell)
+    assert down.returncode == 0, down.stderr[-2000:]
+    assert json.loads(down.stdout)["connected"] == 0
+    kinds = {(r["action"], r["result"]) for r in audit_records(shell)}
+    assert {("cascade.link.up", "ok"), ("cascade.switch_to", "ok"),
+            ("cascade.link.down", "ok")} <= kinds
+    # bring it back for the other tests
+    assert hnth("cascade", "up", env=shell).returncode == 0
+
+
+def test_switch_not_confirmed_in_time_exits_1(shell: dict[str, str],
+                                              sim_network: Path) -> None:
+    assert hnth("cascade", "up", env=shell).returncode == 0
+    site, _ = a_room(sim_network)
+    done = hnth("switch", site, "--limit", "0.1", "--json", env=shell)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert json.loads(done.stdout)["verdict"] == "FAIL"
+
+
+def test_province_operator_is_refused_outside_its_area_and_audited(
+        shell: dict[str, str], sim_network: Path) -> None:
+    site, province = a_room(sim_network)
+    env = {**shell, "HNTH_OPERATOR": "op-p01"}
+    for args in (("switch", site), ("camera", "preset", site, "podium"),
+                 ("cascade", "up")):
+        done = hnth(*args, env=env)
+        assert done.returncode == 3, (args, done.stderr)
+        assert "outside the operator's area" in done.stderr and "Traceback" not in done.stderr
+    own = hnth("switch", site, "--operator", f"op-{province}", env=shell)
+    assert own.returncode == 0, own.stderr[-2000:]
+    denied = [r for r in audit_records(shell) if r["result"] == "denied"]
+    assert {r["action"] for r in denied} >= {"cascade.switch_to", "camera.preset",
+                                             "cascade.link.up"}
+    assert all(r["actor"] == "op-p01" or r["detail"].get("operator") == "op-p01"
+               for r in denied)
+
+
+def test_unknown_operator_and_missing_network(shell: dict[str, str], tmp_path: Path) -> None:
+    done = hnth("cascade", "up", "--operator", "mallory", env=shell)
+    assert done.returncode == 2 and "unknown operator 'mallory'" in done.stderr
+    env = {k: v for k, v in shell.items() if k != "HNTH_NETWORK"}
+    done = hnth("cascade", "status", env=env)
+    assert done.returncode == 2 and "HNTH_NETWORK" in done.stderr
+
+
+def test_camera_preset(shell: dict[str, str], sim_network: Path) -> None:
+    site, _ = a_room(sim_network)
+    done = hnth("camera", "preset", site, "podium", "--json", env=shell)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["ok"] is True
+    bad = hnth("camera", "preset", site, "balcony", env=shell)
+    assert bad.returncode == 2 and "unknown preset name" in bad.stderr
+    assert any(r["action"] == "camera.preset" and r["result"] == "ok"
+               for r in audit_records(shell))
+
+
+def test_readiness_over_the_network_file(shell: dict[str, str], tmp_path: Path) -> None:
+    assert hnth("cascade", "up", env=shell).returncode == 0
+    out = tmp_path / "summary.json"
+    done = hnth("readiness", "--no-stats", "--sample-calls", "2", "--json", str(out),
+                "--lang", "en", env=shell)
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    assert re.search(r"test calls: \S+ [\d.]+ s ok, \S+ [\d.]+ s ok", done.stdout)
+    summary = json.loads(out.read_text())
+    assert summary  # the summary form, written
