@@ -80,7 +80,7 @@ async def test_plugin_through_the_fleet(sim_network: Path, tmp_path: Path,
         assert [c.name for c in await driver.conferences()] == [fleet.network.conference]
     import acme_hnth  # type: ignore[import-not-found]
 
-    assert acme_hnth.BUILT == [victim]
+    assert [victim] == acme_hnth.BUILT
 
 
 def test_plugin_through_the_cli(sim_network: Path, tmp_path: Path) -> None:
