@@ -18,15 +18,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import console
+from hnth_drivers.cli.common import console
 
 if TYPE_CHECKING:
-    from ..cascade.topology import Topology
-    from ..meeting.definition import MeetingSite
-    from ..meeting.live import LiveMeeting
-    from ..meeting.readiness import SiteInfo
-    from ..meeting.record import MeetingRecorder
-    from .demo import DemoResult
+    from hnth_drivers.cascade.topology import Topology
+    from hnth_drivers.meeting.definition import MeetingSite
+    from hnth_drivers.meeting.live import LiveMeeting
+    from hnth_drivers.meeting.readiness import SiteInfo
+    from hnth_drivers.meeting.record import MeetingRecorder
+
+    from .cli_demo import DemoResult
     from .simulated import SimulatedMeeting
     from .simulated_snmp import SimulatedSnmp
 
@@ -35,7 +36,7 @@ __all__ = ["run_procedure"]
 
 def _meeting_sites(topo: Topology, plan_mcu: Callable[[str], str],
                    directory: Mapping[str, SiteInfo]) -> tuple[MeetingSite, ...]:
-    from ..meeting.definition import MeetingSite
+    from hnth_drivers.meeting.definition import MeetingSite
 
     out = []
     for site in topo.sites:
@@ -71,17 +72,23 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ..cascade.planner import plan
-    from ..meeting.actions import default_registry
-    from ..meeting.definition import Meeting, MeetingKind, format_duration
-    from ..meeting.live import LIVE_STEPS, LiveMeeting, ProcedureClock, register_live_actions
-    from ..meeting.readiness import directory_from_topology
-    from ..meeting.runbook import Runbook, Runner
-    from ..meeting.state import DeadlineStatus, RunEvent, StepStatus
-    from ..meeting.summary import rich_table, to_json, write_csv
-    from ..security.access import Operator, Role
-    from ..security.audit import AuditLog, verify
-    from .demo import DemoResult, _summary_table, _switch_table, pick_sites
+    from hnth_drivers.cascade.planner import plan
+    from hnth_drivers.meeting.actions import default_registry
+    from hnth_drivers.meeting.definition import Meeting, MeetingKind, format_duration
+    from hnth_drivers.meeting.live import (
+        LIVE_STEPS,
+        LiveMeeting,
+        ProcedureClock,
+        register_live_actions,
+    )
+    from hnth_drivers.meeting.readiness import directory_from_topology
+    from hnth_drivers.meeting.runbook import Runbook, Runner
+    from hnth_drivers.meeting.state import DeadlineStatus, RunEvent, StepStatus
+    from hnth_drivers.meeting.summary import rich_table, to_json, write_csv
+    from hnth_drivers.security.access import Operator, Role
+    from hnth_drivers.security.audit import AuditLog, verify
+
+    from .cli_demo import DemoResult, _summary_table, _switch_table, pick_sites
     from .simulated import simulated_meeting
     from .simulated_snmp import simulated_snmp
 

@@ -94,13 +94,13 @@ class DeviceTarget:
                               expected="password = { secret = NAME } or { env = VARIABLE }")
         return secrets.resolve(self.password_ref)
 
-    def tls_trust(self) -> TlsTrust:
-        """How to verify this target's TLS peer: its CA file or its pinned fingerprint."""
+    def tls_trust(self) -> TlsTrust | None:
+        """How to verify this target's TLS peer: its CA file or its pinned fingerprint
+        (``None``: the system's CA bundle; the peer is verified all the same)."""
         from .transport.https import TlsTrust
 
         if self.ca_file is None and self.pin_sha256 is None:
-            raise ConfigError("no TLS trust", device=self.id, operation="from_target",
-                              expected="ca_file or pin")
+            return None
         return TlsTrust(ca_file=self.ca_file, pin_sha256=self.pin_sha256)
 
     def ssh_target(self, secrets: SecretSource, default_port: int = 22) -> SshTarget:
