@@ -124,3 +124,55 @@ def test_readiness_over_the_network_file(shell: dict[str, str], tmp_path: Path) 
     assert re.search(r"test calls: \S+ [\d.]+ s ok, \S+ [\d.]+ s ok", done.stdout)
     summary = json.loads(out.read_text())
     assert summary  # the summary form, written
+
+
+async def _drop_uplink(sim_network: Path, env: dict[str, str]) -> str:
+    """Hang up one slave's cascade link as another tool would (through its driver)."""
+    from hnth_drivers.network import Fleet
+
+    fleet = Fleet.from_file(sim_network)
+    async with fleet:
+        cascade = fleet.cascade()
+        victim = sorted(cascade.links)[0]
+        mcu = await fleet.mcu(victim)
+        await mcu.disconnect_participant(fleet.network.conference,
+                                         cascade.links[victim].uplink)
+    return victim
+
+
+async def _watch(env: dict[str, str], *extra: str) -> list[dict[str, object]]:
+    import asyncio
+
+    from tests.conftest import HNTH
+
+    proc = await asyncio.create_subprocess_exec(
+        *HNTH, "watch", "--json", "--interval", "0.3", "--no-snmp", *extra,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+
+
+async def test_watch_redials_a_dropped_link_and_respects_holds(
+        shell: dict[str, str], sim_network: Path) -> None:
+    import asyncio
+
+    assert hnth("cascade", "up", env=shell).returncode == 0
+    watching = asyncio.ensure_future(_watch(shell, "--duration", "8"))
+    await asyncio.sleep(3)  # the watcher has started and made a round or two
+    victim = await _drop_uplink(sim_network, shell)
+    events = await watching
+    mine = [e["event"] for e in events if e["mcu"] == victim and e["what"] == "link"]
+    assert "dropped" in mine and "redialed" in mine and mine[-1] == "recovered", events
+    assert any(r["action"].startswith("watchdog") or r["actor"] == "central"
+               for r in audit_records(shell))
+
+    held = asyncio.ensure_future(_watch(shell, "--duration", "5", "--hold",
+                                        f"{victim}:uplink"))
+    await asyncio.sleep(3)
+    await _drop_uplink(sim_network, shell)
+    events = await held
+    assert not any(e["mcu"] == victim and e["event"] == "redialed" for e in events), events
+    status = json.loads(hnth("cascade", "status", "--json", env=shell).stdout)
+    assert status["states"][victim] != "connected"
+    assert hnth("cascade", "up", env=shell).returncode == 0  # the operator redials it

@@ -51,6 +51,7 @@ _COMMAND_MODULES = (
     "network",
     "plan",
     "readiness",
+    "watch",
 )
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
