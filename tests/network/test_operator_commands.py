@@ -176,3 +176,55 @@ async def test_watch_redials_a_dropped_link_and_respects_holds(
     status = json.loads(hnth("cascade", "status", "--json", env=shell).stdout)
     assert status["states"][victim] != "connected"
     assert hnth("cascade", "up", env=shell).returncode == 0  # the operator redials it
+
+
+def test_meeting_run_does_the_device_steps_through_the_network_file(
+        shell: dict[str, str], sim_network: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    start, site = now + dt.timedelta(seconds=20), a_room(sim_network)[0]
+    net = load_network(sim_network)
+    mcu = net.site(site).mcu
+    meeting = tmp_path / "meeting.toml"
+    meeting.write_text(f"""[meeting]
+id = "net-meeting"
+title = "Hội nghị thử"
+kind = "planned"
+request = {(now - dt.timedelta(hours=3)).isoformat()}
+start = {start.isoformat()}
+end = {(start + dt.timedelta(seconds=60)).isoformat()}
+chair = "{net.chair}"
+network = "{sim_network}"
+
+[[sites]]
+id = "{net.chair}"
+name = "Chair"
+level = "government"
+unit = "central office"
+mcu = "{net.master.id}"
+
+[[sites]]
+id = "{site}"
+name = "A room"
+level = "{net.site(site).site.level.value}"
+unit = "province"
+mcu = "{mcu}"
+
+[[script]]
+at = "0m"
+show = "{site}"
+""", encoding="utf-8")
+    done = hnth("meeting", "run", str(meeting), "--confirm", "notify_units", "--confirm",
+                "rehearse", env=shell, timeout=600)
+    state = json.loads((tmp_path / "meeting.state.json").read_text())["steps"]
+    assert "links connected" in state["cascade_slave_mcus"]["summary"], done.stdout[-3000:]
+    assert state["cascade_slave_mcus"]["status"] == "done"
+    assert state["chair_test_calls"]["summary"].startswith("3/3 test calls")
+    assert state["system_ready"]["status"] == "done", done.stdout[-3000:]
+    assert state["serve_meeting"]["status"] == "done", done.stdout[-3000:]
+    assert "1 switches (0 over 30 s)" in state["serve_meeting"]["summary"]
+    assert (tmp_path / "net-meeting.quality-report.html").is_file()
+    switched = [r for r in audit_records(shell) if r["action"] == "cascade.switch_to"
+                and r["target"] == site and r["actor"] == "central"]
+    assert switched

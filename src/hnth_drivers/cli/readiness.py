@@ -48,17 +48,13 @@ async def sweep_fleet(fleet: Fleet, *, operator: Operator | None, sample_calls: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..cascade.switch import Switcher
-    from ..meeting.readiness import ReadinessCheck, SiteInfo, directory_from_topology
+    from ..meeting.readiness import ReadinessCheck, directory_from_network
     from .cascade import open_cascade_mcus
 
     net = fleet.network
     cascade = fleet.cascade(operator=operator)
     await open_cascade_mcus(fleet, cascade)
-    directory = directory_from_topology(net.topology())
-    for entry in net.sites:  # the file's own unit and contact win
-        info = directory[entry.id]
-        directory[entry.id] = SiteInfo(info.id, info.name, info.level, entry.unit or info.unit,
-                                       entry.contact or info.contact)
+    directory = directory_from_network(net)
     codecs = {s.id: partial(_probe_codec, fleet, s.id) for s in net.sites
               if s.room and s.room.codec}
     cameras = {s.id: partial(_probe_camera, fleet, s.id) for s in net.sites

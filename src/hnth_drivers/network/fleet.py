@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from .. import registry
 from ..cascade.link import default_cascade_address
@@ -43,6 +43,9 @@ from ..vcs.base import Camera, Codec
 from .credentials import NetworkSecrets, check_credentials
 from .load import load_network
 from .model import Network
+
+if TYPE_CHECKING:
+    from ..cascade.planner import Plan
 
 __all__ = ["SYS_UPTIME", "DeviceResult", "Fleet"]
 
@@ -323,6 +326,41 @@ class Fleet:
         from ..cascade.planner import plan
 
         return {a.site: a.mcu for a in plan(net.topology()).sites}
+
+    def plan(self) -> Plan:
+        """The meeting's cascade as a :class:`~hnth_drivers.cascade.planner.Plan`: the
+        planner's when the file fixes no links, else the file's links and site MCUs."""
+        from ..cascade.planner import McuPlacement, Plan, PlannedLink, SiteAssignment, plan
+
+        net = self.network
+        if not net.links:
+            return plan(net.topology())
+        parents = self.parents()
+        sites = self.site_mcus()
+
+        def depth(mcu: str) -> int:
+            d, node = 0, parents.get(mcu)
+            while node is not None:
+                d, node = d + 1, parents.get(node)
+            return d
+
+        placements = []
+        for mcu_id in sorted(parents, key=lambda m: (depth(m), m)):
+            n_sites = sum(1 for m in sites.values() if m == mcu_id)
+            children = sum(1 for p in parents.values() if p == mcu_id)
+            used = n_sites + children + (0 if parents[mcu_id] is None else 1)
+            capacity = net.mcu(mcu_id).ports
+            placements.append(McuPlacement(mcu_id, parents[mcu_id], depth(mcu_id), capacity,
+                                           n_sites, children, used))
+        links = tuple(PlannedLink(m.id, m.parent, m.depth) for m in placements
+                      if m.parent is not None)
+        levels = {s.id: s.site.level for s in net.sites}
+        return Plan(topology=net.name, master=net.master.id,
+                    max_depth=max(m.depth for m in placements), depth_limit=max(
+                        m.depth for m in placements), method="network file",
+                    peak_utilization=max((m.utilization for m in placements), default=0.0),
+                    mcus=tuple(placements), links=links,
+                    sites=tuple(SiteAssignment(s, levels[s], m) for s, m in sites.items()))
 
     def cascade(self, *, operator: Operator | None = None, actor: str | None = None
                 ) -> LiveCascade:
