@@ -21,6 +21,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,11 @@ class _Key:
 class _Reader:
     """Collects problems while converting the parsed document."""
 
-    def __init__(self, source: str, lines: dict[KeyPath, int], base: Path) -> None:
-        self.source, self.lines, self.base = source, lines, base
+    def __init__(self, source: str, locate: Callable[[], dict[KeyPath, int]],
+                 base: Path) -> None:
+        self.source, self.base = source, base
+        self._locate = locate
+        self._lines: dict[KeyPath, int] | None = None
         self.problems: list[tuple[Where, str]] = []
         self.installed: dict[str, list[str]] = {}
 
@@ -74,7 +78,13 @@ class _Reader:
         key = ""
         for part in path:
             key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else part)
-        return Where(self.source, line_of(self.lines, path), key or "(top)")
+        return Where(self.source, partial(self.line, path), key or "(top)")
+
+    def line(self, path: KeyPath) -> int | None:
+        """The line of ``path`` (the text is scanned once, on the first call)."""
+        if self._lines is None:
+            self._lines = self._locate()
+        return line_of(self._lines, path)
 
     def problem(self, path: KeyPath, message: str) -> None:
         self.problems.append((self.where(path), message))
@@ -307,15 +317,15 @@ def loads_network(text: str, fmt: str = "toml", *, source: str = "<string>",
     try:
         if fmt == "json":
             doc = json.loads(text)
-            lines = json_lines(text)
+            locate = partial(json_lines, text)
         else:
             doc = tomllib.loads(text)
-            lines = toml_lines(text)
+            locate = partial(toml_lines, text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise NetworkFileError([(Where(source, int(m.group(1)) if m else None, "(syntax)"),
                                  f"not valid {fmt.upper()}: {exc}")]) from None
-    reader = _Reader(source, lines, base or Path.cwd())
+    reader = _Reader(source, locate, base or Path.cwd())
     top = reader.table((), doc, TOP)
     if top is None or reader.problems:
         raise NetworkFileError(reader.problems or [(reader.where(()), "unusable file")])

@@ -7,7 +7,7 @@ refuses the entry) is still reported against the file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,13 +20,36 @@ __all__ = ["CameraEntry", "CodecEntry", "CredentialRef", "LinkEntry", "McuEntry"
            "NetworkFileError", "Room", "SiteEntry", "SnmpEntry", "Where"]
 
 
-@dataclass(frozen=True, slots=True)
 class Where:
-    """Where a value was written: the file, its line (``None`` if unknown), the key path."""
+    """Where a value was written: the file, its line (``None`` if unknown), the key path.
 
-    source: str
-    line: int | None
-    key: str
+    ``line`` may be given as a callable: it is then found only when asked for (locating
+    every key of a large file costs more than validating it, and is needed only to report).
+    """
+
+    __slots__ = ("_line", "key", "source")
+
+    def __init__(self, source: str, line: int | Callable[[], int | None] | None,
+                 key: str) -> None:
+        self.source, self.key = source, key
+        self._line = line
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line, or ``None`` when it cannot be located."""
+        if callable(self._line):
+            self._line = self._line()
+        return self._line
+
+    def __repr__(self) -> str:
+        return f"Where({self.source!r}, {self.line!r}, {self.key!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Where) and (self.source, self.line, self.key) == (
+            other.source, other.line, other.key)
+
+    def __hash__(self) -> int:
+        return hash((self.source, self.key))
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line if self.line is not None else '?'}: {self.key}"
