@@ -202,7 +202,7 @@ class Fleet:
     async def ensure_open(self, driver: Driver, key: str) -> None:
         """Open ``driver`` once; concurrent callers wait for the same opening."""
         task = self._opened.get(key)
-        if task is None or (task.done() and task.exception() is not None):
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = asyncio.ensure_future(driver.open())
             self._opened[key] = task
         await asyncio.shield(task)
