@@ -14,7 +14,12 @@ cameras), then alternates rounds of:
 
 Prints the best round of each and their ratio (goal ≤ 1.5×).
 
-    python benchmarks/network.py [--profile vn-2021] [--rooms 6] [--rounds 2]
+Then (``--switches N``, 0 to skip) the switch through the Fleet: an all-Codian simulation
+of the profile served as a network file in this process, the cascade and the Switcher
+built by the Fleet from that file, against the floor of ``benchmarks/cascade.py`` (the
+same XML-RPC calls pre-encoded and POSTed bare), alternating site by site (goal ≤ 1.2×).
+
+    python benchmarks/network.py [--profile vn-2021] [--rooms 6] [--rounds 2] [--switches 50]
 """
 
 from __future__ import annotations
@@ -126,11 +131,64 @@ async def check(path: Path, audit: AuditLog) -> tuple[float, int, int]:
     return seconds, len(rows), sum(1 for r in rows if r.error)
 
 
+class _FleetMeeting:
+    """What benchmarks/cascade.py's floor and switch loop need, from a Fleet."""
+
+    def __init__(self, fleet: Fleet, sim: Any, operator: Any) -> None:
+        from hnth_drivers.cascade.switch import Switcher
+
+        self.sim, self.fleet = sim, fleet
+        self.cascade = fleet.cascade(operator=operator)
+        self.drivers = {m: fleet.mcu_driver(m) for m in self.cascade.nodes}
+        self.chair = self.cascade.chair
+        self._switcher = Switcher
+
+    def switcher(self, *, operator: Any, audit: AuditLog) -> Any:
+        return self._switcher(self.cascade, operator=operator, tree=self.fleet.tree,
+                              audit=audit)
+
+
+async def switches(profile_name: str, n: int, latency_ms: float) -> None:
+    """Switch through the Fleet against benchmarks/cascade.py's floor."""
+    import gc
+    import importlib.util
+
+    from hnth_drivers.cascade.profiles import profile
+    from hnth_drivers.security.access import Operator, Role
+    from hnth_sim.cli_network import serve_network
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_cascade", Path(__file__).with_name("cascade.py"))
+    assert spec is not None and spec.loader is not None
+    cascade_bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cascade_bench)
+    out = Path(tempfile.mkdtemp(prefix="hnth-bench-switch-"))
+    async with serve_network(profile(profile_name), out, rooms=1, latency_ms=latency_ms,
+                             snmp=False, apis=frozenset({"codian"})) as simnet:
+        fleet = Fleet.from_file(simnet.network_file, concurrency=CONCURRENCY)
+        async with fleet:
+            op = Operator("bench", Role.CENTRAL_OPERATOR)
+            meeting = _FleetMeeting(fleet, simnet.sim, op)
+            await fleet.open_all(fleet.targets("mcu"))
+            await meeting.cascade.up(wait_s=120)
+            gc.collect()
+            gc.freeze()
+            bare = cascade_bench.Bare(meeting, simnet.sim.codian._password.decode())
+            try:
+                print(f"switch through the Fleet ({profile_name}, {latency_ms:g} ms API "
+                      f"latency):")
+                await cascade_bench.bench_switch(meeting, bare, n, 7)
+            finally:
+                await bare.aclose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default="vn-2021")
     parser.add_argument("--rooms", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--switches", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="hnth-bench-net-"))
     env = {**os.environ, "HNTH_AUDIT_LOG": str(out / "sim-audit.jsonl")}
@@ -161,6 +219,8 @@ def main() -> None:
     finally:
         sim.send_signal(signal.SIGTERM)
         sim.wait(30)
+    if args.switches:
+        asyncio.run(switches(args.profile, args.switches, args.latency_ms))
 
 
 if __name__ == "__main__":

@@ -102,20 +102,22 @@ def _write_files(out: Path, files: dict[str, str]) -> None:
 
 @asynccontextmanager
 async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
-                        latency_ms: float = 0.0, seed: int = 0,
-                        snmp: bool = True) -> AsyncIterator[SimulatedNetwork]:
+                        latency_ms: float = 0.0, seed: int = 0, snmp: bool = True,
+                        apis: frozenset[str] = frozenset({"codian", "smc"})
+                        ) -> AsyncIterator[SimulatedNetwork]:
     """Start the simulation of ``topology`` and write its files into ``out`` (see module
-    docstring); everything stops on exit."""
+    docstring); everything stops on exit. Each MCU speaks the API its inventory names
+    when it is in ``apis``, else Codian's."""
     the_plan = plan(topology)
     chair = _chair(topology, the_plan)
     mcu_pw, codec_pw = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
     auth, priv = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-    apis = {m.id: (topology.mcu(m.id).driver if topology.mcu(m.id).driver in ("codian", "smc")
-                   else "codian") for m in the_plan.mcus}
+    api_of = {m.id: (topology.mcu(m.id).driver if topology.mcu(m.id).driver in apis
+                     else "codian") for m in the_plan.mcus}
     await asyncio.to_thread(_write_store, out, {
         "mcu/admin": mcu_pw, "codec/admin": codec_pw, "snmp/auth": auth, "snmp/priv": priv})
     async with AsyncExitStack() as stack:
-        sim = NationalSim([SimMcu(m.id, apis[m.id], ports=m.capacity) for m in the_plan.mcus],
+        sim = NationalSim([SimMcu(m.id, api_of[m.id], ports=m.capacity) for m in the_plan.mcus],
                           {a.site: a.mcu for a in the_plan.sites}, password=mcu_pw,
                           tls_dir=out / "tls", latency_ms=latency_ms, seed=seed)
         await stack.enter_async_context(sim)

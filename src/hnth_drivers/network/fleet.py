@@ -90,6 +90,7 @@ class Fleet:
         self._drivers: dict[str, Driver] = {}
         self._opened: dict[str, asyncio.Task[None]] = {}
         self._poller: SnmpPoller | None = None
+        self._classes: dict[tuple[str, str], type[Driver]] = {}
 
     def __repr__(self) -> str:
         return f"Fleet({self.network.name!r}, {len(self._drivers)} drivers built)"
@@ -134,7 +135,10 @@ class Fleet:
         """The driver of ``target``, built once through the registry (not opened)."""
         built = self._drivers.get(target.id)
         if built is None:
-            cls = registry.get_driver(target.kind, target.driver)
+            key = (target.kind, target.driver)
+            cls = self._classes.get(key)
+            if cls is None:  # one registry look-up (an entry-point scan) per driver name
+                cls = self._classes[key] = registry.get_driver(*key)
             built = cls.from_target(target, secrets=self.secrets, policy=self.policy,
                                     audit=self.audit)
             if not isinstance(built, cls):
