@@ -28,21 +28,21 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from hnth_drivers.cascade.planner import Plan, plan
-from hnth_drivers.cascade.profiles import PROFILES
-from hnth_drivers.cascade.topology import Topology
 from hnth_drivers.cli.app import sim_app
 from hnth_drivers.cli.common import fail, ready, stop_on_signals, typed_errors
 from hnth_drivers.model import Level
 from hnth_drivers.security.secrets import Secret, SecretStore, StoreKey
 
-from .camera import CameraSimulator
-from .codec import CodecSimulator, load_or_create_host_key
-from .network import NationalSim, SimMcu
-from .snmp import SimDevice, SnmpAgent
+if TYPE_CHECKING:  # the simulators load when a command runs, not with the CLI
+    from hnth_drivers.cascade.planner import Plan
+    from hnth_drivers.cascade.topology import Topology
+
+    from .network import NationalSim
+    from .snmp import SnmpAgent
 
 __all__ = ["SimulatedNetwork", "serve_network"]
 
@@ -108,6 +108,13 @@ async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
     """Start the simulation of ``topology`` and write its files into ``out`` (see module
     docstring); everything stops on exit. Each MCU speaks the API its inventory names
     when it is in ``apis``, else Codian's."""
+    from hnth_drivers.cascade.planner import plan
+
+    from .camera import CameraSimulator
+    from .codec import CodecSimulator, load_or_create_host_key
+    from .network import NationalSim, SimMcu
+    from .snmp import SimDevice, SnmpAgent
+
     the_plan = plan(topology)
     chair = _chair(topology, the_plan)
     mcu_pw, codec_pw = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
@@ -212,6 +219,8 @@ def sim_network(
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
 ) -> None:
     """Run the national simulation; prints ``READY network DIR/network.toml``."""
+    from hnth_drivers.cascade.profiles import PROFILES
+
     if profile not in PROFILES:
         fail(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
 
