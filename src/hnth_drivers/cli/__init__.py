@@ -1,8 +1,11 @@
 """The ``hnth`` command line (typer + rich).
 
 Each command group lives in its own module here and registers itself on import; this
-module only builds the top-level app. Heavy libraries are imported inside commands, so
-``hnth --help`` stays fast. Exit codes: 0 ok, 1 a check failed, 2 bad usage or input,
+module only builds the top-level app. Other packages add commands through the
+``hnth_drivers.cli`` entry-point group (modules that register on import): the simulators'
+``hnth sim ...``, ``hnth demo`` and ``hnth readiness --profile`` come from ``hnth_sim`` this
+way, so the library never imports the simulators. Heavy libraries are imported inside
+commands, so ``hnth --help`` stays fast. Exit codes: 0 ok, 1 a check failed, 2 bad usage or input,
 3 a device or policy error.
 """
 
