@@ -78,5 +78,6 @@ def test_bad_network_file_exits_2_naming_file_line_key_and_contacts_nothing(
     done = hnth("network", "check", str(bad), env=user_env(tmp_path))
     assert done.returncode == 2
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
-    assert any(f"{bad}:3: colour: unknown key" in ln for ln in lines), done.stderr
+    assert len(lines) == 1, done.stderr  # one line per problem, however long
+    assert lines[0].startswith(f"error: {bad}:3: colour: unknown key"), done.stderr
     assert "Traceback" not in done.stderr

@@ -37,7 +37,8 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 def _problems(lines: list[str]) -> NoReturn:
     for line in lines:
-        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False,
+                          soft_wrap=True)
     raise typer.Exit(2)
 
 
