@@ -97,7 +97,7 @@ def _unique(refs: list[CredentialRef]) -> list[CredentialRef]:
     seen: set[tuple[str, str]] = set()
     out = []
     for r in refs:
-        if (r.ref, str(r.where)) not in seen:
-            seen.add((r.ref, str(r.where)))
+        if (r.ref, r.where.key) not in seen:  # (the key, not the line: found only if needed)
+            seen.add((r.ref, r.where.key))
             out.append(r)
     return out
