@@ -30,7 +30,6 @@ from typing import Any
 from hnth_drivers.cascade.live import gather_bounded
 from hnth_drivers.cascade.profiles import profile
 from hnth_drivers.cascade.switch import Switcher
-from hnth_drivers.cli.simulated import SimulatedMeeting, simulated_meeting
 from hnth_drivers.mcu import codian_api as api
 from hnth_drivers.mcu import xmlrpc
 from hnth_drivers.model import Layout
@@ -38,6 +37,7 @@ from hnth_drivers.security.access import Operator, Role
 from hnth_drivers.security.audit import AuditLog
 from hnth_drivers.security.policy import STRICT
 from hnth_drivers.transport.https import TlsTrust, https_client
+from hnth_sim.simulated import SimulatedMeeting, simulated_meeting
 
 USER = "admin"
 

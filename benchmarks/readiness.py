@@ -34,10 +34,10 @@ from functools import partial
 
 from hnth_drivers.cascade.live import gather_bounded
 from hnth_drivers.cascade.profiles import profile
-from hnth_drivers.cli.simulated import simulated_meeting
-from hnth_drivers.cli.simulated_snmp import SimulatedSnmp, simulated_snmp
 from hnth_drivers.meeting.readiness import ReadinessCheck, directory_from_topology
 from hnth_drivers.model import CallStats
+from hnth_sim.simulated import simulated_meeting
+from hnth_sim.simulated_snmp import SimulatedSnmp, simulated_snmp
 
 
 async def timed(fn: Callable[[], Awaitable[object]]) -> float:

@@ -1,20 +1,131 @@
-"""What every driver shares: a device label, declared capabilities, ``async with``.
+"""What every driver shares: a device label, declared capabilities, ``async with``,
+and one constructor contract, :meth:`Driver.from_target`.
 
 A driver never connects in ``__init__`` (netmiko's lesson): ``async with driver:`` or
 ``await driver.open()`` connects, ``close()`` is idempotent.
+
+:meth:`Driver.from_target` builds a driver from a :class:`DeviceTarget` (what a network
+file says about one device: where it is, how to trust it, which credential *references*
+to use) and a :class:`SecretSource` that turns references into secrets. It is how
+:class:`hnth_drivers.network.Fleet` builds every driver it finds in the entry-point
+registry, the project's own and a vendor's alike (see ``docs/network.md``).
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
-from .errors import NotSupported
+from .errors import ConfigError, NotSupported
 from .model import Capability
 
-__all__ = ["Driver", "serves"]
+if TYPE_CHECKING:
+    from .security.audit import AuditLog
+    from .security.policy import SecurityPolicy
+    from .security.secrets import Secret
+    from .transport.https import TlsTrust
+    from .transport.ssh import SshTarget
+
+__all__ = ["DeviceTarget", "Driver", "SecretSource", "serves"]
+
+T = TypeVar("T")
+
+
+class SecretSource(Protocol):
+    """Turns a credential reference (``secret:NAME`` or ``env:VARIABLE``) into a secret.
+
+    Raises :class:`~hnth_drivers.errors.ConfigError` when the reference resolves to nothing.
+    """
+
+    def resolve(self, ref: str) -> Secret:
+        """The secret ``ref`` names."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeviceTarget:
+    """One device as a network file describes it, for :meth:`Driver.from_target`.
+
+    ``kind`` is the registry kind (``mcu``, ``vcs``, ``camera``), ``id`` the device's label
+    in messages and audit records, ``driver`` its registry name. ``address`` is the URL of
+    an MCU, ``host:port`` of an SSH codec or a VISCA-over-IP camera, or the device path of
+    a serial camera. Credentials are references (``password_ref``), never values.
+    ``ca_file``/``pin_sha256`` say how to trust a TLS peer, ``known_hosts`` an SSH one.
+    ``options`` carries the rest (camera ``model``, ``baudrate``, ``address``,
+    ``trusted_segment``, ``cameras``, ``timeout_s``), ``presets`` the room's preset names.
+    """
+
+    kind: str
+    id: str
+    driver: str
+    address: str
+    user: str = "admin"
+    password_ref: str | None = None
+    key_file: Path | None = None
+    ca_file: Path | None = None
+    pin_sha256: str | None = None
+    known_hosts: Path | None = None
+    presets: Mapping[str, int] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "presets", MappingProxyType(dict(self.presets)))
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    def host_port(self, default_port: int) -> tuple[str, int]:
+        """``address`` split as ``host:port`` (``[v6]:port`` accepted)."""
+        host, sep, port = self.address.rpartition(":")
+        if not sep or "]" in port:
+            return self.address.strip("[]"), default_port
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError("invalid port in the address", device=self.id,
+                              operation="from_target", expected="HOST:PORT",
+                              got=repr(self.address))
+        return host.strip("[]"), int(port)
+
+    def password(self, secrets: SecretSource) -> Secret:
+        """The password this target's reference names (ConfigError if there is none)."""
+        if self.password_ref is None:
+            raise ConfigError("no password reference", device=self.id, operation="from_target",
+                              expected="password = { secret = NAME } or { env = VARIABLE }")
+        return secrets.resolve(self.password_ref)
+
+    def tls_trust(self) -> TlsTrust | None:
+        """How to verify this target's TLS peer: its CA file or its pinned fingerprint
+        (``None``: the system's CA bundle; the peer is verified all the same)."""
+        from .transport.https import TlsTrust
+
+        if self.ca_file is None and self.pin_sha256 is None:
+            return None
+        return TlsTrust(ca_file=self.ca_file, pin_sha256=self.pin_sha256)
+
+    def ssh_target(self, secrets: SecretSource, default_port: int = 22) -> SshTarget:
+        """Where and how to log in over SSH (known-hosts file required)."""
+        from .transport.ssh import SshTarget
+
+        if self.known_hosts is None:
+            raise ConfigError("no SSH known-hosts file", device=self.id,
+                              operation="from_target", expected="known_hosts")
+        host, port = self.host_port(default_port)
+        password = self.password(secrets) if self.password_ref else None
+        return SshTarget(host, self.user, self.known_hosts, port=port, password=password,
+                         key_file=self.key_file)
+
+    def option(self, name: str, kind: type[T], default: T | None = None) -> T | None:
+        """``options[name]`` checked against ``kind`` (ConfigError naming the device)."""
+        value = self.options.get(name, default)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if value is not None and (not isinstance(value, kind) or
+                                  (isinstance(value, bool) and kind is not bool)):
+            raise ConfigError(f"invalid option {name!r}", device=self.id,
+                              operation="from_target", expected=kind.__name__,
+                              got=type(value).__name__)
+        return value
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MARK = "__hnth_capability__"
@@ -70,6 +181,19 @@ class Driver(abc.ABC):
         for capability in cls.argument_capabilities:
             methods.setdefault(capability, [])
         return {c: tuple(m) for c, m in methods.items()}
+
+    @classmethod
+    def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
+                    policy: SecurityPolicy, audit: AuditLog | None) -> Self:
+        """Build (not open) a driver for ``target``; every registered driver implements it.
+
+        ``secrets`` resolves the target's credential references, ``policy`` is the security
+        policy the driver's transports enforce, ``audit`` records waivers and actions.
+        Drivers that predate the contract raise :class:`NotSupported` here.
+        """
+        raise NotSupported(f"driver {cls.name or cls.__name__!r} cannot be built from a "
+                           "network file", device=target.id, operation="from_target",
+                           expected="a from_target classmethod")
 
     @property
     @abc.abstractmethod

@@ -12,8 +12,8 @@ from hnth_drivers.cascade.profiles import vn_2021
 from hnth_drivers.cascade.switch import SwitchTrace
 from hnth_drivers.cascade.topology import McuRole, McuSpec, Topology
 from hnth_drivers.cli import app
-from hnth_drivers.cli.demo import pick_sites, run_demo
 from hnth_drivers.model import Level, Site
+from hnth_sim.cli_demo import pick_sites, run_demo
 from hnth_sim.network import NationalSim, SimMcu
 
 
@@ -94,7 +94,7 @@ def test_vn_2021_simulation_fits_in_memory(tmp_path: Path) -> None:
 
 async def test_demo_fails_when_a_site_is_down(tmp_path: Path) -> None:
     def unplug(meeting: object) -> None:
-        from hnth_drivers.cli.simulated import SimulatedMeeting
+        from hnth_sim.simulated import SimulatedMeeting
         assert isinstance(meeting, SimulatedMeeting)
         mcu = meeting.plan.mcu_of("p2-d1-c2")
         meeting.sim.mcu(mcu).drop(meeting.sim.conference, "p2-d1-c2")
@@ -110,13 +110,13 @@ def test_demo_needs_no_test_dependency() -> None:
     import subprocess
     import sys
     code = ("import sys; sys.modules['pytest'] = None; "
-            "import hnth_drivers.cli.demo, hnth_drivers.cli.simulated, hnth_sim.network")
+            "import hnth_sim.cli_demo, hnth_sim.simulated, hnth_sim.network")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 async def test_demo_reports_an_mcu_that_does_not_answer(tmp_path: Path) -> None:
     def power_cut(meeting: object) -> None:
-        from hnth_drivers.cli.simulated import SimulatedMeeting
+        from hnth_sim.simulated import SimulatedMeeting
         assert isinstance(meeting, SimulatedMeeting)
         meeting.sim.mcu("mcu-p1-d2").faults.down = True
 

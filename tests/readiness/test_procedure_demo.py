@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from hnth_drivers.cli import app
-from hnth_drivers.cli.procedure import run_procedure
 from hnth_drivers.meeting.live import LIVE_STEPS
 from hnth_drivers.meeting.record import load_record
 from hnth_drivers.meeting.state import DeadlineStatus, StepStatus, load_state
 from hnth_drivers.meeting.summary import read_csv
+from hnth_sim.procedure import run_procedure
 
 from .province import province
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from hnth_drivers.cascade.watchdog import EventKind, Watchdog
-from hnth_drivers.cli.simulated import simulated_meeting
 from hnth_drivers.errors import ConfigError
 from hnth_drivers.meeting.readiness import directory_from_topology
 from hnth_drivers.meeting.record import (
@@ -22,6 +21,7 @@ from hnth_drivers.meeting.record import (
 )
 from hnth_drivers.meeting.report import evaluate, percentile, to_json
 from hnth_drivers.meeting.report_html import render_html
+from hnth_sim.simulated import simulated_meeting
 
 from .province import province
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from hnth_drivers.cli.simulated import simulated_meeting
-from hnth_drivers.cli.simulated_snmp import simulated_snmp
 from hnth_drivers.errors import ConnectError, DeviceError
 from hnth_drivers.meeting.readiness import (
     Problem,
@@ -21,6 +19,8 @@ from hnth_drivers.meeting.readiness import (
 )
 from hnth_drivers.meeting.summary import from_json, read_csv, rich_table, to_json, write_csv
 from hnth_sim.mcu.model import Impairment
+from hnth_sim.simulated import simulated_meeting
+from hnth_sim.simulated_snmp import simulated_snmp
 
 from .province import province
 

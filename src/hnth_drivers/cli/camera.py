@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,8 +20,8 @@ import typer
 from ..errors import ConfigError, PolicyViolation
 from ..vcs.base import RoomPresets
 from ..vcs.visca.profiles import PROFILES
-from .app import app, sim_app
-from .common import audit_log, console, err_console, ready, stop_on_signals, typed_errors
+from .app import app
+from .common import audit_log, console, err_console, typed_errors
 
 if TYPE_CHECKING:
     from ..vcs.visca.camera import ViscaCamera
@@ -282,51 +281,3 @@ def position(visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OP
         console.print(f"pan {where.pan}  tilt {where.tilt}  zoom {where.zoom}")
 
 
-@sim_app.command("camera")
-def sim_camera(
-    visca_udp: str | None = typer.Option(None, "--visca-udp", metavar="HOST:PORT",
-                                         help="Serve VISCA over IP here (port 0: any)."),
-    visca_pty: Path | None = typer.Option(None, "--visca-pty", metavar="LINK",
-                                          help="Also serve RS-232 on a pseudo-terminal, "
-                                               "symlinked at LINK."),
-    model: str = MODEL_OPT,
-    idle_expiry: float = typer.Option(
-        0.1, "--idle-expiry", min=0.0,
-        help="VISCA over IP: seconds after which a quiet controller's slot may go to a "
-             "new one (five at once)."),
-    travel_scale: float = typer.Option(1.0, "--travel-scale", min=0.0,
-                                       help="Stretch move times (0: instantaneous)."),
-    delay: float = typer.Option(0.0, "--delay", min=0.0, help="Seconds before each reply."),
-    loss: float = typer.Option(0.0, "--loss", min=0.0, max=1.0,
-                               help="Probability that a reply is lost."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the injected loss."),
-) -> None:
-    """Run a simulated VISCA camera until interrupted; prints ``READY camera <address>``."""
-    from hnth_sim.camera import CameraSimulator, Faults
-
-    from ..vcs.visca.profiles import profile
-
-    with typed_errors():
-        if visca_udp is None and visca_pty is None:
-            raise ConfigError("nothing to serve", operation="sim camera",
-                              expected="--visca-udp HOST:PORT and/or --visca-pty LINK")
-        udp = parse_host_port(visca_udp) if visca_udp is not None else None
-        simulator = CameraSimulator(udp=udp, pty=visca_pty if visca_pty else False,
-                                    profile=profile(model), travel_scale=travel_scale,
-                                    faults=Faults(delay_s=delay, loss=loss, seed=seed),
-                                    idle_expiry=idle_expiry)
-
-        async def serve() -> None:
-            stop = stop_on_signals()
-            async with simulator:
-                if simulator.pty_path is not None:
-                    err_console.print(f"serial (pty): {simulator.pty_path}", highlight=False)
-                if simulator.udp_address is not None:
-                    host, port = simulator.udp_address
-                    ready("camera", f"{host}:{port}")
-                else:
-                    ready("camera", str(simulator.pty_path))
-                await stop.wait()
-
-        asyncio.run(serve())
-    sys.stdout.flush()

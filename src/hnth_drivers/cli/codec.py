@@ -12,16 +12,14 @@ import asyncio
 import getpass
 import json
 import os
-import signal
-import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from .app import app, sim_app
-from .common import audit_log, console, fail, password_from_env, ready, typed_errors
+from .app import app
+from .common import audit_log, console, fail, password_from_env, typed_errors
 
 if TYPE_CHECKING:
     from ..vcs.ssh_codec import SshCodec
@@ -48,71 +46,6 @@ def _dialect(name: str) -> str:
     if name not in DIALECTS:
         fail(f"--dialect must be one of {list(DIALECTS)}, got {name!r}")
     return name
-
-
-# ---- hnth sim codec ---------------------------------------------------------------------
-@sim_app.command("codec")
-def sim_codec(
-    dialect: str = typer.Option("xapi", "--dialect", help="xapi or polycom."),
-    listen: str = typer.Option("127.0.0.1:0", "--listen", help="HOST:PORT (port 0: any)."),
-    host_key: Path = typer.Option(..., "--host-key", help="Ed25519 host key; created if "
-                                  "missing, with FILE.pub beside it (OpenSSH format)."),
-    user: str = typer.Option("admin", "--user", help="Password user; its password comes "
-                             f"from ${ENV_SIM_PASSWORD}."),
-    authorized_keys: Path | None = typer.Option(None, "--authorized-keys", help="OpenSSH "
-                                                "public keys allowed to log in as --user."),
-    connect_delay_ms: float = typer.Option(500.0, "--connect-delay-ms", min=0,
-                                           help="Dialling to connected takes this long."),
-    software: str = typer.Option("ce9.15.0", "--software", help="xAPI software version the "
-                                 "codec reports (ce9.15.0, tc7.3.6, tc1.0 ...)."),
-    family: str = typer.Option("group", "--family", help="Poly family: group or hdx."),
-) -> None:
-    """Run one simulated codec until interrupted; prints ``READY codec HOST:PORT``."""
-    import paramiko
-
-    from hnth_sim.codec import CodecModel, CodecSimulator, load_or_create_host_key
-
-    _dialect(dialect)
-    password = os.environ.get(ENV_SIM_PASSWORD, "")
-    keys: list[paramiko.PKey] = []
-    if authorized_keys is not None:
-        try:
-            for line in authorized_keys.read_text().splitlines():
-                if line.strip() and not line.startswith("#"):
-                    kind, blob = line.split()[:2]
-                    keys.append(paramiko.PKey.from_type_string(kind, _b64(blob)))
-        except (OSError, ValueError, paramiko.SSHException) as exc:
-            fail(f"cannot read --authorized-keys: {exc}")
-    if not password and not keys:
-        fail(f"set {ENV_SIM_PASSWORD} or give --authorized-keys: the simulator's password "
-             "never comes from argv")
-    host, port = _host_port(listen, "--listen")
-    try:
-        key = load_or_create_host_key(host_key)
-    except (OSError, ValueError, paramiko.SSHException) as exc:
-        fail(f"cannot use --host-key {host_key}: {exc}")
-    try:
-        sim = CodecSimulator(dialect, host_key=key,
-                             users={user: password} if password else {},
-                             authorized_keys={user: keys},
-                             model=CodecModel(connect_delay_s=connect_delay_ms / 1000.0),
-                             host=host, port=port, software=software, family=family)
-    except ValueError as exc:
-        fail(str(exc))
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    with sim:
-        bound_host, bound_port = sim.address
-        ready("codec", f"{bound_host}:{bound_port}")
-        while not stop.wait(0.5):
-            pass
-
-
-def _b64(blob: str) -> bytes:
-    import base64
-
-    return base64.b64decode(blob.encode(), validate=True)
 
 
 # ---- hnth codec ... ---------------------------------------------------------------------

@@ -1,18 +1,16 @@
-"""``hnth sim mcu`` (a simulated MCU) and ``hnth mcu ...`` (MCU drivers on the command line).
+"""``hnth mcu ...``: an MCU through any installed driver, on the command line.
 
-Both are open to more APIs: ``SIM_FRONT_ENDS`` maps ``--api`` names to functions that
-start a front end on a simulated MCU, and ``DRIVER_FACTORIES`` maps ``--driver`` names to
-functions that build a driver from the common options. Adding SOAP (``smc``) is one entry
-in each table, no change to the commands.
+``--driver NAME`` is looked up in the entry-point registry and the driver is built with its
+:meth:`~hnth_drivers.driver.Driver.from_target`, exactly as a network file's MCUs are: the
+project's ``codian`` and ``smc`` and any vendor's plug-in alike. (``hnth sim mcu`` comes
+from the simulators' command plug-in.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,120 +18,17 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from .app import app, sim_app
-from .common import (
-    audit_log,
-    console,
-    fail,
-    password_from_env,
-    ready,
-    stop_on_signals,
-    typed_errors,
-)
+from .app import app
+from .common import audit_log, console, password_from_env, typed_errors
 
 if TYPE_CHECKING:
-    from hnth_sim.mcu.model import McuModel, Network
-
     from ..mcu.base import Mcu
+    from ..security.secrets import Secret
 
-__all__ = ["DRIVER_FACTORIES", "SIM_FRONT_ENDS", "McuTarget", "SimMcuOptions", "mcu_app"]
-
-ENV_SIM_PASSWORD = "HNTH_SIM_PASSWORD"  # noqa: S105 - the variable's name, not a value
+__all__ = ["McuTarget", "build_driver", "mcu_app"]
 
 mcu_app = typer.Typer(no_args_is_help=True, help="Talk to an MCU through a driver.")
 app.add_typer(mcu_app, name="mcu")
-
-
-# ---- hnth sim mcu -------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class SimMcuOptions:
-    """What ``hnth sim mcu`` was asked for (the password is held, never printed)."""
-
-    host: str
-    port: int
-    tls_dir: Path
-    user: str
-    password: str = dataclasses.field(repr=False)
-    page_size: int = 100
-    api_version: str = "2.10"
-
-
-Closer = Callable[[], Awaitable[None]]
-SimFrontEnd = Callable[["Network", "McuModel", SimMcuOptions], Awaitable[tuple[str, Closer]]]
-"""Start an API front end for ``mcu``; returns the address to announce and a closer."""
-
-
-async def _codian_front_end(network: Network, mcu: McuModel,
-                            opts: SimMcuOptions) -> tuple[str, Closer]:
-    from hnth_sim.mcu.codian_server import CodianServer
-
-    server = CodianServer(network, user=opts.user, password=opts.password,
-                          tls_dir=opts.tls_dir, default_mcu=mcu.id, page_size=opts.page_size,
-                          api_version=opts.api_version)
-    host, port = await server.start(opts.host, opts.port)
-    return f"{host}:{port}", server.close
-
-
-SIM_FRONT_ENDS: dict[str, SimFrontEnd] = {"codian": _codian_front_end}
-
-
-def _host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        fail(f"--listen wants HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
-
-
-async def _run_sim(api: str, opts: SimMcuOptions, *, mcu_id: str, ports: int,
-                   latency_ms: float, jitter_ms: float, dial_delay_ms: float, seed: int) -> None:
-    from hnth_sim.mcu.model import Faults, Network
-
-    network = Network(seed=seed)
-    mcu = network.add_mcu(mcu_id, ports=ports, dial_delay_s=dial_delay_ms / 1000.0,
-                          faults=Faults(latency_ms=latency_ms, latency_jitter_ms=jitter_ms))
-    address, close = await SIM_FRONT_ENDS[api](network, mcu, opts)
-    stop = stop_on_signals()
-    ready("mcu", address)
-    try:
-        await stop.wait()
-    finally:
-        await close()
-
-
-@sim_app.command("mcu")
-def sim_mcu(
-    api: str = typer.Option("codian", "--api", help="Wire API: codian, or any front end "
-                            "registered in hnth_drivers.cli.mcu.SIM_FRONT_ENDS."),
-    listen: str = typer.Option("127.0.0.1:0", "--listen", help="HOST:PORT (port 0: any)."),
-    tls_dir: Path = typer.Option(..., "--tls-dir", help="Where ca.pem and the server "
-                                 "certificate are written (created if needed)."),
-    user: str = typer.Option("admin", "--user", help="API user; its password comes from "
-                             f"${ENV_SIM_PASSWORD}."),
-    ports: int = typer.Option(40, "--ports", min=0, help="Ports (participants + links)."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0, help="API latency."),
-    jitter_ms: float = typer.Option(0.0, "--jitter-ms", min=0, help="API latency jitter."),
-    dial_delay_ms: float = typer.Option(0.0, "--dial-delay-ms", min=0,
-                                        help="How long a dial-out takes to connect."),
-    page_size: int = typer.Option(100, "--page-size", min=1, help="Items per enumerate page."),
-    mcu_id: str = typer.Option("mcu", "--mcu-id", help="This MCU's id (cascade addresses)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
-    api_version: str = typer.Option("2.10", "--api-version", help="Codian API version to "
-                                    "behave as: 2.8, 2.9 or 2.10."),
-) -> None:
-    """Run one simulated MCU until interrupted; prints ``READY mcu HOST:PORT``."""
-    if api not in SIM_FRONT_ENDS:
-        fail(f"--api must be one of {sorted(SIM_FRONT_ENDS)}, got {api!r}")
-    if api_version not in ("2.8", "2.9", "2.10"):
-        fail(f"--api-version must be 2.8, 2.9 or 2.10, got {api_version!r}")
-    password = os.environ.get(ENV_SIM_PASSWORD, "")
-    if not password:
-        fail(f"set {ENV_SIM_PASSWORD}: the simulator's password never comes from argv")
-    host, port = _host_port(listen)
-    opts = SimMcuOptions(host, port, tls_dir, user, password, page_size, api_version)
-    with typed_errors(), contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run_sim(api, opts, mcu_id=mcu_id, ports=ports, latency_ms=latency_ms,
-                             jitter_ms=jitter_ms, dial_delay_ms=dial_delay_ms, seed=seed))
 
 
 # ---- hnth mcu ... -------------------------------------------------------------------
@@ -149,24 +44,41 @@ class McuTarget:
     timeout_s: float
 
 
-def _codian_driver(target: McuTarget) -> Mcu:
+class _Password:
+    """The one password the command line was given, as a SecretSource."""
+
+    def __init__(self, secret: Secret) -> None:
+        self._secret = secret
+
+    def resolve(self, ref: str) -> Secret:
+        return self._secret
+
+
+def build_driver(driver: str, target: McuTarget) -> Mcu:
+    """The ``driver`` (any installed MCU driver) for ``target``, built through the registry."""
     import httpx
 
-    from ..mcu.codian import CodianMcu, CodianOptions
-    from ..transport.https import TlsTrust
+    from ..driver import DeviceTarget
+    from ..errors import RegistryError
+    from ..mcu.base import Mcu
+    from ..registry import get_driver
+    from ..security.policy import STRICT
 
+    cls = get_driver("mcu", driver)
     host = httpx.URL(target.url).host
     password = password_from_env(target.user, store_name=lambda u: f"mcu.{host}/{u}")
-    trust = TlsTrust(ca_file=target.ca, pin_sha256=target.pin) \
-        if (target.ca or target.pin) else None
-    return CodianMcu(target.url, user=target.user, password=password, trust=trust,
-                     options=CodianOptions(timeout_s=target.timeout_s))
+    built = cls.from_target(
+        DeviceTarget("mcu", "", driver, target.url, user=target.user, password_ref="cli",  # noqa: S106
+                     ca_file=target.ca, pin_sha256=target.pin,
+                     options={"timeout_s": target.timeout_s}),
+        secrets=_Password(password), policy=STRICT, audit=None)
+    if not isinstance(built, Mcu):
+        raise RegistryError("not an MCU driver", operation="hnth mcu", got=repr(driver))
+    return built
 
 
-DRIVER_FACTORIES: dict[str, Callable[[McuTarget], Mcu]] = {"codian": _codian_driver}
-
-DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver: codian, or any factory "
-                          "registered in hnth_drivers.cli.mcu.DRIVER_FACTORIES.")
+DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver: codian, smc, or any "
+                          "installed driver (hnth drivers lists them).")
 URL_OPT = typer.Option(..., "--url", help="e.g. https://HOST:PORT/RPC2")
 CA_OPT = typer.Option(None, "--ca", help="CA certificate file that signed the MCU's.")
 PIN_OPT = typer.Option(None, "--pin", help="SHA-256 fingerprint of the MCU's certificate.")
@@ -177,12 +89,8 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _run(driver: str, target: McuTarget, work: Callable[[Mcu], Awaitable[Any]]) -> Any:
-    factory = DRIVER_FACTORIES.get(driver)
-    if factory is None:
-        fail(f"--driver must be one of {sorted(DRIVER_FACTORIES)}, got {driver!r}")
-
     async def go() -> Any:
-        async with factory(target) as mcu:
+        async with build_driver(driver, target) as mcu:
             return await work(mcu)
 
     with typed_errors():

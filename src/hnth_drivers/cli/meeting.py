@@ -14,10 +14,17 @@ import asyncio
 import datetime as dt
 import getpass
 import json
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from ..meeting.actions import Confirmer
+    from ..meeting.definition import Meeting
+    from ..meeting.state import RunEvent, RunState
 
 from .app import app
 from .common import audit_log, console, err_console, typed_errors
@@ -102,9 +109,9 @@ def _offset(tz: dt.tzinfo | None) -> str:
 def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: str | None,
          *, resume: bool, wait: bool) -> None:
     from ..meeting.actions import OperatorNeeded
-    from ..meeting.definition import Meeting, load_meeting
+    from ..meeting.definition import load_meeting
     from ..meeting.runbook import Runbook, Runner, state_path_for
-    from ..meeting.state import RunEvent, RunStatus
+    from ..meeting.state import RunStatus
     from ..meeting.steps import Step
 
     who = operator or getpass.getuser()
@@ -141,11 +148,16 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
     path = state or state_path_for(file)
     with typed_errors():                # an unusable audit log: one line, exit 2
         audit = audit_log()
-    runner = Runner(book, path, confirm=ask, on_event=show, audit=audit, actor=who,
-                    wait=wait)
+    if meeting.network is not None:
+        run = _network_run(file, meeting, path, ask, show, operator, resume=resume,
+                           wait=wait)
+    else:
+        runner = Runner(book, path, confirm=ask, on_event=show, audit=audit, actor=who,
+                        wait=wait)
+        run = runner.run(resume=resume)
     try:
         with typed_errors():
-            result = asyncio.run(runner.run(resume=resume))
+            result = asyncio.run(run)
     except KeyboardInterrupt:
         err_console.print(f"interrupted: the state is saved; continue with "
                           f"'hnth meeting resume {file}'")
@@ -154,6 +166,40 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
     console.print(f"run {result.status}: state in {path}"
                   + (f"; deadlines missed: {', '.join(missed)}" if missed else ""))
     raise typer.Exit(0 if result.status is RunStatus.DONE else 1)
+
+
+def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
+                 show: Callable[[RunEvent], None], operator: str | None, *, resume: bool,
+                 wait: bool) -> Coroutine[Any, Any, RunState]:
+    """The run when the meeting file names a network file: the device steps (cascade,
+    test calls, readiness, the chair's script served, quality evaluation) run through the
+    network's Fleet; the human steps keep their confirmation."""
+    import dataclasses
+
+    from ..meeting.actions import default_registry
+    from ..meeting.live import LIVE_STEPS, live_meeting_from_fleet, register_live_actions
+    from ..meeting.runbook import Runbook, Runner
+    from .fleet_options import fleet_from, operator_from
+
+    assert meeting.network is not None
+    where = Path(meeting.network)
+    fleet = fleet_from(where if where.is_absolute() else file.parent / where,
+                       actor=operator or "runbook")
+    op = operator_from(fleet, operator)
+    meeting = dataclasses.replace(meeting, steps={**LIVE_STEPS, **meeting.steps})
+
+    async def go() -> RunState:
+        async with fleet:
+            live = await live_meeting_from_fleet(
+                fleet, meeting, operator=op,
+                report_html=path.parent / f"{meeting.id}.quality-report.html")
+            registry = default_registry()
+            register_live_actions(registry, live)
+            runner = Runner(Runbook(meeting, registry=registry), path, confirm=ask,
+                            on_event=show, audit=fleet.audit, actor=op.name, wait=wait)
+            return await runner.run(resume=resume)
+
+    return go()
 
 
 @meeting_app.command("run")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .app import app, sim_app
-from .common import fail, ready, secret_store, stop_on_signals, typed_errors
+from .app import app
+from .common import fail, secret_store, typed_errors
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -31,63 +29,6 @@ def _split_listen(listen: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or int(port) > 65535:
         fail(f"--listen wants HOST:PORT, got {listen!r}")
     return host, int(port)
-
-
-@sim_app.command("snmp")
-def sim_snmp(
-    listen: str = typer.Option("127.0.0.1:1161", "--listen", help="HOST:PORT (port 0: any)."),
-    user: str = typer.Option("admin", "--user", help="SNMPv3 user (SHA-256 + AES-128)."),
-    devices: int = typer.Option(1, "--devices", min=1, max=20000,
-                                help="Simulated devices, one SNMPv3 context each."),
-    prefix: str = typer.Option("dev", "--prefix", help="Device (context) name prefix."),
-    vendor: str = typer.Option("hnth", "--vendor",
-                               help="Extra vendor objects: hnth, polycom-codec, polycom-mcu, "
-                               "cisco-tp."),
-    calls: int = typer.Option(0, "--calls", min=0, max=64, help="Calls each device starts with."),
-    drift: float = typer.Option(0.0, "--drift", min=0.0,
-                                help="Seconds between seeded random drifts of CPU and quality "
-                                "(0: static)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the drift and of injected loss."),
-    reply_delay: float = typer.Option(0.0, "--reply-delay", min=0.0, max=60.0,
-                                      help="Seconds each device waits before answering."),
-    drop_rate: float = typer.Option(0.0, "--drop-rate", min=0.0, max=1.0,
-                                    help="Fraction of requests each device drops."),
-) -> None:
-    """Run the SNMPv3 agent simulator until interrupted; prints ``READY snmp HOST:PORT``.
-
-    Auth key from HNTH_SIM_PASSWORD, privacy key from HNTH_SIM_PRIV_PASSWORD (8+ chars).
-    Device N is the context ``<prefix>NNNN``; the empty context is the first device.
-    """
-    from hnth_sim.snmp import SimVendor, SnmpAgent, devices_named
-
-    host, port = _split_listen(listen)
-    auth, priv = os.environ.get(ENV_SIM_AUTH), os.environ.get(ENV_SIM_PRIV)
-    if not auth or not priv:
-        fail(f"set {ENV_SIM_AUTH} and {ENV_SIM_PRIV} (keys are never taken from argv)")
-    try:
-        kind = SimVendor(vendor)
-    except ValueError:
-        fail(f"--vendor: one of {', '.join(v.value for v in SimVendor)}")
-
-    async def serve() -> None:
-        sims = devices_named(prefix, devices, vendor=kind, seed=seed, drop_rate=drop_rate,
-                             reply_delay_s=reply_delay)
-        for n, dev in enumerate(sims):
-            for c in range(calls):
-                dev.add_call(f"{1000 + n}{c:02d}", jitter_ms=5.0 + c, delay_ms=40.0)
-        stop = stop_on_signals()
-        async with SnmpAgent(sims, host=host, port=port, user=user, auth_key=auth,
-                             priv_key=priv) as agent:
-            ready("snmp", f"{agent.address[0]}:{agent.address[1]}")
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), drift or None)
-                if drift and not stop.is_set():
-                    for dev in sims:
-                        dev.drift()
-
-    with typed_errors(), contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
 
 
 def _health_json(h: SnmpHealth) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""``hnth readiness`` (a readiness sweep on the simulated network) and ``hnth report``.
+"""``hnth readiness`` (a readiness sweep of a network) and ``hnth report``.
 
-``hnth readiness --profile vn-2021`` plans the profile's cascade, starts the national
-simulation (MCUs over HTTPS, one SNMPv3 device per MCU), brings the cascade up and sweeps
-every site with a live progress bar; it prints the summary form ("mẫu tổng hợp thông
+``hnth readiness --network FILE`` (or ``$HNTH_NETWORK``) sweeps every site of the network
+file through the MCUs its cascade uses, each MCU's SNMP health and every room's codec and
+camera, with a live progress bar; with an operator the chair's test calls are made.
+``hnth readiness --profile vn-2021`` does the same on a simulated national meeting (the
+simulators' plug-in provides it). It prints the summary form ("mẫu tổng hợp thông
 tin") and writes it with ``--csv`` / ``--json``. Exit 0 when every site is ready (or only
 degraded) and every test call passed, 1 otherwise.
 
@@ -15,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,44 +28,69 @@ from .app import app
 from .common import console, fail, typed_errors
 
 if TYPE_CHECKING:
-    from ..cascade.topology import Topology
     from ..meeting.readiness import ReadinessReport
+    from ..network.fleet import Fleet
+    from ..security.access import Operator
 
-__all__ = ["readiness_command", "report_command"]
+__all__ = ["readiness_command", "report_command", "simulated_sweep", "sweep_fleet"]
 
 
-async def sweep_simulated(topo: Topology, *, latency_ms: float, sample_calls: int,
-                          seed: int, read_stats: bool = True) -> ReadinessReport:
-    """Simulate ``topo``, bring its cascade up and sweep it with a live progress bar."""
+SimulatedSweep = Callable[..., Coroutine[Any, Any, "ReadinessReport"]]
+#: How ``--profile`` sweeps a simulated meeting: set by the simulators' command plug-in
+#: (``hnth_sim``), since hnth_drivers never imports the simulators.
+simulated_sweep: SimulatedSweep | None = None
+
+
+async def sweep_fleet(fleet: Fleet, *, operator: Operator | None, sample_calls: int,
+                      seed: int, read_stats: bool = True) -> ReadinessReport:
+    """Sweep the network of ``fleet``: every site through its MCU, each MCU's SNMP health,
+    every room's codec and camera; test calls (switches) only with an ``operator``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..meeting.readiness import ReadinessCheck, directory_from_topology
-    from .simulated import simulated_meeting
-    from .simulated_snmp import simulated_snmp
+    from ..cascade.switch import Switcher
+    from ..meeting.readiness import ReadinessCheck, directory_from_network
+    from .cascade import open_cascade_mcus
 
-    t = time.perf_counter()
-    async with simulated_meeting(topo, latency_ms=latency_ms, seed=seed) as meeting, \
-            simulated_snmp(meeting.drivers) as snmp:
-        await meeting.cascade.up(wait_s=60)
-        console.print(f"{topo.name}: {len(meeting.cascade.sites):,} sites on "
-                      f"{len(meeting.drivers)} MCUs, cascade up "
-                      f"({time.perf_counter() - t:.1f} s)", highlight=False)
-        check = ReadinessCheck(
-            meeting.cascade, directory_from_topology(topo),
-            carriers={m.id: m.operator for m in topo.mcus}, snmp=snmp.poller,
-            snmp_targets=snmp.targets, switcher=meeting.switcher(),
-            sample_calls=sample_calls, seed=seed,
-            recent_quality=None if read_stats else {})
-        with Progress(TextColumn("  readiness"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:
-            task = bar.add_task("sites", total=len(meeting.cascade.sites)
-                                + len(check.pick_test_sites()))
-            return await check.run(lambda n: bar.advance(task, n))
+    net = fleet.network
+    cascade = fleet.cascade(operator=operator)
+    await open_cascade_mcus(fleet, cascade)
+    directory = directory_from_network(net)
+    codecs = {s.id: partial(_probe_codec, fleet, s.id) for s in net.sites
+              if s.room and s.room.codec}
+    cameras = {s.id: partial(_probe_camera, fleet, s.id) for s in net.sites
+               if s.room and s.room.cameras}
+    switcher = Switcher(cascade, operator=operator, tree=fleet.tree, audit=fleet.audit) \
+        if operator is not None else None
+    check = ReadinessCheck(
+        cascade, directory, carriers={m.id: m.carrier for m in net.mcus},
+        snmp=await fleet.poller() if net.snmp else None,
+        snmp_targets={t: v for t, v in fleet.snmp_targets().items() if t in cascade.nodes},
+        codecs=codecs, cameras=cameras, switcher=switcher,
+        sample_calls=sample_calls if switcher else 0, seed=seed,
+        recent_quality=None if read_stats else {})
+    with Progress(TextColumn("  readiness"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("sites", total=len(cascade.sites) + len(check.pick_test_sites()))
+        return await check.run(lambda n: bar.advance(task, n))
+
+
+async def _probe_codec(fleet: Fleet, site: str) -> object:
+    return await (await fleet.codec(site)).health()
+
+
+async def _probe_camera(fleet: Fleet, site: str) -> object:
+    return await (await fleet.camera(site)).position()
 
 
 @app.command("readiness")
 def readiness_command(
-    profile: str = typer.Option("vn-2021", "--profile", help="vn-2021 or vn-2025."),
+    profile: str = typer.Option("vn-2021", "--profile", help="vn-2021 or vn-2025 (a "
+                                "simulated meeting, when no --network is given)."),
+    network: Path | None = typer.Option(None, "--network", help="Sweep this network file "
+                                        "(default $HNTH_NETWORK, else a simulated --profile)."),
+    operator: str | None = typer.Option(None, "--operator", help="Who acts (default "
+                                        "$HNTH_OPERATOR): with an operator, the chair's "
+                                        "test calls are made."),
     lang: str = typer.Option("vi", "--lang", help="Labels: vi or en."),
     csv_path: Path | None = typer.Option(None, "--csv", help="Write the summary as CSV."),
     json_path: Path | None = typer.Option(None, "--json", help="Write the summary as JSON."),
@@ -78,17 +106,36 @@ def readiness_command(
     seed: int = typer.Option(2021, "--seed", help="Seed of the test-call sample."),
 ) -> None:
     """Readiness sweep of every site of a simulated national meeting; the summary form."""
+    import os
+
     from ..cascade.profiles import PROFILES
     from ..meeting.summary import rich_table, to_json, write_csv
+    from .fleet_options import ENV_NETWORK, ENV_OPERATOR, fleet_from, operator_from
 
-    if profile not in PROFILES:
-        fail(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
     if lang not in ("vi", "en"):
         fail(f"unknown language {lang!r}: expected vi or en")
-    with typed_errors():
-        report = asyncio.run(sweep_simulated(PROFILES[profile](), latency_ms=latency_ms,
-                                             sample_calls=sample_calls, seed=seed,
-                                             read_stats=stats))
+    if network is not None or os.environ.get(ENV_NETWORK):
+        fleet = fleet_from(network)
+        op = operator_from(fleet, operator) \
+            if operator or os.environ.get(ENV_OPERATOR) else None
+
+        async def run() -> ReadinessReport:
+            async with fleet:
+                return await sweep_fleet(fleet, operator=op, sample_calls=sample_calls,
+                                         seed=seed, read_stats=stats)
+
+        with typed_errors():
+            report = asyncio.run(run())
+    else:
+        if profile not in PROFILES:
+            fail(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+        if simulated_sweep is None:
+            fail("no network file (--network or $HNTH_NETWORK) and no simulator installed "
+                 "for --profile")
+        with typed_errors():
+            report = asyncio.run(simulated_sweep(PROFILES[profile](), latency_ms=latency_ms,
+                                                 sample_calls=sample_calls, seed=seed,
+                                                 read_stats=stats))
     console.print(rich_table(report, lang=lang, limit=rows))
     console.print(f"swept in {report.duration_s:.2f} s; test calls: "
                   + (", ".join(f"{c.site} {c.seconds:.3f} s {'ok' if c.ok else 'FAILED'}"

@@ -25,10 +25,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
+from ..driver import DeviceTarget, SecretSource
 from ..errors import (
     AuthError,
     ConfigError,
@@ -54,6 +55,7 @@ from ..model import (
     ParticipantKind,
     SignalProtocol,
 )
+from ..security.audit import AuditLog
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, checked_url, exchange, https_client
@@ -97,6 +99,16 @@ class CodianMcu(Mcu):
         Capability.FULL_SCREEN, Capability.MUTE, Capability.STATS, Capability.HEALTH,
         Capability.CAPACITY,
     })
+
+    @classmethod
+    def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
+                    policy: SecurityPolicy, audit: AuditLog | None) -> Self:
+        """Build from a network file's MCU entry (``docs/network.md``): URL, TLS trust,
+        user and password reference; ``timeout_s`` option."""
+        timeout = target.option("timeout_s", float)
+        return cls(target.address, password=target.password(secrets), user=target.user,
+                   trust=target.tls_trust(), policy=policy, device=target.id,
+                   options=CodianOptions(timeout_s=timeout) if timeout else None)
 
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,

@@ -36,8 +36,9 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
+from ..driver import DeviceTarget, SecretSource
 from ..errors import ConfigError, DeviceError, NotSupported, ProtocolError, TimeoutError
 from ..model import (
     Capability,
@@ -53,6 +54,7 @@ from ..model import (
     ParticipantKind,
     SignalProtocol,
 )
+from ..security.audit import AuditLog
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, checked_url
@@ -98,6 +100,16 @@ class SmcMcu(Mcu):
         Capability.CONNECT_PARTICIPANT, Capability.SET_LAYOUT, Capability.TARGETED_LAYOUT,
         Capability.FULL_SCREEN, Capability.MUTE, Capability.HEALTH,
     })
+
+    @classmethod
+    def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
+                    policy: SecurityPolicy, audit: AuditLog | None) -> Self:
+        """Build from a network file's MCU entry (``docs/network.md``): URL, TLS trust,
+        user and password reference; ``timeout_s`` option."""
+        timeout = target.option("timeout_s", float)
+        return cls(target.address, password=target.password(secrets), user=target.user,
+                   trust=target.tls_trust(), policy=policy, device=target.id,
+                   options=SmcOptions(timeout_s=timeout) if timeout else None)
 
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,

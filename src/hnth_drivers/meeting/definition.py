@@ -92,6 +92,8 @@ class Meeting:
     rehearsal: dt.datetime | None = None
     steps: Mapping[str, StepOverride] = field(default_factory=dict)
     sha256: str = ""
+    #: the network file the device steps run on (relative to the meeting file), if any
+    network: str | None = None
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -201,7 +203,7 @@ def parse_meeting(text: str, *, source: str = "<meeting>") -> Meeting:
     head = r.table(data, "meeting", "meeting")
     assert head is not None
     r.keys(head, "meeting", {"id", "title", "kind", "request", "start", "end", "rehearsal",
-                             "chair"})
+                             "chair", "network"})
     meeting_id = r.text(head, "id", "meeting", ident=True)
     title = r.text(head, "title", "meeting")
     kind_text = head.get("kind", MeetingKind.PLANNED.value)
@@ -241,6 +243,7 @@ def parse_meeting(text: str, *, source: str = "<meeting>") -> Meeting:
     steps = _steps(r, data.get("steps", {}))
     return Meeting(id=meeting_id, title=title, kind=kind, request=request, start=start, end=end,
                    chair=chair, sites=sites, script=script, rehearsal=rehearsal, steps=steps,
+                   network=r.text(head, "network", "meeting", required=False),
                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 

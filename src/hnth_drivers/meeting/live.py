@@ -30,6 +30,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cascade.live import LiveCascade
 from ..cascade.planner import Plan
@@ -49,7 +50,13 @@ from .report import evaluate, to_json
 from .report_html import render_html
 from .state import write_atomic
 
-__all__ = ["LIVE_STEPS", "TIMELINE", "LiveMeeting", "ProcedureClock", "register_live_actions"]
+if TYPE_CHECKING:
+    from ..network.fleet import Fleet
+    from ..security.access import Operator
+    from .definition import Meeting
+
+__all__ = ["LIVE_STEPS", "TIMELINE", "LiveMeeting", "ProcedureClock", "live_meeting_from_fleet",
+           "register_live_actions"]
 
 LIVE_STEPS: Mapping[str, StepOverride] = {
     "agree_connection_plan": StepOverride("cascade.plan", "cascade.plan"),
@@ -110,6 +117,32 @@ class LiveMeeting:
                               snmp=self.snmp, snmp_targets=self.snmp_targets,
                               switcher=self.switcher, sample_calls=self.sample_calls,
                               seed=self.seed)
+
+
+async def live_meeting_from_fleet(fleet: Fleet, meeting: Meeting, *, operator: Operator,
+                                  report_html: Path, sample_calls: int = 3, seed: int = 0,
+                                  progress: Callable[[str, int, int], None] | None = None
+                                  ) -> LiveMeeting:
+    """A :class:`LiveMeeting` over a network file's :class:`~hnth_drivers.network.Fleet`:
+    its cascade (MCU drivers opened here), the operator's switcher, the file's sites and
+    carriers, its SNMP targets, and the meeting file's script as the chair's list."""
+    from ..network.fleet import DeviceResult
+    from .readiness import directory_from_network
+
+    cascade = fleet.cascade(operator=operator)
+    results: list[DeviceResult] = await fleet.open_all(
+        [fleet.network.mcu(m).target() for m in cascade.nodes])
+    for result in results:
+        if result.error is not None:
+            raise result.error
+    switcher = Switcher(cascade, operator=operator, tree=fleet.tree, audit=fleet.audit)
+    return LiveMeeting(
+        fleet.network.topology(), fleet.plan(), cascade, switcher,
+        directory_from_network(fleet.network), {m.id: m.carrier for m in fleet.network.mcus},
+        [item.show for item in meeting.script], report_html,
+        snmp=await fleet.poller() if fleet.network.snmp else None,
+        snmp_targets={k: v for k, v in fleet.snmp_targets().items() if k in cascade.nodes},
+        sample_calls=sample_calls, seed=seed, audit=fleet.audit, progress=progress)
 
 
 def _advance(ctx: StepContext) -> None:

@@ -32,6 +32,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ..cascade.link import worse
 from ..cascade.live import LiveCascade, gather_bounded
@@ -43,6 +44,9 @@ from ..monitor.alarms import QualityThresholds
 from ..monitor.health import CallQuality, SnmpHealth, unreachable
 from ..monitor.snmp import SnmpPoller, SnmpTarget
 
+if TYPE_CHECKING:
+    from ..network.model import Network
+
 __all__ = [
     "Probe",
     "Problem",
@@ -52,6 +56,7 @@ __all__ = [
     "SiteInfo",
     "Status",
     "TestCall",
+    "directory_from_network",
     "directory_from_topology",
     "link_states_from",
 ]
@@ -117,6 +122,17 @@ def directory_from_topology(topology: Topology, *,
         out[site.id] = SiteInfo(site.id, site.name, site.level, unit.name,
                                 contacts.get(site.id, contacts.get(unit.name, "")))
     return out
+
+
+def directory_from_network(network: Network) -> dict[str, SiteInfo]:
+    """Site infos from a network file: its own ``unit`` and ``contact`` where it gives
+    them, else as :func:`directory_from_topology` finds them."""
+    directory = directory_from_topology(network.topology())
+    for entry in network.sites:
+        info = directory[entry.id]
+        directory[entry.id] = SiteInfo(info.id, info.name, info.level, entry.unit or info.unit,
+                                       entry.contact or info.contact)
+    return directory
 
 
 @dataclass(frozen=True, slots=True)

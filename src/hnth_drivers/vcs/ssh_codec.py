@@ -25,10 +25,11 @@ import dataclasses
 import logging
 import socket
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import paramiko
 
+from ..driver import DeviceTarget, SecretSource
 from ..errors import (
     ConfigError,
     ConnectError,
@@ -39,6 +40,7 @@ from ..errors import (
     TimeoutError,
 )
 from ..model import Call, CallState, Capability, DeviceHealth, SignalProtocol
+from ..security.audit import AuditLog
 from ..security.policy import STRICT, SecurityPolicy
 from ..transport.ssh import SshTarget, ssh_connect
 from .base import Camera, Codec, RoomPresets
@@ -94,6 +96,15 @@ class SshCodec(Codec):
 
     default_dialect: ClassVar[Dialect]
     session_class: ClassVar[type[DialectSession]]
+
+    @classmethod
+    def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
+                    policy: SecurityPolicy, audit: AuditLog | None) -> Self:
+        """Build from a network file's codec entry (``docs/network.md``): ``host:port``,
+        known-hosts file, user, password reference or key file; ``cameras`` option."""
+        cameras = target.option("cameras", int)
+        return cls(target.ssh_target(secrets), policy=policy,
+                   options=SshCodecOptions(cameras=cameras) if cameras else None)
 
     def __init__(self, target: SshTarget, *, policy: SecurityPolicy = STRICT,
                  options: SshCodecOptions | None = None,

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import ClassVar
+from typing import ClassVar, Self
 
+from ...driver import DeviceTarget, SecretSource
 from ...errors import ConnectError, ProtocolError, TimeoutError
+from ...security.audit import AuditLog
 from ...security.policy import SecurityPolicy, WaiverKind
 from ...transport.udp import open_udp
 from ..base import RoomPresets
@@ -42,7 +44,7 @@ from .overip import (
     encode_ip,
     split_datagram,
 )
-from .profiles import GENERIC, CameraProfile
+from .profiles import GENERIC, CameraProfile, profile
 
 __all__ = ["ViscaIpCamera"]
 
@@ -89,6 +91,17 @@ class ViscaIpCamera(ViscaCamera):
     """
 
     name: ClassVar[str] = "visca-ip"
+
+    @classmethod
+    def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
+                    policy: SecurityPolicy, audit: AuditLog | None) -> Self:
+        """Build from a network file's camera entry (``docs/network.md``): ``host:port``,
+        ``model``, presets. The policy must waive VISCA over IP for ``target.id``."""
+        host, port = target.host_port(DEFAULT_PORT)
+        model = target.option("model", str)
+        return cls(host, port, policy=policy, label=target.id,
+                   profile=profile(model) if model else GENERIC,
+                   room_presets=RoomPresets(target.presets))
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, *, policy: SecurityPolicy,
                  label: str | None = None, profile: CameraProfile = GENERIC,

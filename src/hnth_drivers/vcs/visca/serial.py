@@ -14,11 +14,14 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import serial
 
+from ...driver import DeviceTarget, SecretSource
 from ...errors import ConfigError, ConnectError, ProtocolError, TimeoutError
+from ...security.audit import AuditLog
+from ...security.policy import SecurityPolicy
 from ...transport.serial import open_serial
 from ..base import RoomPresets
 from .camera import Exchange, ViscaCamera, ViscaOptions
@@ -37,7 +40,7 @@ from .codec import (
     ViscaCodec,
 )
 from .commands import AddressSet, Command, IfClear
-from .profiles import GENERIC, CameraProfile
+from .profiles import GENERIC, CameraProfile, profile
 
 __all__ = ["ViscaSerialCamera"]
 
@@ -82,6 +85,17 @@ class ViscaSerialCamera(ViscaCamera):
     """
 
     name: ClassVar[str] = "visca-serial"
+
+    @classmethod
+    def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
+                    policy: SecurityPolicy, audit: AuditLog | None) -> Self:
+        """Build from a network file's camera entry (``docs/network.md``): the serial
+        device, ``baudrate``, ``visca_address``, ``model``, presets."""
+        model = target.option("model", str)
+        return cls(target.address, baudrate=target.option("baudrate", int) or 9600,
+                   address=target.option("visca_address", int) or 1,
+                   profile=profile(model) if model else GENERIC,
+                   room_presets=RoomPresets(target.presets))
 
     def __init__(self, port: str, *, baudrate: int = 9600, address: int = 1,
                  profile: CameraProfile = GENERIC, room_presets: RoomPresets | None = None,

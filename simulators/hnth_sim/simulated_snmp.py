@@ -17,12 +17,12 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from hnth_sim.snmp import SimDevice, SnmpAgent
+from hnth_drivers.monitor.snmp import SnmpPoller, SnmpTarget
+from hnth_drivers.security.policy import STRICT
+from hnth_drivers.security.secrets import Secret
+from hnth_drivers.transport.snmp import SnmpV3User
 
-from ..monitor.snmp import SnmpPoller, SnmpTarget
-from ..security.policy import STRICT
-from ..security.secrets import Secret
-from ..transport.snmp import SnmpV3User
+from .snmp import SimDevice, SnmpAgent
 
 __all__ = ["SimulatedSnmp", "simulated_snmp"]
 

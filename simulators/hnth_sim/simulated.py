@@ -22,20 +22,20 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from hnth_sim.network import NationalSim, SimMcu
+from hnth_drivers.cascade.live import LiveCascade, gather_bounded
+from hnth_drivers.cascade.planner import Plan, plan
+from hnth_drivers.cascade.switch import Switcher
+from hnth_drivers.cascade.topology import Topology
+from hnth_drivers.mcu.base import Mcu
+from hnth_drivers.mcu.codian import CodianMcu, CodianOptions
+from hnth_drivers.mcu.smc import SmcMcu, SmcOptions
+from hnth_drivers.model import Level
+from hnth_drivers.security.access import Operator, Role, SiteTree
+from hnth_drivers.security.audit import AuditLog
+from hnth_drivers.security.secrets import Secret
+from hnth_drivers.transport.https import TlsTrust
 
-from ..cascade.live import LiveCascade, gather_bounded
-from ..cascade.planner import Plan, plan
-from ..cascade.switch import Switcher
-from ..cascade.topology import Topology
-from ..mcu.base import Mcu
-from ..mcu.codian import CodianMcu, CodianOptions
-from ..mcu.smc import SmcMcu, SmcOptions
-from ..model import Level
-from ..security.access import Operator, Role, SiteTree
-from ..security.audit import AuditLog
-from ..security.secrets import Secret
-from ..transport.https import TlsTrust
+from .network import NationalSim, SimMcu
 
 __all__ = ["SimulatedMeeting", "simulated_meeting", "wire_apis"]
 
@@ -81,7 +81,7 @@ def _chair(topology: Topology, the_plan: Plan) -> str:
         tops = [s.id for s in topology.sites if s.level is Level.GOVERNMENT
                 and the_plan.mcu_of(s.id) == the_plan.master]
     if not tops:
-        from ..errors import ConfigError
+        from hnth_drivers.errors import ConfigError
         raise ConfigError("no site of the master MCU can chair the meeting",
                           operation="simulated_meeting", device=the_plan.master)
     return tops[0]

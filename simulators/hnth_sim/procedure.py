@@ -15,27 +15,29 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import console
+from hnth_drivers.cli.common import console
 
 if TYPE_CHECKING:
-    from ..cascade.topology import Topology
-    from ..meeting.definition import MeetingSite
-    from ..meeting.live import LiveMeeting
-    from ..meeting.readiness import SiteInfo
-    from ..meeting.record import MeetingRecorder
-    from .demo import DemoResult
-    from .simulated import SimulatedMeeting
-    from .simulated_snmp import SimulatedSnmp
+    from hnth_drivers.cascade.live import LiveCascade
+    from hnth_drivers.cascade.topology import Topology
+    from hnth_drivers.meeting.definition import MeetingSite
+    from hnth_drivers.meeting.live import LiveMeeting
+    from hnth_drivers.meeting.readiness import SiteInfo
+    from hnth_drivers.meeting.record import MeetingRecorder
+
+    from .cli_demo import DemoResult
+    from .cli_network import SimulatedNetwork
 
 __all__ = ["run_procedure"]
 
 
 def _meeting_sites(topo: Topology, plan_mcu: Callable[[str], str],
                    directory: Mapping[str, SiteInfo]) -> tuple[MeetingSite, ...]:
-    from ..meeting.definition import MeetingSite
+    from hnth_drivers.meeting.definition import MeetingSite
 
     out = []
     for site in topo.sites:
@@ -45,17 +47,17 @@ def _meeting_sites(topo: Topology, plan_mcu: Callable[[str], str],
     return tuple(out)
 
 
-def _injector(meeting: SimulatedMeeting, snmp: SimulatedSnmp, script: list[str]
+def _injector(simnet: SimulatedNetwork, cascade: LiveCascade, script: list[str]
               ) -> Callable[[LiveMeeting, MeetingRecorder], Awaitable[str]]:
     async def inject(live: LiveMeeting, recorder: MeetingRecorder) -> str:
-        cascade, sim = meeting.cascade, meeting.sim
+        sim = simnet.sim
         victim = max(cascade.links, key=lambda m: (cascade.depth(m), m))
         sim.mcu(victim).drop(sim.conference, cascade.links[victim].uplink)
         site = max((s for s in cascade.sites if s not in script and s != cascade.chair
                     and cascade.sites[s] != victim),
                    key=lambda s: (len(cascade.path(s)), s))  # a far site: the worst case
         sim.mcu(cascade.sites[site]).drop(sim.conference, site)
-        snmp.device(victim).set_link(2, up=False)
+        simnet.agent.device(victim).set_link(2, up=False)
         return (f"injected: cascade link {victim} dropped, site {site} dropped, "
                 f"{victim} port lan2 down")
     return inject
@@ -71,19 +73,25 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ..cascade.planner import plan
-    from ..meeting.actions import default_registry
-    from ..meeting.definition import Meeting, MeetingKind, format_duration
-    from ..meeting.live import LIVE_STEPS, LiveMeeting, ProcedureClock, register_live_actions
-    from ..meeting.readiness import directory_from_topology
-    from ..meeting.runbook import Runbook, Runner
-    from ..meeting.state import DeadlineStatus, RunEvent, StepStatus
-    from ..meeting.summary import rich_table, to_json, write_csv
-    from ..security.access import Operator, Role
-    from ..security.audit import AuditLog, verify
-    from .demo import DemoResult, _summary_table, _switch_table, pick_sites
-    from .simulated import simulated_meeting
-    from .simulated_snmp import simulated_snmp
+    from hnth_drivers.cascade.planner import plan
+    from hnth_drivers.meeting.actions import default_registry
+    from hnth_drivers.meeting.definition import Meeting, MeetingKind, format_duration
+    from hnth_drivers.meeting.live import (
+        LIVE_STEPS,
+        ProcedureClock,
+        live_meeting_from_fleet,
+        register_live_actions,
+    )
+    from hnth_drivers.meeting.readiness import directory_from_topology
+    from hnth_drivers.meeting.runbook import Runbook, Runner
+    from hnth_drivers.meeting.state import DeadlineStatus, RunEvent, StepStatus
+    from hnth_drivers.meeting.summary import rich_table, to_json, write_csv
+    from hnth_drivers.network import Fleet
+    from hnth_drivers.network.operators import load_operators
+    from hnth_drivers.security.audit import AuditLog, verify
+
+    from .cli_demo import DemoResult, _summary_table, _switch_table, pick_sites
+    from .cli_network import serve_network
 
     result = DemoResult()
     t0 = time.perf_counter()
@@ -99,42 +107,47 @@ async def run_procedure(topo: Topology, *, latency_ms: float, per_level: int, se
     request = dt.datetime.now(dt.UTC).replace(microsecond=0)
     start = request + dt.timedelta(hours=4)
     t = time.perf_counter()
-    async with simulated_meeting(topo, the_plan=the_plan, latency_ms=latency_ms,
-                                 seed=seed) as meeting, \
-            simulated_snmp(meeting.drivers) as snmp:
-        result.step("simulation", True, f"{len(meeting.drivers)} MCUs on one HTTPS socket, "
-                    f"{len(snmp.targets)} SNMPv3 devices, {latency_ms:g} ms API latency "
-                    f"({time.perf_counter() - t:.2f} s)")
-        cascade = meeting.cascade
-        by_level: dict[str, list[str]] = {}
-        for s in topo.sites:
-            if s.id != meeting.chair:
-                by_level.setdefault(s.level.value, []).append(s.id)
-        script = pick_sites(by_level, lambda s: len(cascade.path(s)), per_level=per_level,
-                            seed=seed)
+    # The simulation is served as a network file; everything from here on goes through
+    # the same Fleet (drivers from the registry, credentials from the secret store) that
+    # a real network's network file gets.
+    async with AsyncExitStack() as stack:
+        simnet = await stack.enter_async_context(serve_network(
+            topo, work_dir / "network", rooms=2, latency_ms=latency_ms, seed=seed))
+        fleet = Fleet.from_file(simnet.network_file, audit=audit, actor="demo.chair")
+        chair_op = load_operators(simnet.out / "operators.toml")["central"]
         the_meeting = Meeting(
             id=f"demo-{topo.name}", title=f"Hội nghị trực tuyến toàn quốc ({topo.name}, mô phỏng)",
             kind=MeetingKind.PLANNED, request=request, start=start,
-            end=start + dt.timedelta(hours=1), chair=meeting.chair,
+            end=start + dt.timedelta(hours=1), chair=simnet.chair,
             sites=_meeting_sites(topo, the_plan.mcu_of, directory),
             steps=LIVE_STEPS)
         progress = Progress(TextColumn("  readiness"), BarColumn(), MofNCompleteColumn(),
                             console=console, transient=True)
-        task = progress.add_task("sites", total=len(cascade.sites) + sample_calls)
+        task = progress.add_task("sites", total=len(topo.sites) + sample_calls)
 
         def tick(_what: str, done: int, total: int) -> None:
             if not progress.live.is_started:
                 progress.start()
             progress.update(task, completed=done, total=total)
 
-        live = LiveMeeting(topo, the_plan, cascade,
-                           meeting.switcher(operator=Operator("demo.chair",
-                                                              Role.CENTRAL_OPERATOR),
-                                            audit=audit),
-                           directory, carriers, script, report_html, snmp=snmp.poller,
-                           snmp_targets=snmp.targets, sample_calls=sample_calls, seed=seed,
-                           audit=audit, progress=tick)
-        live.inject = _injector(meeting, snmp, script)
+        await stack.enter_async_context(fleet)
+        live = await live_meeting_from_fleet(fleet, the_meeting, operator=chair_op,
+                                             report_html=report_html,
+                                             sample_calls=sample_calls, seed=seed,
+                                             progress=tick)
+        live.directory, live.carriers = directory, carriers
+        cascade = live.cascade
+        result.step("simulation", True, f"{simnet.network_file}: {len(cascade.nodes)} MCUs "
+                    f"on one HTTPS socket, {len(live.snmp_targets)} SNMPv3 devices, "
+                    f"{latency_ms:g} ms API latency; drivers from the registry through the "
+                    f"Fleet ({time.perf_counter() - t:.2f} s)")
+        by_level: dict[str, list[str]] = {}
+        for s in topo.sites:
+            if s.id != simnet.chair:
+                by_level.setdefault(s.level.value, []).append(s.id)
+        live.script = pick_sites(by_level, lambda s: len(cascade.path(s)),
+                                 per_level=per_level, seed=seed)
+        live.inject = _injector(simnet, cascade, live.script)
         registry = default_registry(plugins=False)
         register_live_actions(registry, live)
         runbook = Runbook(the_meeting, registry=registry)

@@ -29,16 +29,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..errors import HnthError
-from ..security.access import Operator, Role
-from ..security.audit import AuditLog, verify
-from .app import app
-from .common import console, fail
+from hnth_drivers.cli.app import app
+from hnth_drivers.cli.common import console, fail
+from hnth_drivers.errors import HnthError
+from hnth_drivers.security.access import Operator, Role
+from hnth_drivers.security.audit import AuditLog, verify
 
 if TYPE_CHECKING:
-    from ..cascade.planner import Plan
-    from ..cascade.switch import SwitchTrace
-    from ..cascade.topology import Topology
+    from hnth_drivers.cascade.planner import Plan
+    from hnth_drivers.cascade.switch import SwitchTrace
+    from hnth_drivers.cascade.topology import Topology
+
     from .simulated import SimulatedMeeting
 
 __all__ = ["DemoResult", "demo_command", "pick_sites", "run_demo"]
@@ -90,8 +91,8 @@ async def run_demo(topo: Topology, *, latency_ms: float, per_level: int, seed: i
 
     ``prepare`` is called with the meeting before the cascade comes up (fault injection).
     """
-    from ..cascade.planner import plan
-    from ..model import Level
+    from hnth_drivers.cascade.planner import plan
+    from hnth_drivers.model import Level
 
     result = DemoResult()
     t0 = time.perf_counter()
@@ -122,8 +123,9 @@ async def _meeting(result: DemoResult, topo: Topology, the_plan: Plan, audit: Au
                    prepare: Callable[[SimulatedMeeting], None] | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ..cascade.watchdog import EventKind, Watchdog, WatchdogEvent
-    from ..model import ConnectionState
+    from hnth_drivers.cascade.watchdog import EventKind, Watchdog, WatchdogEvent
+    from hnth_drivers.model import ConnectionState
+
     from .simulated import simulated_meeting
 
     t = time.perf_counter()
@@ -249,7 +251,8 @@ def demo_command(
 
     Exit 0 when every step passes, 1 when one fails, 2 for bad input.
     """
-    from ..cascade.profiles import PROFILES
+    from hnth_drivers.cascade.profiles import PROFILES
+
     from .procedure import run_procedure
 
     if profile not in PROFILES:
