@@ -63,9 +63,11 @@ def default_store_path() -> Path:
     return Path(env) if env else Path.home() / ".config" / "hnth" / "secrets.json"
 
 
-def secret_store(path: Path | None = None) -> SecretStore:
-    """The secret store, keyed from the environment."""
-    return SecretStore(path or default_store_path(), StoreKey.from_env())
+def secret_store(path: Path | None = None, *, loose_ok: bool = False) -> SecretStore:
+    """The secret store, keyed from the environment. ``loose_ok`` only warns about store
+    or key files that group or others may read (they are refused otherwise)."""
+    return SecretStore(path or default_store_path(), StoreKey.from_env(loose_ok=loose_ok),
+                       loose_ok=loose_ok)
 
 
 def password_from_env(
