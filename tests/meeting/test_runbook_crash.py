@@ -162,7 +162,7 @@ def test_killed_at_every_write_step_resumes(tmp_path: Path) -> None:
     count = tmp_path / "count"
     count.mkdir()
     write_meeting(count)
-    out, err = _run_spec(count, spec, "run").communicate(timeout=60)
+    out, _err = _run_spec(count, spec, "run").communicate(timeout=60)
     total = int(out.split("points")[1])
     assert total >= 20, out
     for k in range(1, total + 1):

@@ -209,7 +209,7 @@ def _verify(path: Path) -> AuditReport:
     return AuditReport(True, count)
 
 
-def _read_head_for_verify(path: Path) -> _Head | None | str:
+def _read_head_for_verify(path: Path) -> _Head | str | None:
     try:
         return _read_head(path)
     except AuditTampered:

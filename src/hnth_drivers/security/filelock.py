@@ -11,7 +11,7 @@ import fcntl
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 __all__ = ["FileLock", "lock_path"]
@@ -58,7 +58,5 @@ class FileLock:
     def __del__(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
-            try:
+            with suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
