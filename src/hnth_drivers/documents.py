@@ -20,8 +20,8 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT", "check_tree", "load_document",
-           "parse_json", "parse_toml", "read_text"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT", "check_text", "check_tree", "decode_text",
+           "load_document", "parse_json", "parse_toml", "read_text"]
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
@@ -45,9 +45,9 @@ def read_text(path: str | os.PathLike[str], *, what: str, max_bytes: int = MAX_B
         with p.open("rb") as fh:
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
-        raise _error(source, what, "no such file") from None
+        raise _error(source, what, "cannot read: no such file") from None
     except IsADirectoryError:
-        raise _error(source, what, "is a directory, not a file") from None
+        raise _error(source, what, "cannot read: a directory, not a file") from None
     except OSError as exc:
         raise _error(source, what, f"cannot read: {exc.strerror or type(exc).__name__}"
                      ) from None
@@ -92,6 +92,14 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
+def check_text(text: str, *, source: str, what: str) -> None:
+    """Before parsing text of any format: no NUL, brackets nested at most MAX_DEPTH."""
+    if "\0" in text:
+        raise _error(source, what, f"binary text (NUL character at offset {text.index(chr(0))})",
+                     expected="UTF-8 text")
+    _precheck_depth(text, source, what)
+
+
 def _precheck_depth(text: str, source: str, what: str) -> None:
     # Counting is linear; skip it for text that cannot nest deeply at all.
     if sum(1 for _ in re.finditer(r"[\[{]", text)) > MAX_DEPTH and \
@@ -132,17 +140,18 @@ def parse_toml(text: str, *, source: str, what: str) -> dict[str, Any]:
         raise _error(source, what, "nested too deeply",
                      expected=f"at most {MAX_DEPTH} levels") from None
     except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
-        raise _error(source, what, f"not TOML: {str(exc)[:200]}") from None
+        raise _error(source, what, f"not valid TOML: {str(exc)[:200]}") from None
     check_tree(doc, source=source, what=what)
     return doc
 
 
-def load_document(path: str | os.PathLike[str], *, what: str,
+def load_document(path: str | os.PathLike[str], *, what: str, fmt: str | None = None,
                   max_bytes: int = MAX_BYTES) -> Any:
-    """Read and parse a ``.json`` file as JSON and anything else as TOML."""
+    """Read and parse a file: ``fmt`` ``json`` or ``toml``, else by suffix (``.json`` is
+    JSON, anything else TOML)."""
     p = Path(path)
     text = read_text(p, what=what, max_bytes=max_bytes)
-    if p.suffix.lower() == ".json":
+    if (fmt or ("json" if p.suffix.lower() == ".json" else "toml")) == "json":
         return parse_json(text, source=str(p), what=what)
     return parse_toml(text, source=str(p), what=what)
 

@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
+# Control characters (C0 including tab and newline, DEL, C1, NUL): never in a name or an
+# address; they would forge lines in logs and reports or move a terminal's cursor.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _fail(obj: object, name: str, expected: str, got: object) -> ConfigError:
@@ -60,6 +63,9 @@ def _check_id(obj: object, name: str, value: object) -> None:
 def _check_text(obj: object, name: str, value: object, *, max_len: int = 200) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > max_len:
         raise _fail(obj, name, f"non-empty text of at most {max_len} characters", value)
+    if _CONTROL_RE.search(value):
+        raise _fail(obj, name, "text without control characters (NUL, newline, escape...)",
+                    value)
 
 
 def _check_number(

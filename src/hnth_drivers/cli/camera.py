@@ -73,15 +73,17 @@ def _actor() -> str:
 def _room_presets(path: Path | None) -> RoomPresets:
     if path is None:
         return RoomPresets()
-    try:
-        names = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError("cannot read room presets", device=str(path),
-                          operation="load presets", got=str(exc)[:200]) from None
+    from ..documents import load_document
+
+    names = load_document(path, what="room presets", fmt="json", max_bytes=1024 * 1024)
     if not isinstance(names, dict):
         raise ConfigError("room presets must be a JSON object", device=str(path),
                           operation="load presets", got=type(names).__name__)
-    return RoomPresets(names)
+    try:
+        return RoomPresets(names)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, device=str(path), operation="load presets",
+                          expected=exc.expected, got=exc.got) from None
 
 
 def _run(udp: str | None, trusted: bool, serial_dev: str | None, baud: int, address: int,

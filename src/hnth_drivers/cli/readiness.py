@@ -105,10 +105,13 @@ def readiness_command(
 
 def _record_path(path: Path) -> Path:
     """The record itself, or the one a runbook state's serve_meeting step names."""
+    from ..documents import load_document
+    from ..errors import ConfigError
+
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        fail(f"cannot read {path}: {exc}")
+        doc = load_document(path, what="meeting record", fmt="json")
+    except ConfigError as exc:
+        fail(str(exc))
     if isinstance(doc, dict) and isinstance(doc.get("steps"), dict):
         serve = doc["steps"].get("serve_meeting", {})
         named = serve.get("detail", {}).get("record") if isinstance(serve, dict) else None
