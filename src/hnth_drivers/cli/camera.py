@@ -21,7 +21,16 @@ import typer
 from ..errors import ConfigError, PolicyViolation
 from ..vcs.base import RoomPresets
 from .app import app, sim_app
-from .common import audit_log, console, err_console, ready, stop_on_signals, typed_errors
+from .common import (
+    audit_log,
+    console,
+    err_console,
+    host_port,
+    ready,
+    stop_on_signals,
+    timeout_seconds,
+    typed_errors,
+)
 
 if TYPE_CHECKING:
     from ..vcs.visca.camera import ViscaCamera
@@ -46,8 +55,8 @@ ADDRESS_OPT = typer.Option(1, "--address", min=1, max=7, help="Camera address on
 MODEL_OPT = typer.Option("generic", "--model", help="Camera model profile (limits).")
 PRESETS_OPT = typer.Option(None, "--presets", metavar="FILE",
                            help='Room preset names, JSON: {"chair": 1, "left": 2}.')
-TIMEOUT_OPT = typer.Option(20.0, "--timeout", min=0.1,
-                           help="Seconds to wait for a command's completion.")
+TIMEOUT_OPT = typer.Option(20.0, "--timeout", callback=timeout_seconds,
+                           help="Seconds to wait for a command's completion (0.1 to 3600).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
@@ -302,7 +311,8 @@ def sim_camera(
         if visca_udp is None and visca_pty is None:
             raise ConfigError("nothing to serve", operation="sim camera",
                               expected="--visca-udp HOST:PORT and/or --visca-pty LINK")
-        udp = parse_host_port(visca_udp) if visca_udp is not None else None
+        udp = host_port(visca_udp, "--visca-udp", listen=True) if visca_udp is not None \
+            else None
         simulator = CameraSimulator(udp=udp, pty=visca_pty if visca_pty else False,
                                     profile=profile(model), travel_scale=travel_scale,
                                     faults=Faults(delay_s=delay, loss=loss, seed=seed))

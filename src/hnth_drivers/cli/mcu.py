@@ -23,11 +23,14 @@ from rich.table import Table
 from .app import app, sim_app
 from .common import (
     audit_log,
+    check_url,
     console,
     fail,
+    host_port,
     password_from_env,
     ready,
     stop_on_signals,
+    timeout_seconds,
     typed_errors,
 )
 
@@ -77,10 +80,7 @@ SIM_FRONT_ENDS: dict[str, SimFrontEnd] = {"codian": _codian_front_end}
 
 
 def _host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        fail(f"--listen wants HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
+    return host_port(text, "--listen", listen=True)
 
 
 async def _run_sim(api: str, opts: SimMcuOptions, *, mcu_id: str, ports: int,
@@ -161,12 +161,13 @@ DRIVER_FACTORIES: dict[str, Callable[[McuTarget], Mcu]] = {"codian": _codian_dri
 
 DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver: codian, or any factory "
                           "registered in hnth_drivers.cli.mcu.DRIVER_FACTORIES.")
-URL_OPT = typer.Option(..., "--url", help="e.g. https://HOST:PORT/RPC2")
+URL_OPT = typer.Option(..., "--url", callback=check_url, help="e.g. https://HOST:PORT/RPC2")
 CA_OPT = typer.Option(None, "--ca", help="CA certificate file that signed the MCU's.")
 PIN_OPT = typer.Option(None, "--pin", help="SHA-256 fingerprint of the MCU's certificate.")
 USER_OPT = typer.Option("admin", "--user", help="User; password from $HNTH_PASSWORD or "
                         "the secret store (mcu.HOST/USER).")
-TIMEOUT_OPT = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per request.")
+TIMEOUT_OPT = typer.Option(10.0, "--timeout", callback=timeout_seconds,
+                           help="Seconds per request (0.1 to 3600).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
