@@ -28,10 +28,10 @@ def target(tmp_path: Path, port: int, known: bytes, *, timeout: float = 5.0,
 
 def test_stalled_login_is_a_timeout_not_an_auth_failure(tmp_path: Path) -> None:
     key = make_host_key(tmp_path / "host")
-    with ssh_server(key, "s3cret-pw", stall_s=3.0) as port:
-        with pytest.raises(TimeoutError, match="login timed out") as info:
-            ssh_connect(STRICT, target(tmp_path, port, known_hosts_line(port, key).encode(),
-                                       timeout=0.5))
+    with ssh_server(key, "s3cret-pw", stall_s=3.0) as port, \
+            pytest.raises(TimeoutError, match="login timed out") as info:
+        ssh_connect(STRICT, target(tmp_path, port, known_hosts_line(port, key).encode(),
+                                   timeout=0.5))
     assert not isinstance(info.value, AuthError)
 
 
@@ -44,10 +44,9 @@ def test_binary_key_file_is_a_config_error(tmp_path: Path) -> None:
     key = make_host_key(tmp_path / "host")
     bad_key = tmp_path / "id"
     bad_key.write_bytes(b"\x00\xff" * 300)
-    with ssh_server(key, "s3cret-pw") as port:
-        with pytest.raises((ConfigError, AuthError)):
-            ssh_connect(STRICT, target(tmp_path, port, known_hosts_line(port, key).encode(),
-                                       key_file=bad_key))
+    with ssh_server(key, "s3cret-pw") as port, pytest.raises((ConfigError, AuthError)):
+        ssh_connect(STRICT, target(tmp_path, port, known_hosts_line(port, key).encode(),
+                                   key_file=bad_key))
 
 
 def test_paramiko_prints_no_traceback_before_our_error(tmp_path: Path) -> None:
