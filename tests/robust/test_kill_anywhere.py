@@ -141,3 +141,28 @@ def test_torn_tail_never_hides_a_forgery(tmp_path: Path, first: bool) -> None:
     assert not verify(log.path).ok
     with pytest.raises(AuditTampered):
         AuditLog(log.path)
+
+
+def test_meeting_resume_is_not_stranded_by_a_torn_audit_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18 item 1 end to end: the audit log's head is one record behind (a writer
+    killed inside the head's rewrite); ``hnth meeting run`` used to exit 3 every time."""
+    from typer.testing import CliRunner
+
+    from hnth_drivers.cli import app
+    from tests.meeting.conftest import write_meeting
+    from tests.meeting.test_meeting_cli import FUTURE
+
+    log = AuditLog(tmp_path / "audit.jsonl", durable=False)
+    log.append(actor="op", action="x", target="t", result="ok")
+    head = Path(str(log.path) + ".head")
+    saved = head.read_bytes()
+    log.append(actor="op", action="x", target="t", result="ok")
+    head.write_bytes(saved)
+    monkeypatch.setenv("HNTH_AUDIT_LOG", str(log.path))
+    monkeypatch.setenv("COLUMNS", "200")
+    meeting = write_meeting(tmp_path, **FUTURE)
+    res = CliRunner().invoke(app, ["meeting", "run", str(meeting), "--no-wait"])
+    assert res.exit_code in (0, 1), res.output
+    assert "head completed" in res.output
+    assert verify(log.path).ok and verify(log.path).note is None

@@ -35,9 +35,12 @@ def test_stalled_login_is_a_timeout_not_an_auth_failure(tmp_path: Path) -> None:
     assert not isinstance(info.value, AuthError)
 
 
-def test_binary_known_hosts_is_a_policy_error(tmp_path: Path) -> None:
-    with pytest.raises(PolicyViolation, match="unreadable known-hosts"):
-        ssh_connect(STRICT, target(tmp_path, 2222, b"\xff\xfe\x00binary" * 100))
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00binary" * 100,
+                                     b"[127.0.0.1]:2222 ssh-ed25519 [1, 2, 3]\n"])
+def test_unreadable_known_hosts_is_a_config_error(tmp_path: Path, content: bytes) -> None:
+    with pytest.raises(ConfigError, match="unreadable known-hosts") as info:
+        ssh_connect(STRICT, target(tmp_path, 2222, content))
+    assert not isinstance(info.value, PolicyViolation)
 
 
 def test_binary_key_file_is_a_config_error(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _FIRST_YEAR, _LAST_YEAR = 2000, 9000
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
 _DURATION_RE = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 
@@ -168,6 +169,9 @@ class _Reader:
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise self.error(where, "not usable text", "non-empty text up to 200 characters",
                              value)
+        if _CONTROL_RE.search(value):
+            raise self.error(where, "holds control characters",
+                             "text without NUL, newlines or escapes", value)
         if ident and not _ID_RE.match(value):
             raise self.error(where, "not an identifier",
                              "1-128 letters, digits and _.:/@- (no spaces)", value)

@@ -107,6 +107,16 @@ def _write_head(path: Path, head: _Head, *, durable: bool) -> None:
     crashpoints.reached("audit.head-replaced")
 
 
+_RECORD_START = b'{"seq":'
+
+
+def _torn_line(partial: bytes) -> bool:
+    """Whether bytes after the last newline can be an append cut short: the start of a
+    record as :meth:`AuditLog.append` writes it, nothing else."""
+    return (partial.startswith(_RECORD_START) or _RECORD_START.startswith(partial)) and \
+        b"\0" not in partial
+
+
 def _record_link(line: bytes) -> tuple[int, str]:
     record = json.loads(line)
     seq, link = record["seq"], record["prev"]
@@ -188,7 +198,7 @@ def _verify(path: Path) -> AuditReport:
         return AuditReport(False, count, max(count, 1), head)
     h = head or _NO_HEAD
     if partial:
-        if (h.seq, h.hash) == (count, prev):
+        if (h.seq, h.hash) == (count, prev) and _torn_line(_tail_lines(path)[1]):
             return AuditReport(True, count, note="the last append was interrupted mid-line "
                                "(recoverable: the next append removes the partial line)")
         return AuditReport(False, count + 1, count + 1, "line is cut short (no newline)")
@@ -305,6 +315,8 @@ class AuditLog:
                 links.append((offset, line, *_record_link(line)))
             except (ValueError, KeyError, TypeError, RecursionError):
                 raise self._tampered("the last line is not an audit record") from None
+        if partial and not _torn_line(partial):
+            raise self._tampered("the log ends with bytes that are no audit record")
         if not links:  # only a partial first line
             if h == _NO_HEAD or head is None:
                 return self._drop_partial(0, h)

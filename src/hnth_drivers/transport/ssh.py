@@ -83,9 +83,11 @@ def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient
     client = paramiko.SSHClient()
     try:
         client.load_host_keys(str(target.known_hosts))
-    except (OSError, paramiko.SSHException, ValueError) as exc:  # binary: UnicodeDecodeError
-        raise PolicyViolation("unreadable known-hosts file", device=label,
-                              operation="ssh connect", got=type(exc).__name__) from None
+    except (OSError, paramiko.SSHException, paramiko.hostkeys.InvalidHostKey,
+            ValueError) as exc:  # a binary file: UnicodeDecodeError
+        raise ConfigError("unreadable known-hosts file", device=label,
+                          operation="ssh connect", expected="an OpenSSH known_hosts file",
+                          got=f"{target.known_hosts} ({type(exc).__name__})") from None
     if client.get_host_keys().lookup(_known_hosts_entry(target)) is None:
         raise PolicyViolation("unknown SSH host key: the host is not in the known-hosts file",
                               device=label, operation="ssh connect",
