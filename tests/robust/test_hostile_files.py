@@ -196,7 +196,7 @@ def test_every_cli_entry_point_exits_2_with_one_line(tmp_path: Path, cli: CliRun
 
 
 @pytest.mark.parametrize("args", [
-    ["mcu", "conferences", "--url", "https://127.0.0.1:70000/RPC2", "--ca", "x"],
+    ["mcu", "conferences", "--url", "https://127.0.0.1:70000/RPC2", "--pin", "ab" * 32],
     ["mcu", "conferences", "--url", "https://127.0.0.1:7000/RPC2", "--timeout", "inf"],
     ["mcu", "conferences", "--url", "https://127.0.0.1:7000/RPC2", "--timeout", "1e400"],
     ["codec", "status", "--ssh", "127.0.0.1:99999", "--known-hosts", "kh"],
