@@ -7,7 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from hnth_drivers.cascade.switch import Switcher, SwitchOutcome
+from hnth_drivers.cascade.switch import Switcher
 from hnth_drivers.security.audit import verify
 from tests.cascade.cascade_chain import Chain, build_chain
 
@@ -39,15 +39,16 @@ async def test_hundred_concurrent_requests_latest_wins(tmp_path: Path) -> None:
     switchers = [switcher(chain) for _ in range(4)]
     traces = await asyncio.gather(*(switchers[i % 4].switch_to(site)
                                     for i, site in enumerate(sites)))
+    # the rule first (it fails on a switcher without a queue: 1 ok, 99 failed)
+    assert sorted(audit_results(chain)) == sorted(["ok"] * 2 + ["superseded"] * 98)
     outcomes = [t.outcome for t in traces]
-    assert outcomes[0] is SwitchOutcome.DONE and outcomes[-1] is SwitchOutcome.DONE
-    assert outcomes[1:-1] == [SwitchOutcome.SUPERSEDED] * 98
+    assert outcomes[0] == "done" and outcomes[-1] == "done"
+    assert outcomes[1:-1] == ["superseded"] * 98
     for i in range(1, 99):  # each superseded by the next request, before it ran
         assert traces[i].superseded_by == sites[i + 1]
         assert traces[i].actions == () and traces[i].verdict == "SUPERSEDED"
     assert traces[-1].queued_s > 0 and traces[-1].ok
     assert chain.chair_view() == (sites[-1],)
-    assert sorted(audit_results(chain)) == sorted(["ok"] * 2 + ["superseded"] * 98)
     assert verify(chain.audit.path).ok
 
 
@@ -57,7 +58,7 @@ async def test_requests_one_after_another_all_run(tmp_path: Path) -> None:
     sw = switcher(chain)
     for site in ["s3", "s1", "s2b"]:
         trace = await sw.switch_to(site)
-        assert trace.outcome is SwitchOutcome.DONE and trace.queued_s < 0.01
+        assert trace.outcome == "done" and trace.queued_s < 0.01
 
 
 async def test_failed_switch_is_answered_and_the_queue_moves_on(tmp_path: Path) -> None:
@@ -66,8 +67,8 @@ async def test_failed_switch_is_answered_and_the_queue_moves_on(tmp_path: Path) 
     chain.net.mcu("m3").faults.fail_next("*", times=1)
     sw = switcher(chain)
     first, second = await asyncio.gather(sw.switch_to("s3"), sw.switch_to("s1"))
-    assert first.outcome is SwitchOutcome.FAILED and first.reason
-    assert second.outcome is SwitchOutcome.DONE
+    assert first.outcome == "failed" and first.reason
+    assert second.outcome == "done"
     assert chain.chair_view() == ("s1",)
 
 
@@ -82,4 +83,4 @@ async def test_a_cancelled_waiting_request_does_not_stall_the_screen(tmp_path: P
     waiting.cancel()
     assert (await running).ok
     trace = await asyncio.wait_for(sw.switch_to("s1"), 10)
-    assert trace.outcome is SwitchOutcome.DONE and chain.chair_view() == ("s1",)
+    assert trace.outcome == "done" and chain.chair_view() == ("s1",)
