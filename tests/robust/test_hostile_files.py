@@ -20,6 +20,7 @@ from hnth_drivers.meeting.state import load_state
 from hnth_drivers.monitor.targets import load_targets
 from hnth_drivers.security.audit import verify
 from hnth_drivers.security.secrets import SecretStore, StoreKey
+from hnth_drivers.vcs.visca.profiles import load_profiles
 from tests.meeting.conftest import meeting_text
 
 # name -> (bytes as .json, bytes as .toml)
@@ -60,6 +61,7 @@ LOADERS: dict[str, tuple[str, Callable[[Path], object], type[HnthError]]] = {
     "monitor targets (json)": (".json", load_targets, ConfigError),
     "run state": (".json", load_state, ConfigError),
     "secret store": (".json", _secret_store, SecretStoreError),
+    "camera profiles": (".json", load_profiles, ConfigError),
 }
 
 

@@ -10,12 +10,11 @@ refuse an out-of-range argument before anything is sent. Built-in profiles are b
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 
+from ...documents import load_document
 from ...errors import ConfigError
 from .commands import PAN_SPEED_MAX, PRESET_MAX, TILT_SPEED_MAX, ZOOM_SPEED_MAX
 
@@ -113,7 +112,7 @@ PROFILES: dict[str, CameraProfile] = {
 def load_profiles(path: str | os.PathLike[str]) -> dict[str, CameraProfile]:
     """Profiles from a JSON file mapping model names to their limits."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = load_document(path, what="camera profiles", fmt="json")  # depth, nan, ...
     except (OSError, ValueError) as exc:
         raise ConfigError("cannot read camera profiles", device=str(path),
                           operation="load profiles", got=str(exc)[:200]) from None
