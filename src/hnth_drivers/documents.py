@@ -45,7 +45,7 @@ def read_text(path: str | os.PathLike[str], *, what: str, max_bytes: int = MAX_B
         with p.open("rb") as fh:
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
-        raise _error(source, what, "cannot read: no such file") from None
+        raise _error(source, what, "no such file") from None
     except IsADirectoryError:
         raise _error(source, what, "cannot read: a directory, not a file") from None
     except OSError as exc:

@@ -129,7 +129,12 @@ class MeetingRecord:
 
 def load_record(path: Path) -> MeetingRecord:
     """Read a record written by :meth:`MeetingRecord.save`."""
-    doc = load_document(path, what="meeting record", fmt="json")
+    try:
+        doc = load_document(path, what="meeting record", fmt="json")
+    except ConfigError as exc:
+        raise ConfigError("cannot read the meeting record", device=str(path),
+                          operation="read meeting record", expected=exc.expected,
+                          got=exc.message[:200]) from None
     return MeetingRecord.from_json(doc)
 
 
