@@ -2,7 +2,8 @@
 
 usage: python fault_child.py K KIND PATH
 
-KIND is ``audit`` (two appends), ``secrets`` (two ``set``, names ``a`` and ``b``) or
+KIND is ``audit`` (two appends), ``audit-batch`` (two group commits of three records),
+``secrets`` (two ``set``, names ``a`` and ``b``) or
 ``state`` (two saves of a run state). Each acknowledged operation prints ``acked N``
 (flushed); at the K-th crash point reached (``hnth_drivers.security.crashpoints``) the
 process dies at once with ``os._exit(77)``, as a SIGKILL would leave it. With K = 0 it
@@ -43,6 +44,14 @@ def main() -> int:
         for n in (1, 2):
             log.append(actor="op", action="switch", target=f"site-{n}", result="ok")
             acked(n)
+    elif kind == "audit-batch":
+        from hnth_drivers.security.audit import AuditEntry, AuditLog
+
+        log = AuditLog(path)
+        for n in (1, 2):
+            log.append_many([AuditEntry("op", "switch", f"site-{n}-{i}", "ok")
+                             for i in range(3)])
+            acked(3 * n)
     elif kind == "secrets":
         from hnth_drivers.security.secrets import Secret, SecretStore, StoreKey
 

@@ -48,7 +48,7 @@ from ..errors import AccessDenied, ConfigError, HnthError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Layout, LayoutKind, Participant
 from ..security.access import Action, Operator, SiteTree, authorize
-from ..security.audit import AuditLog
+from ..security.audit import AuditEntry, AuditLog
 from .live import LiveCascade
 
 __all__ = ["Call", "SwitchOutcome", "SwitchTrace", "Switcher"]
@@ -151,6 +151,53 @@ _SCREENS: weakref.WeakKeyDictionary[LiveCascade, dict[str, _ScreenQueue]] = \
 
 def _screen(cascade: LiveCascade) -> _ScreenQueue:
     return _SCREENS.setdefault(cascade, {}).setdefault(cascade.chair, _ScreenQueue())
+
+
+class _AuditBatcher:
+    """Group commit of switch records: the records that arrive while one durable append
+    waits for the disk go together in the next (one lock, one fsync), off the event loop
+    so that the watchdog and other switches keep running meanwhile. 100 requests answered
+    at once cost a few fsyncs, not 100; each caller still returns only once its own
+    record is on disk (or gets the append's error)."""
+
+    def __init__(self, audit: AuditLog, loop: asyncio.AbstractEventLoop) -> None:
+        self.audit = audit
+        self.loop = loop
+        self.pending: list[tuple[AuditEntry, asyncio.Future[int]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def append(self, entry: AuditEntry) -> int:
+        done: asyncio.Future[int] = self.loop.create_future()
+        self.pending.append((entry, done))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.ensure_future(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                seqs = await asyncio.to_thread(self.audit.append_many,
+                                               [entry for entry, _ in batch])
+            except Exception as exc:  # every waiter learns why its record is missing
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), seq in zip(batch, seqs, strict=True):
+                if not done.done():
+                    done.set_result(seq)
+
+
+_BATCHERS: weakref.WeakKeyDictionary[AuditLog, _AuditBatcher] = weakref.WeakKeyDictionary()
+
+
+def _batcher(audit: AuditLog) -> _AuditBatcher:
+    loop = asyncio.get_running_loop()
+    batcher = _BATCHERS.get(audit)
+    if batcher is None or batcher.loop is not loop:
+        batcher = _BATCHERS[audit] = _AuditBatcher(audit, loop)
+    return batcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,12 +411,9 @@ class Switcher:
         return None, seen
 
     async def _audit(self, site: str, result: str, detail: dict[str, object]) -> None:
-        # A durable append waits for the disk (fsync): off the event loop, so that the
-        # watchdog and other switches keep running meanwhile.
         if self.audit is not None:
-            await asyncio.to_thread(
-                self.audit.append, actor=self.operator.name, action="cascade.switch_to",
-                target=site, result=result, detail=detail)
+            await _batcher(self.audit).append(AuditEntry(
+                self.operator.name, "cascade.switch_to", site, result, detail))
 
 
 def _is_full_screen_of(layout: Layout, participant: str) -> bool:

@@ -28,7 +28,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from ..errors import AuditTampered, ConfigError
 from . import crashpoints
 from .filelock import FileLock
 
-__all__ = ["AuditLog", "AuditReport", "verify"]
+__all__ = ["AuditEntry", "AuditLog", "AuditReport", "verify"]
 
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
@@ -69,6 +69,32 @@ class AuditReport:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One record to append: who did what to which target, with what result."""
+
+    actor: str
+    action: str
+    target: str
+    result: str
+    detail: Mapping[str, object] | None = None
+
+    def line(self, seq: int, prev: str) -> bytes:
+        """The record's JSON line (without newline) at ``seq`` after ``prev``."""
+        record = {
+            "seq": seq,
+            "ts": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "result": self.result,
+            "detail": dict(self.detail or {}),
+            "prev": prev,
+        }
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"),
+                          default=str).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
 class _Head:
     seq: int
     hash: str
@@ -78,10 +104,11 @@ class _Head:
 _NO_HEAD = _Head(0, GENESIS, 0)
 
 
-def _read_head(path: Path) -> _Head | None:
+def _read_head(path: Path, head_file: str | None = None) -> _Head | None:
     """The head anchor; None if there is none; AuditTampered if it is unreadable."""
     try:
-        data = json.loads(_head_path(path).read_bytes())
+        with open(head_file or _head_path(path), "rb") as fh:
+            data = json.loads(fh.read(65536))
         seq, digest, size = data["seq"], data["hash"], data.get("size")
         if not (isinstance(seq, int) and isinstance(digest, str)
                 and (size is None or isinstance(size, int))):
@@ -94,10 +121,10 @@ def _read_head(path: Path) -> _Head | None:
                             operation="open audit log") from None
 
 
-def _write_head(path: Path, head: _Head, *, durable: bool) -> None:
-    target = _head_path(path)
-    tmp = target.with_name(target.name + ".tmp")  # one writer at a time: under the lock
-    with tmp.open("w", encoding="utf-8") as fh:
+def _write_head(path: Path, head: _Head, *, durable: bool, target: str | None = None) -> None:
+    target = target or str(_head_path(path))
+    tmp = target + ".tmp"  # one writer at a time: under the lock
+    with open(tmp, "w", encoding="utf-8") as fh:
         json.dump({"seq": head.seq, "hash": head.hash, "size": head.size}, fh)
         fh.flush()
         if durable:
@@ -275,6 +302,7 @@ class AuditLog:
         self.durable = durable
         self.recovered: str | None = None
         self._lock = FileLock(self.path)
+        self._head_file = str(_head_path(self.path))
         self._seq = 0
         if not self.path.exists() and not _head_path(self.path).exists():
             return  # nothing to check yet (the directory may not exist either)
@@ -296,7 +324,7 @@ class AuditLog:
     def _settle(self, *, thorough: bool) -> _Head:
         """The head of the log, under the lock: read, checked against the log's end, and
         completed if the last append was interrupted."""
-        head = _read_head(self.path)
+        head = _read_head(self.path, self._head_file)
         try:
             size = os.stat(self.path).st_size
         except FileNotFoundError:
@@ -370,39 +398,39 @@ class AuditLog:
         A log that cannot be written (no such directory, read-only, disk full) raises
         :class:`ConfigError`: whatever needed the record (a waiver's use) does not go on.
         """
+        return self.append_many([AuditEntry(actor, action, target, result, detail)])[0]
+
+    def append_many(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Write several records under one lock and one ``fsync`` (a group commit);
+        returns their sequence numbers. Each line is followed by its head (not synced
+        but the last), so a writer killed anywhere leaves at most one line beyond the
+        head: a torn tail that the next open completes."""
+        seqs: list[int] = []
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock.held():
+            with self._lock.held():  # taking it the first time creates the directory
                 crashpoints.reached("audit.locked")
                 head = self._settle(thorough=False)
-                seq = head.seq + 1
-                record = {
-                    "seq": seq,
-                    "ts": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-                    "actor": actor,
-                    "action": action,
-                    "target": target,
-                    "result": result,
-                    "detail": dict(detail or {}),
-                    "prev": head.hash,
-                }
-                line = json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                                  default=str).encode("utf-8")
                 with self.path.open("ab") as fh:
-                    fh.write(line + b"\n")
-                    fh.flush()
-                    crashpoints.reached("audit.line-written")
-                    if self.durable:
-                        os.fsync(fh.fileno())
-                    size = fh.tell()
-                crashpoints.reached("audit.line-synced")
-                _write_head(self.path, _Head(seq, _digest(line), size), durable=self.durable)
+                    for i, entry in enumerate(entries):
+                        last = i == len(entries) - 1
+                        line = entry.line(head.seq + 1, head.hash)
+                        fh.write(line + b"\n")
+                        fh.flush()
+                        crashpoints.reached("audit.line-written")
+                        if self.durable and last:
+                            os.fsync(fh.fileno())  # covers every line of the batch
+                        head = _Head(head.seq + 1, _digest(line), fh.tell())
+                        crashpoints.reached("audit.line-synced")
+                        _write_head(self.path, head, durable=self.durable and last,
+                                    target=self._head_file)
+                        seqs.append(head.seq)
         except OSError as exc:
             raise ConfigError("cannot write the audit log", device=str(self.path),
                               operation="audit append",
                               got=exc.strerror or type(exc).__name__) from None
-        self._seq = seq
-        return seq
+        if seqs:
+            self._seq = seqs[-1]
+        return seqs
 
     @property
     def records(self) -> int:
