@@ -41,8 +41,8 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
-# Control characters (C0 including tab and newline, DEL, C1, NUL): never in a name or an
-# address; they would forge lines in logs and reports or move a terminal's cursor.
+# Control characters (C0 including tab and newline, DEL, C1, NUL): never in a site's name;
+# they would forge lines in logs and reports or move a terminal's cursor.
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -60,12 +60,19 @@ def _check_id(obj: object, name: str, value: object) -> None:
         raise _fail(obj, name, "1-128 characters of letters, digits and _.:/@- ", value)
 
 
+def _check_plain_text(obj: object, name: str, value: object, *, max_len: int = 200) -> None:
+    """Text that people write (a site's name): no control characters either. Text that
+    devices report (participant names, SNMP strings) is only length-checked: a device's
+    odd byte must not make a poll fail."""
+    _check_text(obj, name, value, max_len=max_len)
+    if _CONTROL_RE.search(str(value)):
+        raise _fail(obj, name, "text without control characters (NUL, newline, escape...)",
+                    value)
+
+
 def _check_text(obj: object, name: str, value: object, *, max_len: int = 200) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > max_len:
         raise _fail(obj, name, f"non-empty text of at most {max_len} characters", value)
-    if _CONTROL_RE.search(value):
-        raise _fail(obj, name, "text without control characters (NUL, newline, escape...)",
-                    value)
 
 
 def _check_number(
@@ -149,7 +156,7 @@ class Site:
 
     def __post_init__(self) -> None:
         _check_id(self, "id", self.id)
-        _check_text(self, "name", self.name)
+        _check_plain_text(self, "name", self.name)
         if not isinstance(self.level, Level):
             raise _fail(self, "level", f"one of {[lv.value for lv in Level]}", self.level)
         if self.parent is not None:

@@ -121,6 +121,12 @@ def test_meeting_in_year_9999_is_refused_not_an_overflow(tmp_path: Path) -> None
 
 
 def test_site_names_with_control_characters_refused(tmp_path: Path) -> None:
+    from hnth_drivers.model import Level, Site
+
+    for bad in ("Hà\x00Nội", "Hà\nNội", "x\x1b[31m", "a\x85b", "\x7f"):
+        with pytest.raises(ConfigError, match="control characters"):
+            Site("s", bad, Level.PROVINCE, "p")
+    assert Site("s", "UBND tỉnh Hà Giang", Level.PROVINCE, "p").name.startswith("UBND")
     for bad in ("Hà\x00Nội", "Hà\nNội", "x\x1b[31m"):
         text = meeting_text().replace("Văn phòng Chính phủ", bad.replace("\x00", "\\u0000")
                                       .replace("\n", "\\n").replace("\x1b", "\\u001b"))
