@@ -215,6 +215,8 @@ def test_every_cli_entry_point_exits_2_with_one_line(tmp_path: Path, cli: CliRun
     ["sim", "codec", "--dialect", "xapi", "--listen", "host.invalid:0", "--host-key", "hk"],
     ["sim", "camera", "--visca-udp", "host.invalid:0"],
     ["sim", "snmp", "--listen", "host.invalid:0"],
+    ["sim", "mcu", "--api", "codian", "--listen", "127.0.0.1:0", "--latency-ms", "inf"],
+    ["sim", "camera", "--visca-udp", "127.0.0.1:0", "--delay", "inf"],
 ])
 def test_cli_numbers_and_addresses(tmp_path: Path, cli: CliRunner,
                                    monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:

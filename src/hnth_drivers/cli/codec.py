@@ -25,6 +25,7 @@ from .common import (
     audit_log,
     console,
     fail,
+    finite,
     host_port,
     password_from_env,
     ready,
@@ -67,7 +68,7 @@ def sim_codec(
                              f"from ${ENV_SIM_PASSWORD}."),
     authorized_keys: Path | None = typer.Option(None, "--authorized-keys", help="OpenSSH "
                                                 "public keys allowed to log in as --user."),
-    connect_delay_ms: float = typer.Option(500.0, "--connect-delay-ms", min=0,
+    connect_delay_ms: float = typer.Option(500.0, "--connect-delay-ms", min=0, callback=finite,
                                            help="Dialling to connected takes this long."),
 ) -> None:
     """Run one simulated codec until interrupted; prints ``READY codec HOST:PORT``."""

@@ -33,7 +33,7 @@ from ..errors import HnthError
 from ..security.access import Operator, Role
 from ..security.audit import AuditLog, verify
 from .app import app
-from .common import console, fail
+from .common import console, fail, finite
 
 if TYPE_CHECKING:
     from ..cascade.planner import Plan
@@ -232,7 +232,7 @@ def _switch_table(topo: Topology, traces: list[SwitchTrace]) -> None:
 @app.command("demo")
 def demo_command(
     profile: str = typer.Option("vn-2025", "--profile", help="vn-2025 or vn-2021."),
-    latency_ms: float = typer.Option(50.0, "--latency-ms", min=0.0,
+    latency_ms: float = typer.Option(50.0, "--latency-ms", min=0.0, callback=finite,
                                      help="Injected API latency of every simulated MCU."),
     per_level: int = typer.Option(3, "--per-level", min=1,
                                   help="Sites the chair calls at each level."),

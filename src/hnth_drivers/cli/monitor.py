@@ -16,6 +16,7 @@ import typer
 from .app import app, sim_app
 from .common import (
     fail,
+    finite,
     host_port,
     ready,
     secret_store,
@@ -49,7 +50,7 @@ def sim_snmp(
                                help="Extra vendor objects: hnth, polycom-codec, polycom-mcu, "
                                "cisco-tp."),
     calls: int = typer.Option(0, "--calls", min=0, max=64, help="Calls each device starts with."),
-    drift: float = typer.Option(0.0, "--drift", min=0.0,
+    drift: float = typer.Option(0.0, "--drift", min=0.0, callback=finite,
                                 help="Seconds between seeded random drifts of CPU and quality "
                                 "(0: static)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the drift and of injected loss."),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .app import app
-from .common import console, fail, typed_errors
+from .common import console, fail, finite, typed_errors
 
 if TYPE_CHECKING:
     from ..cascade.topology import Topology
@@ -69,7 +69,7 @@ def readiness_command(
     sample_calls: int = typer.Option(3, "--sample-calls", min=0,
                                      help="Test calls from the chair to district/commune "
                                      "sites."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0.0,
+    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0.0, callback=finite,
                                      help="Injected API latency of every simulated MCU."),
     rows: int = typer.Option(20, "--rows", min=0, help="Rows shown (problems first)."),
     stats: bool = typer.Option(True, "--stats/--no-stats",
