@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hnth_drivers.cli.app import app
-from hnth_drivers.cli.common import console, fail
+from hnth_drivers.cli.common import console, fail, finite
 from hnth_drivers.errors import HnthError
 from hnth_drivers.security.access import Operator, Role
 from hnth_drivers.security.audit import AuditLog, verify
@@ -234,7 +234,7 @@ def _switch_table(topo: Topology, traces: list[SwitchTrace]) -> None:
 @app.command("demo")
 def demo_command(
     profile: str = typer.Option("vn-2025", "--profile", help="vn-2025 or vn-2021."),
-    latency_ms: float = typer.Option(50.0, "--latency-ms", min=0.0,
+    latency_ms: float = typer.Option(50.0, "--latency-ms", min=0.0, callback=finite,
                                      help="Injected API latency of every simulated MCU."),
     per_level: int = typer.Option(3, "--per-level", min=1,
                                   help="Sites the chair calls at each level."),

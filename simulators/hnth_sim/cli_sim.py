@@ -27,18 +27,18 @@ import typer
 
 from hnth_drivers.cli import readiness as readiness_cli
 from hnth_drivers.cli.app import sim_app
-from hnth_drivers.cli.camera import MODEL_OPT, parse_host_port
+from hnth_drivers.cli.camera import MODEL_OPT
 from hnth_drivers.cli.codec import _dialect
-from hnth_drivers.cli.codec import _host_port as _ssh_host_port
 from hnth_drivers.cli.common import (
     console,
     err_console,
     fail,
+    finite,
+    host_port,
     ready,
     stop_on_signals,
     typed_errors,
 )
-from hnth_drivers.cli.monitor import _split_listen
 from hnth_drivers.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -86,10 +86,7 @@ async def _codian_front_end(network: Network, mcu: McuModel,
 
 
 def _host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        fail(f"--listen wants HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
+    return host_port(text, "--listen", listen=True)
 
 
 async def _run_sim(api: str, opts: SimMcuOptions, *, mcu_id: str, ports: int,
@@ -118,9 +115,11 @@ def sim_mcu(
     user: str = typer.Option("admin", "--user", help="API user; its password comes from "
                              f"${ENV_SIM_PASSWORD}."),
     ports: int = typer.Option(40, "--ports", min=0, help="Ports (participants + links)."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0, help="API latency."),
-    jitter_ms: float = typer.Option(0.0, "--jitter-ms", min=0, help="API latency jitter."),
-    dial_delay_ms: float = typer.Option(0.0, "--dial-delay-ms", min=0,
+    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0,
+                                     callback=finite, help="API latency."),
+    jitter_ms: float = typer.Option(0.0, "--jitter-ms", min=0,
+                                    callback=finite, help="API latency jitter."),
+    dial_delay_ms: float = typer.Option(0.0, "--dial-delay-ms", min=0, callback=finite,
                                         help="How long a dial-out takes to connect."),
     page_size: int = typer.Option(100, "--page-size", min=1, help="Items per enumerate page."),
     mcu_id: str = typer.Option("mcu", "--mcu-id", help="This MCU's id (cascade addresses)."),
@@ -162,7 +161,7 @@ def sim_codec(
                              f"from ${ENV_SIM_PASSWORD}."),
     authorized_keys: Path | None = typer.Option(None, "--authorized-keys", help="OpenSSH "
                                                 "public keys allowed to log in as --user."),
-    connect_delay_ms: float = typer.Option(500.0, "--connect-delay-ms", min=0,
+    connect_delay_ms: float = typer.Option(500.0, "--connect-delay-ms", min=0, callback=finite,
                                            help="Dialling to connected takes this long."),
     software: str = typer.Option("ce9.15.0", "--software", help="xAPI software version the "
                                  "codec reports (ce9.15.0, tc7.3.6, tc1.0 ...)."),
@@ -187,7 +186,7 @@ def sim_codec(
     if not password and not keys:
         fail(f"set {ENV_SIM_PASSWORD} or give --authorized-keys: the simulator's password "
              "never comes from argv")
-    host, port = _ssh_host_port(listen, "--listen")
+    host, port = host_port(listen, "--listen", listen=True)
     try:
         key = load_or_create_host_key(host_key)
     except (OSError, ValueError, paramiko.SSHException) as exc:
@@ -230,10 +229,11 @@ def sim_camera(
         0.1, "--idle-expiry", min=0.0,
         help="VISCA over IP: seconds after which a quiet controller's slot may go to a "
              "new one (five at once)."),
-    travel_scale: float = typer.Option(1.0, "--travel-scale", min=0.0,
+    travel_scale: float = typer.Option(1.0, "--travel-scale", min=0.0, callback=finite,
                                        help="Stretch move times (0: instantaneous)."),
-    delay: float = typer.Option(0.0, "--delay", min=0.0, help="Seconds before each reply."),
-    loss: float = typer.Option(0.0, "--loss", min=0.0, max=1.0,
+    delay: float = typer.Option(0.0, "--delay", min=0.0,
+                                callback=finite, help="Seconds before each reply."),
+    loss: float = typer.Option(0.0, "--loss", min=0.0, callback=finite, max=1.0,
                                help="Probability that a reply is lost."),
     seed: int = typer.Option(0, "--seed", help="Seed of the injected loss."),
 ) -> None:
@@ -246,7 +246,8 @@ def sim_camera(
         if visca_udp is None and visca_pty is None:
             raise ConfigError("nothing to serve", operation="sim camera",
                               expected="--visca-udp HOST:PORT and/or --visca-pty LINK")
-        udp = parse_host_port(visca_udp) if visca_udp is not None else None
+        udp = host_port(visca_udp, "--visca-udp", listen=True) if visca_udp is not None \
+            else None
         simulator = CameraSimulator(udp=udp, pty=visca_pty if visca_pty else False,
                                     profile=profile(model), travel_scale=travel_scale,
                                     faults=Faults(delay_s=delay, loss=loss, seed=seed),
@@ -278,13 +279,13 @@ def sim_snmp(
                                help="Extra vendor objects: hnth, polycom-codec, polycom-mcu, "
                                "cisco-tp."),
     calls: int = typer.Option(0, "--calls", min=0, max=64, help="Calls each device starts with."),
-    drift: float = typer.Option(0.0, "--drift", min=0.0,
+    drift: float = typer.Option(0.0, "--drift", min=0.0, callback=finite,
                                 help="Seconds between seeded random drifts of CPU and quality "
                                 "(0: static)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the drift and of injected loss."),
-    reply_delay: float = typer.Option(0.0, "--reply-delay", min=0.0, max=60.0,
+    reply_delay: float = typer.Option(0.0, "--reply-delay", min=0.0, callback=finite, max=60.0,
                                       help="Seconds each device waits before answering."),
-    drop_rate: float = typer.Option(0.0, "--drop-rate", min=0.0, max=1.0,
+    drop_rate: float = typer.Option(0.0, "--drop-rate", min=0.0, callback=finite, max=1.0,
                                     help="Fraction of requests each device drops."),
 ) -> None:
     """Run the SNMPv3 agent simulator until interrupted; prints ``READY snmp HOST:PORT``.
@@ -294,7 +295,7 @@ def sim_snmp(
     """
     from .snmp import SimVendor, SnmpAgent, devices_named
 
-    host, port = _split_listen(listen)
+    host, port = host_port(listen, "--listen", listen=True)
     auth, priv = os.environ.get(ENV_SIM_AUTH), os.environ.get(ENV_SIM_PRIV)
     if not auth or not priv:
         fail(f"set {ENV_SIM_AUTH} and {ENV_SIM_PRIV} (keys are never taken from argv)")

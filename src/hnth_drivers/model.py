@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
+# Control characters (C0 including tab and newline, DEL, C1, NUL): never in a site's name;
+# they would forge lines in logs and reports or move a terminal's cursor.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _fail(obj: object, name: str, expected: str, got: object) -> ConfigError:
@@ -57,6 +60,16 @@ def _fail(obj: object, name: str, expected: str, got: object) -> ConfigError:
 def _check_id(obj: object, name: str, value: object) -> None:
     if not isinstance(value, str) or not _ID_RE.match(value):
         raise _fail(obj, name, "1-128 characters of letters, digits and _.:/@- ", value)
+
+
+def _check_plain_text(obj: object, name: str, value: object, *, max_len: int = 200) -> None:
+    """Text that people write (a site's name): no control characters either. Text that
+    devices report (participant names, SNMP strings) is only length-checked: a device's
+    odd byte must not make a poll fail."""
+    _check_text(obj, name, value, max_len=max_len)
+    if _CONTROL_RE.search(str(value)):
+        raise _fail(obj, name, "text without control characters (NUL, newline, escape...)",
+                    value)
 
 
 def _check_text(obj: object, name: str, value: object, *, max_len: int = 200) -> None:
@@ -156,7 +169,7 @@ class Site:
 
     def __post_init__(self) -> None:
         _check_id(self, "id", self.id)
-        _check_text(self, "name", self.name)
+        _check_plain_text(self, "name", self.name)
         if not isinstance(self.level, Level):
             raise _fail(self, "level", f"one of {[lv.value for lv in Level]}", self.level)
         if self.parent is not None:

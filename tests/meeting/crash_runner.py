@@ -7,6 +7,10 @@ STEPS is a comma-separated list of ``name:idem`` or ``name:once``. Each action a
 file. ``once`` actions are not idempotent; their check looks for the effect line.
 With ``CRASH_AT=NAME:pre|post`` the action announces itself in ``blocking`` and sleeps
 before (pre) or after (post) its effect until it is killed.
+With ``CRASH_POINT=K`` the process exits at once (``os._exit(77)``) at the K-th crash
+point it reaches (``hnth_drivers.security.crashpoints``: inside audit appends, state saves,
+and before/after each action's effect); it prints ``points M`` at the end otherwise.
+Step results go to the audit log ``audit.jsonl`` beside the state file.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from hnth_drivers.meeting.actions import StepContext, StepOutcome, StepRegistry
 from hnth_drivers.meeting.definition import load_meeting
 from hnth_drivers.meeting.runbook import Runbook, Runner
 from hnth_drivers.meeting.steps import Procedure, Step
+from hnth_drivers.security import crashpoints
+from hnth_drivers.security.audit import AuditLog
 
 
 def _append(path: Path, line: str) -> None:
@@ -36,6 +42,16 @@ def main() -> int:
     state_path = Path(state_file)
     effects = state_path.parent / "effects.log"
     crash_step, _, crash_when = os.environ.get("CRASH_AT", "").partition(":")
+    crash_point = int(os.environ.get("CRASH_POINT", "0"))
+    seen = 0
+
+    def hook(point: str) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == crash_point:
+            os._exit(77)
+
+    crashpoints.set_hook(hook)
 
     async def block(name: str, when: str) -> None:
         if name == crash_step and when == crash_when:
@@ -46,7 +62,9 @@ def main() -> int:
         name = ctx.step.name
         _append(effects, f"start {name}")
         await block(name, "pre")
+        crashpoints.reached("action.before-effect")
         _append(effects, f"effect {name}")
+        crashpoints.reached("action.after-effect")
         await block(name, "post")
         return StepOutcome(summary=f"{name} ok")
 
@@ -65,8 +83,10 @@ def main() -> int:
         steps.append(Step(name, name, "test unit", "test", action=f"work.{kind}",
                           check="work.once" if kind == "once" else None))
     book = Runbook(meeting, procedure=Procedure(meeting.kind, tuple(steps)), registry=reg)
-    state = asyncio.run(Runner(book, state_path).run(resume=mode == "resume"))
+    audit = AuditLog(state_path.parent / "audit.jsonl")
+    state = asyncio.run(Runner(book, state_path, audit=audit).run(resume=mode == "resume"))
     print(state.status.value)
+    print(f"points {seen}")
     return 0
 
 

@@ -36,7 +36,7 @@ def start(tmp_path: Path, spec: str, mode: str, crash_at: str | None = None
 def finish(proc: subprocess.Popen[str]) -> str:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    return out.strip()
+    return out.splitlines()[0].strip()
 
 
 def wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 20.0) -> None:
@@ -150,3 +150,35 @@ def test_repeated_random_kills_never_corrupt_or_repeat(tmp_path: Path) -> None:
         else:
             assert seen[f"effect {n}"] >= 1
     assert not list(work.glob(".state.json.*.tmp")), "stale temporary files left behind"
+
+
+def test_killed_at_every_write_step_resumes(tmp_path: Path) -> None:
+    """Fault injection at every crash point of a run (inside each audit append, each state
+    save, before and after each action's effect): the run always resumes to DONE, the
+    non-idempotent step's effect happens once, and the audit log verifies (issue #18)."""
+    from hnth_drivers.security.audit import verify
+
+    spec = "a:once,b:idem"
+    count = tmp_path / "count"
+    count.mkdir()
+    write_meeting(count)
+    out, _err = _run_spec(count, spec, "run").communicate(timeout=60)
+    total = int(out.split("points")[1])
+    assert total >= 20, out
+    for k in range(1, total + 1):
+        work = tmp_path / f"k{k}"
+        work.mkdir()
+        write_meeting(work)
+        env = {**os.environ, "CRASH_POINT": str(k)}
+        proc = subprocess.run(
+            [sys.executable, str(RUNNER), str(work / "meeting.toml"),
+             str(work / "state.json"), spec, "run"],
+            env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 77, (k, proc.stderr)
+        mode = "resume" if (work / "state.json").exists() else "run"
+        assert finish(_run_spec(work, spec, mode)) == "done", k
+        state = load_state(work / "state.json")
+        assert all(r.status is StepStatus.DONE for r in state.steps.values()), k
+        assert effects(work)["effect a"] == 1, (k, effects(work))
+        report = verify(work / "audit.jsonl")
+        assert report.ok and report.note is None, (k, str(report))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +24,12 @@ def make_host_key(path: Path) -> paramiko.Ed25519Key:
 
 
 class _Server(paramiko.ServerInterface):
-    def __init__(self, password: str) -> None:
+    def __init__(self, password: str, stall_s: float = 0.0) -> None:
         self.password = password
+        self.stall_s = stall_s
 
     def check_auth_password(self, username: str, password: str) -> int:
+        time.sleep(self.stall_s)  # a login that stalls (a busy or hung codec)
         ok = username == "admin" and password == self.password
         return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
 
@@ -38,8 +41,10 @@ class _Server(paramiko.ServerInterface):
 
 
 @contextmanager
-def ssh_server(host_key: paramiko.PKey, password: str) -> Iterator[int]:
-    """Accept SSH connections on 127.0.0.1; yields the port."""
+def ssh_server(host_key: paramiko.PKey, password: str, *, stall_s: float = 0.0
+               ) -> Iterator[int]:
+    """Accept SSH connections on 127.0.0.1; yields the port. ``stall_s`` delays the
+    answer to each password attempt."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -59,7 +64,7 @@ def ssh_server(host_key: paramiko.PKey, password: str) -> Iterator[int]:
             t.add_server_key(host_key)
             transports.append(t)
             try:
-                t.start_server(server=_Server(password))
+                t.start_server(server=_Server(password, stall_s))
             except (paramiko.SSHException, EOFError, OSError):
                 continue
 

@@ -39,6 +39,7 @@ def test_file_holds_no_plaintext(store: SecretStore) -> None:
 def test_raw_key_file(tmp_path: Path) -> None:
     keyfile = tmp_path / "key"
     keyfile.write_bytes(base64.b64encode(bytes(range(32))))
+    keyfile.chmod(0o600)  # a key file others may read is refused
     s = SecretStore(tmp_path / "s.json", StoreKey.from_key_file(keyfile))
     s.set("a", Secret("b-value"))
     assert SecretStore(s.path, StoreKey.from_key_file(keyfile)).get("a").reveal() == "b-value"

@@ -23,12 +23,22 @@ trips on the critical path (2: actions, then confirmation) and the verdict again
 limit (30 s by default, the national rule). A deadline cancels the calls in flight and
 returns a failed trace. Every switch is authorised (``Action.MCU_CONTROL`` on the site,
 area scopes) and written to the audit log, refusals included.
+
+Requests for one chair's screen are **queued and coalesced** (latest wins): one switch
+runs at a time per screen (per :class:`LiveCascade` and chair, whichever
+:class:`Switcher` asks); a request arriving while one runs waits; a newer request
+supersedes the one waiting, which is answered at once with a trace whose ``outcome`` is
+``superseded`` (naming the newer site), not a failure. A running switch is never
+interrupted. So 100 operators asking at once cost two switches, and every request is
+answered: done, superseded, or failed with a reason, in the trace and in the audit log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,10 +48,10 @@ from ..errors import AccessDenied, ConfigError, HnthError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Layout, LayoutKind, Participant
 from ..security.access import Action, Operator, SiteTree, authorize
-from ..security.audit import AuditLog
+from ..security.audit import AuditEntry, AuditLog
 from .live import LiveCascade
 
-__all__ = ["Call", "SwitchTrace", "Switcher"]
+__all__ = ["Call", "SwitchOutcome", "SwitchTrace", "Switcher"]
 
 T = TypeVar("T")
 
@@ -61,9 +71,22 @@ class Call:
     error: str | None = None
 
 
+class SwitchOutcome(enum.StrEnum):
+    """How a switch request was answered."""
+
+    DONE = "done"              # confirmed (see ``within_limit`` for the 30 s rule)
+    SUPERSEDED = "superseded"  # a newer request for the same screen replaced it unrun
+    FAILED = "failed"          # run and not confirmed: ``reason`` says why
+
+
 @dataclass(frozen=True, slots=True)
 class SwitchTrace:
-    """What one switch did and whether it met the rule."""
+    """What one switch did and whether it met the rule.
+
+    ``queued_s`` is how long the request waited for an earlier switch to the same screen
+    (included in ``total_s``, which runs from the request); ``superseded_by`` names the
+    newer request's site when ``outcome`` is SUPERSEDED.
+    """
 
     site: str
     path: tuple[str, ...]
@@ -75,6 +98,15 @@ class SwitchTrace:
     ok: bool
     reason: str | None = None
     seen: tuple[str, ...] | None = field(default=None)
+    queued_s: float = 0.0
+    superseded_by: str | None = None
+
+    @property
+    def outcome(self) -> SwitchOutcome:
+        """DONE, SUPERSEDED or FAILED."""
+        if self.superseded_by is not None:
+            return SwitchOutcome.SUPERSEDED
+        return SwitchOutcome.DONE if self.ok else SwitchOutcome.FAILED
 
     @property
     def hops(self) -> int:
@@ -88,8 +120,84 @@ class SwitchTrace:
 
     @property
     def verdict(self) -> str:
-        """``PASS`` (confirmed within the limit) or ``FAIL``."""
+        """``PASS`` (confirmed within the limit), ``SUPERSEDED`` or ``FAIL``."""
+        if self.superseded_by is not None:
+            return "SUPERSEDED"
         return "PASS" if self.within_limit else "FAIL"
+
+
+class _ScreenQueue:
+    """One chair's screen: whether a switch runs, and the one request waiting (if any)."""
+
+    __slots__ = ("busy", "waiting")
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.waiting: asyncio.Future[str | None] | None = None
+
+    def hand_over(self) -> None:
+        """The running switch ended: wake the waiting request, or free the screen."""
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)  # your turn (busy stays True)
+        else:
+            self.busy = False
+
+
+# Keyed by cascade, then chair: every Switcher over one cascade shares the queue.
+_SCREENS: weakref.WeakKeyDictionary[LiveCascade, dict[str, _ScreenQueue]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _screen(cascade: LiveCascade) -> _ScreenQueue:
+    return _SCREENS.setdefault(cascade, {}).setdefault(cascade.chair, _ScreenQueue())
+
+
+class _AuditBatcher:
+    """Group commit of switch records: the records that arrive while one durable append
+    waits for the disk go together in the next (one lock, one fsync), off the event loop
+    so that the watchdog and other switches keep running meanwhile. 100 requests answered
+    at once cost a few fsyncs, not 100; each caller still returns only once its own
+    record is on disk (or gets the append's error)."""
+
+    def __init__(self, audit: AuditLog, loop: asyncio.AbstractEventLoop) -> None:
+        self.audit = audit
+        self.loop = loop
+        self.pending: list[tuple[AuditEntry, asyncio.Future[int]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def append(self, entry: AuditEntry) -> int:
+        done: asyncio.Future[int] = self.loop.create_future()
+        self.pending.append((entry, done))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.ensure_future(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                seqs = await asyncio.to_thread(self.audit.append_many,
+                                               [entry for entry, _ in batch])
+            except Exception as exc:  # every waiter learns why its record is missing
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), seq in zip(batch, seqs, strict=True):
+                if not done.done():
+                    done.set_result(seq)
+
+
+_BATCHERS: weakref.WeakKeyDictionary[AuditLog, _AuditBatcher] = weakref.WeakKeyDictionary()
+
+
+def _batcher(audit: AuditLog) -> _AuditBatcher:
+    loop = asyncio.get_running_loop()
+    batcher = _BATCHERS.get(audit)
+    if batcher is None or batcher.loop is not loop:
+        batcher = _BATCHERS[audit] = _AuditBatcher(audit, loop)
+    return batcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,16 +287,62 @@ class Switcher:
         :class:`~hnth_drivers.errors.ConfigError` for a site that is not in the meeting
         (or is the chair);
         every other failure (device errors, a missed deadline) comes back as a failed
-        trace.
+        trace. A request made while another switch of the same screen runs waits for it;
+        a newer request supersedes it (a SUPERSEDED trace, audited as such).
         """
         try:
             authorize(self.operator, Action.MCU_CONTROL, site, self.tree)
         except AccessDenied as exc:
             await self._audit(site, "denied", {"reason": exc.message})
             raise
+        requested = time.perf_counter()
+        steps = self.steps(site)  # a site not in the meeting never supersedes anyone
+        screen = _screen(self.cascade)
+        if screen.busy:
+            if screen.waiting is not None and not screen.waiting.done():
+                screen.waiting.set_result(site)  # the older waiting request: superseded
+            turn: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            screen.waiting = turn
+            try:
+                newer = await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled() and turn.result() is None:
+                    screen.hand_over()  # given the turn while being cancelled: pass it on
+                raise
+            if newer is not None:
+                return await self._superseded(site, steps, requested, newer)
+        else:
+            screen.busy = True
+        try:
+            trace = await self._run(site, steps, requested, deadline_s)
+        finally:
+            screen.hand_over()  # the screen is free once confirmed: audit after that
+        await self._audit(site, "ok" if trace.within_limit else "failed", {
+            "path": list(trace.path), "total_ms": round(trace.total_s * 1000, 1),
+            "round_trips": trace.round_trips, "verdict": trace.verdict,
+            "outcome": trace.outcome.value,
+            **({"queued_ms": round(trace.queued_s * 1000, 1)}
+               if trace.queued_s >= 0.001 else {}),
+            **({"reason": trace.reason} if trace.reason else {})})
+        return trace
+
+    async def _superseded(self, site: str, steps: list[_Step], requested: float,
+                          newer: str) -> SwitchTrace:
+        waited = time.perf_counter() - requested
+        reason = f"superseded by a later request for {newer} before it ran"
+        trace = SwitchTrace(
+            site=site, path=tuple(s.mcu for s in steps), actions=(), confirmations=(),
+            total_s=waited, round_trips=0, limit_s=self.limit_s, ok=False, reason=reason,
+            queued_s=waited, superseded_by=newer)
+        await self._audit(site, "superseded", {"superseded_by": newer,
+                                               "queued_ms": round(waited * 1000, 1)})
+        return trace
+
+    async def _run(self, site: str, steps: list[_Step], requested: float,
+                   deadline_s: float | None) -> SwitchTrace:
         t0 = time.perf_counter()
+        queued = t0 - requested
         rec_actions, rec_confirm = _Recorder(t0), _Recorder(t0)
-        steps = self.steps(site)
         path = tuple(s.mcu for s in steps)
         deadline = deadline_s if deadline_s is not None else self.deadline_s
         reason: str | None = None
@@ -204,16 +358,13 @@ class Switcher:
                     reason = f"{phase} failed: {_first_error(group)}"
         except TimeoutError:
             reason = f"deadline of {deadline:g} s passed during the {phase}"
-        total = time.perf_counter() - t0
+        total = time.perf_counter() - requested
         trace = SwitchTrace(
             site=site, path=path, actions=tuple(rec_actions.calls),
             confirmations=tuple(rec_confirm.calls), total_s=total,
             round_trips=int(bool(rec_actions.calls)) + int(bool(rec_confirm.calls)),
-            limit_s=self.limit_s, ok=reason is None, reason=reason, seen=seen)
-        await self._audit(site, "ok" if trace.within_limit else "failed", {
-            "path": list(path), "total_ms": round(total * 1000, 1),
-            "round_trips": trace.round_trips, "verdict": trace.verdict,
-            **({"reason": reason} if reason else {})})
+            limit_s=self.limit_s, ok=reason is None, reason=reason, seen=seen,
+            queued_s=queued)
         return trace
 
     async def _act(self, steps: list[_Step], site: str, rec: _Recorder) -> None:
@@ -260,12 +411,9 @@ class Switcher:
         return None, seen
 
     async def _audit(self, site: str, result: str, detail: dict[str, object]) -> None:
-        # A durable append waits for the disk (fsync): off the event loop, so that the
-        # watchdog and other switches keep running meanwhile.
         if self.audit is not None:
-            await asyncio.to_thread(
-                self.audit.append, actor=self.operator.name, action="cascade.switch_to",
-                target=site, result=result, detail=detail)
+            await _batcher(self.audit).append(AuditEntry(
+                self.operator.name, "cascade.switch_to", site, result, detail))
 
 
 def _is_full_screen_of(layout: Layout, participant: str) -> bool:

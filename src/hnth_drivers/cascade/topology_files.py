@@ -20,10 +20,12 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import documents
 from ..errors import ConfigError
 from ..model import Level, Site
 from .topology import McuRole, McuSpec, Topology, TopologyError
@@ -60,16 +62,29 @@ class _Entry:
 def load(path: Path, fmt: str | None = None) -> Topology:
     """Read ``path``; the format comes from ``fmt`` or the file's suffix."""
     kind = (fmt or path.suffix.lstrip(".")).lower()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TopologyError(f"cannot read topology file: {exc}", source=str(path)) from None
+    with _hardened(str(path)):
+        text = documents.read_text(path, what="topology file")
     return loads(text, kind, source=str(path), default_name=path.stem)
+
+
+@contextmanager
+def _hardened(source: str) -> Iterator[None]:
+    """The shared document checks (size, binary, nesting, numbers, control characters),
+    reported as a TopologyError naming the file."""
+    try:
+        yield
+    except TopologyError:
+        raise
+    except ConfigError as exc:
+        raise TopologyError(exc.message, source=source, expected=exc.expected,
+                            got=exc.got) from None
 
 
 def loads(text: str, fmt: str, *, source: str = "<string>",
           default_name: str = "topology") -> Topology:
     """Parse a topology from text in ``fmt`` (``toml``, ``json`` or ``csv``)."""
+    with _hardened(source):
+        documents.check_text(text, source=source, what="topology file")
     if fmt == "toml":
         name, entries = _read_toml(text, source)
     elif fmt == "json":
@@ -92,9 +107,12 @@ _TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 def _read_toml(text: str, source: str) -> tuple[str | None, list[_Entry]]:
     try:
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
         line = _line_from_message(str(exc))
-        raise TopologyError(f"not valid TOML: {exc}", source=source, line=line) from None
+        raise TopologyError(f"not valid TOML: {str(exc)[:200]}", source=source, line=line
+                            ) from None
+    with _hardened(source):
+        documents.check_tree(doc, source=source, what="topology file")
     # tomllib keeps no positions: find each [[sites]] / [[mcus]] block and its keys.
     blocks: dict[str, list[tuple[int, dict[str, int]]]] = {"sites": [], "mcus": []}
     current: dict[str, int] | None = None
@@ -136,6 +154,10 @@ def _read_json(text: str, source: str) -> tuple[str | None, list[_Entry]]:
     except json.JSONDecodeError as exc:
         raise TopologyError(f"not valid JSON: {exc.msg}", source=source,
                             line=exc.lineno) from None
+    except ValueError as exc:  # an integer too long to convert
+        raise TopologyError(f"not valid JSON: {str(exc)[:200]}", source=source) from None
+    with _hardened(source):
+        documents.check_tree(doc, source=source, what="topology file")
     if not isinstance(doc, dict):
         raise TopologyError("a JSON topology is an object", source=source, line=1,
                             expected='{"name", "sites", "mcus"}', got=type(doc).__name__)

@@ -21,7 +21,13 @@ from ..errors import ConfigError, PolicyViolation
 from ..vcs.base import RoomPresets
 from ..vcs.visca.profiles import PROFILES
 from .app import app
-from .common import audit_log, console, err_console, typed_errors
+from .common import (
+    audit_log,
+    console,
+    err_console,
+    timeout_seconds,
+    typed_errors,
+)
 
 if TYPE_CHECKING:
     from ..vcs.visca.camera import ViscaCamera
@@ -49,8 +55,8 @@ MODEL_OPT = typer.Option(
          + ", ".join(PROFILES) + ").")
 PRESETS_OPT = typer.Option(None, "--presets", metavar="FILE",
                            help='Room preset names, JSON: {"chair": 1, "left": 2}.')
-TIMEOUT_OPT = typer.Option(20.0, "--timeout", min=0.1,
-                           help="Seconds to wait for a command's completion.")
+TIMEOUT_OPT = typer.Option(20.0, "--timeout", callback=timeout_seconds,
+                           help="Seconds to wait for a command's completion (0.1 to 3600).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
@@ -76,15 +82,17 @@ def _actor() -> str:
 def _room_presets(path: Path | None) -> RoomPresets:
     if path is None:
         return RoomPresets()
-    try:
-        names = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError("cannot read room presets", device=str(path),
-                          operation="load presets", got=str(exc)[:200]) from None
+    from ..documents import load_document
+
+    names = load_document(path, what="room presets", fmt="json", max_bytes=1024 * 1024)
     if not isinstance(names, dict):
         raise ConfigError("room presets must be a JSON object", device=str(path),
                           operation="load presets", got=type(names).__name__)
-    return RoomPresets(names)
+    try:
+        return RoomPresets(names)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, device=str(path), operation="load presets",
+                          expected=exc.expected, got=exc.got) from None
 
 
 def _run(udp: str | None, trusted: bool, serial_dev: str | None, baud: int, address: int,

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 
 from .app import app
-from .common import audit_log, console, fail, password_from_env, typed_errors
+from .common import (
+    audit_log,
+    console,
+    fail,
+    host_port,
+    password_from_env,
+    timeout_seconds,
+    typed_errors,
+)
 
 if TYPE_CHECKING:
     from ..vcs.ssh_codec import SshCodec
@@ -36,10 +44,7 @@ app.add_typer(codec_app, name="codec")
 
 
 def _host_port(text: str, option: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        fail(f"{option} wants HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
+    return host_port(text, option, listen=option == "--listen")
 
 
 def _dialect(name: str) -> str:
@@ -57,7 +62,8 @@ USER_OPT = typer.Option("admin", "--user", help="Login user; password from $HNTH
                         "or the secret store (codec.HOST/USER).")
 IDENTITY_OPT = typer.Option(None, "--identity", help="Private key file (instead of a "
                             "password).")
-TIMEOUT_OPT = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per command.")
+TIMEOUT_OPT = typer.Option(10.0, "--timeout", callback=timeout_seconds,
+                           help="Seconds per command (0.1 to 3600).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 FAMILY_OPT = typer.Option("group", "--family", help="Poly family: group (RealPresence "
                           "Group Series) or hdx.")

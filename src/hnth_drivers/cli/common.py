@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,9 +28,9 @@ from ..errors import (
 from ..security.audit import AuditLog
 from ..security.secrets import Secret, SecretStore, StoreKey
 
-__all__ = ["ENV_AUDIT", "ENV_PASSWORD", "ENV_STORE", "audit_log", "console", "err_console",
-           "fail", "password_from_env", "ready", "secret_store", "stop_on_signals",
-           "typed_errors"]
+__all__ = ["ENV_AUDIT", "ENV_PASSWORD", "ENV_STORE", "audit_log", "check_url", "console",
+           "err_console", "fail", "finite", "host_port", "password_from_env", "ready",
+           "secret_store", "stop_on_signals", "timeout_seconds", "typed_errors"]
 
 ENV_PASSWORD = "HNTH_PASSWORD"  # noqa: S105 - the variable's name, not a value
 ENV_STORE = "HNTH_SECRETS_FILE"
@@ -66,9 +68,11 @@ def default_store_path() -> Path:
     return Path(env) if env else Path.home() / ".config" / "hnth" / "secrets.json"
 
 
-def secret_store(path: Path | None = None) -> SecretStore:
-    """The secret store, keyed from the environment."""
-    return SecretStore(path or default_store_path(), StoreKey.from_env())
+def secret_store(path: Path | None = None, *, loose_ok: bool = False) -> SecretStore:
+    """The secret store, keyed from the environment. ``loose_ok`` only warns about store
+    or key files that group or others may read (they are refused otherwise)."""
+    return SecretStore(path or default_store_path(), StoreKey.from_env(loose_ok=loose_ok),
+                       loose_ok=loose_ok)
 
 
 def password_from_env(
@@ -108,3 +112,65 @@ def ready(kind: str, address: str) -> None:
     """The one line simulators print when they accept connections (flushed)."""
     sys.stdout.write(f"READY {kind} {address}\n")
     sys.stdout.flush()
+
+
+MAX_TIMEOUT_S = 3600.0
+
+
+def timeout_seconds(ctx: typer.Context, param: typer.CallbackParam, value: float) -> float:
+    """Option callback: a finite timeout from 0.1 s to an hour (``inf`` and ``nan`` are
+    refused: every I/O has a deadline)."""
+    name = param.opts[0] if param.opts else "--timeout"
+    if not (math.isfinite(value) and 0.1 <= value <= MAX_TIMEOUT_S):
+        fail(f"{name} expects seconds from 0.1 to {MAX_TIMEOUT_S:g}, got {value}")
+    return value
+
+
+def finite(ctx: typer.Context, param: typer.CallbackParam, value: float) -> float:
+    """Option callback: a finite number (``inf`` and ``nan`` refused)."""
+    if not math.isfinite(value):
+        fail(f"{param.opts[0] if param.opts else 'option'} expects a finite number, "
+             f"got {value}")
+    return value
+
+
+def host_port(text: str, option: str, *, listen: bool = False) -> tuple[str, int]:
+    """``HOST:PORT`` (IPv6 in brackets) with a port 1..65535, or 0 (any) to listen on;
+    with ``listen`` the host must resolve. One line and exit 2 otherwise."""
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or len(port) > 5 or \
+            not (0 if listen else 1) <= int(port) <= 65535:
+        fail(f"{option} expects HOST:PORT with a port 0..65535, got {text!r}" if listen else
+             f"{option} expects HOST:PORT with a port 1..65535, got {text!r}")
+    if any(ch.isspace() or ord(ch) < 32 for ch in host):
+        fail(f"{option}: invalid host {host!r}")
+    if listen:
+        try:
+            socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM,
+                               flags=socket.AI_PASSIVE)
+        except (OSError, UnicodeError) as exc:
+            fail(f"{option}: cannot listen on {host!r}: "
+                 f"{getattr(exc, 'strerror', None) or exc}")
+    return host, int(port)
+
+
+def check_url(ctx: typer.Context, param: typer.CallbackParam, value: str | None
+              ) -> str | None:
+    """Option callback: an ``https://`` (or ``http://``) URL with a host and, if given, a
+    port 1..65535."""
+    if value is None:
+        return value
+    from urllib.parse import urlsplit
+
+    name = param.opts[0] if param.opts else "--url"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        fail(f"{name} expects a URL such as https://HOST:PORT/PATH, got {value!r} ({exc})")
+    if parts.scheme not in ("https", "http") or not parts.hostname or port == 0 or \
+            any(ord(ch) < 33 for ch in value):
+        fail(f"{name} expects a URL such as https://HOST:PORT/PATH with a port 1..65535, "
+             f"got {value!r}")
+    return value

@@ -19,7 +19,14 @@ import typer
 from rich.table import Table
 
 from .app import app
-from .common import audit_log, console, password_from_env, typed_errors
+from .common import (
+    audit_log,
+    check_url,
+    console,
+    password_from_env,
+    timeout_seconds,
+    typed_errors,
+)
 
 if TYPE_CHECKING:
     from ..mcu.base import Mcu
@@ -79,12 +86,13 @@ def build_driver(driver: str, target: McuTarget) -> Mcu:
 
 DRIVER_OPT = typer.Option("codian", "--driver", help="MCU driver: codian, smc, or any "
                           "installed driver (hnth drivers lists them).")
-URL_OPT = typer.Option(..., "--url", help="e.g. https://HOST:PORT/RPC2")
+URL_OPT = typer.Option(..., "--url", callback=check_url, help="e.g. https://HOST:PORT/RPC2")
 CA_OPT = typer.Option(None, "--ca", help="CA certificate file that signed the MCU's.")
 PIN_OPT = typer.Option(None, "--pin", help="SHA-256 fingerprint of the MCU's certificate.")
 USER_OPT = typer.Option("admin", "--user", help="User; password from $HNTH_PASSWORD or "
                         "the secret store (mcu.HOST/USER).")
-TIMEOUT_OPT = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per request.")
+TIMEOUT_OPT = typer.Option(10.0, "--timeout", callback=timeout_seconds,
+                           help="Seconds per request (0.1 to 3600).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 

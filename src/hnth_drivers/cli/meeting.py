@@ -148,6 +148,9 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
     path = state or state_path_for(file)
     with typed_errors():                # an unusable audit log: one line, exit 2
         audit = audit_log()
+    if audit.recovered:                 # a torn tail left by a killed writer, completed
+        err_console.print(f"audit log {audit.path}: {audit.recovered}", highlight=False,
+                          soft_wrap=True)
     if meeting.network is not None:
         run = _network_run(file, meeting, path, ask, show, operator, resume=resume,
                            wait=wait)

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .app import app
-from .common import fail, secret_store, typed_errors
+from .common import (
+    fail,
+    host_port,
+    secret_store,
+    timeout_seconds,
+    typed_errors,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -25,10 +31,7 @@ ENV_SIM_PRIV = "HNTH_SIM_PRIV_PASSWORD"
 
 
 def _split_listen(listen: str) -> tuple[str, int]:
-    host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        fail(f"--listen wants HOST:PORT, got {listen!r}")
-    return host, int(port)
+    return host_port(listen, "--listen", listen=True)
 
 
 def _health_json(h: SnmpHealth) -> dict[str, Any]:
@@ -94,7 +97,8 @@ def monitor(
                               help="Poll once, print, exit (1 if any alarm or poll error)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output (JSON lines "
                                  "when live)."),
-    interval: float = typer.Option(10.0, "--interval", min=0.1, help="Seconds between sweeps."),
+    interval: float = typer.Option(10.0, "--interval", callback=timeout_seconds,
+                                   help="Seconds between sweeps (0.1 to 3600)."),
     max_in_flight: int = typer.Option(32, "--max-in-flight", min=1, max=1024,
                                       help="SNMP requests in flight at once."),
 ) -> None:

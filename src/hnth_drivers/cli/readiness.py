@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .app import app
-from .common import console, fail, typed_errors
+from .common import console, fail, finite, typed_errors
 
 if TYPE_CHECKING:
     from ..meeting.readiness import ReadinessReport
@@ -97,7 +97,7 @@ def readiness_command(
     sample_calls: int = typer.Option(3, "--sample-calls", min=0,
                                      help="Test calls from the chair to district/commune "
                                      "sites."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0.0,
+    latency_ms: float = typer.Option(0.0, "--latency-ms", min=0.0, callback=finite,
                                      help="Injected API latency of every simulated MCU."),
     rows: int = typer.Option(20, "--rows", min=0, help="Rows shown (problems first)."),
     stats: bool = typer.Option(True, "--stats/--no-stats",
@@ -152,10 +152,13 @@ def readiness_command(
 
 def _record_path(path: Path) -> Path:
     """The record itself, or the one a runbook state's serve_meeting step names."""
+    from ..documents import load_document
+    from ..errors import ConfigError
+
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        fail(f"cannot read {path}: {exc}")
+        doc = load_document(path, what="meeting record", fmt="json")
+    except ConfigError as exc:
+        fail(str(exc))
     if isinstance(doc, dict) and isinstance(doc.get("steps"), dict):
         serve = doc["steps"].get("serve_meeting", {})
         named = serve.get("detail", {}).get("record") if isinstance(serve, dict) else None

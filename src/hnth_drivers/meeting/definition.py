@@ -15,12 +15,12 @@ import datetime as dt
 import enum
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..documents import parse_toml, read_text
 from ..errors import ConfigError
 from ..model import Level
 
@@ -36,6 +36,8 @@ __all__ = [
     "parse_meeting",
 ]
 
+_FIRST_YEAR, _LAST_YEAR = 2000, 9000
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
 _DURATION_RE = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 
@@ -169,6 +171,9 @@ class _Reader:
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise self.error(where, "not usable text", "non-empty text up to 200 characters",
                              value)
+        if _CONTROL_RE.search(value):
+            raise self.error(where, "holds control characters",
+                             "text without NUL, newlines or escapes", value)
         if ident and not _ID_RE.match(value):
             raise self.error(where, "not an identifier",
                              "1-128 letters, digits and _.:/@- (no spaces)", value)
@@ -188,17 +193,19 @@ class _Reader:
         if value.tzinfo is None:
             raise self.error(where, "has no UTC offset",
                              "a date-time with an offset such as +07:00", value.isoformat())
+        if not _FIRST_YEAR <= value.year < _LAST_YEAR:
+            # Deadlines are computed days around these times: keep far from datetime's
+            # limits (year 9999 overflowed) rather than fail in the middle of a run.
+            raise self.error(where, "is out of range",
+                             f"a date-time from {_FIRST_YEAR} to {_LAST_YEAR - 1}",
+                             value.isoformat())
         return value
 
 
 def parse_meeting(text: str, *, source: str = "<meeting>") -> Meeting:
     """Parse and validate the text of a meeting file (``source`` names it in errors)."""
     r = _Reader(source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", device=source,
-                          operation="read meeting file") from exc
+    data = parse_toml(text, source=source, what="meeting file")
     r.keys(data, "", {"meeting", "sites", "script", "steps"})
     head = r.table(data, "meeting", "meeting")
     assert head is not None
@@ -329,12 +336,4 @@ def _steps(r: _Reader, raw: object) -> dict[str, StepOverride]:
 def load_meeting(path: str | Path) -> Meeting:
     """Read and validate a meeting file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file", device=str(p), operation="read meeting file"
-                          ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", device=str(p), operation="read meeting file"
-                          ) from exc
-    return parse_meeting(text, source=str(p))
+    return parse_meeting(read_text(p, what="meeting file"), source=str(p))

@@ -26,6 +26,7 @@ from typing import Any
 from ..cascade.live import LiveCascade, gather_bounded
 from ..cascade.switch import SwitchTrace
 from ..cascade.watchdog import WatchdogEvent
+from ..documents import load_document
 from ..errors import ConfigError, HnthError
 from ..model import CallStats, ConnectionState, Participant
 from .readiness import SiteInfo, link_states_from
@@ -130,11 +131,11 @@ class MeetingRecord:
 def load_record(path: Path) -> MeetingRecord:
     """Read a record written by :meth:`MeetingRecord.save`."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        doc = load_document(path, what="meeting record", fmt="json")
+    except ConfigError as exc:
         raise ConfigError("cannot read the meeting record", device=str(path),
-                          operation="read meeting record",
-                          got=f"{type(exc).__name__}: {exc}"[:200]) from exc
+                          operation="read meeting record", expected=exc.expected,
+                          got=exc.message[:200]) from None
     return MeetingRecord.from_json(doc)
 
 

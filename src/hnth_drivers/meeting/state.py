@@ -22,7 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..documents import parse_json, read_text
 from ..errors import ConfigError
+from ..security import crashpoints
 
 __all__ = [
     "FORMAT",
@@ -183,8 +185,19 @@ def _step(i: int, raw: object) -> StepRecord:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise _bad(where, "a step record with a name", raw)
     attempts = raw.get("attempts", 0)
-    if not isinstance(attempts, int) or attempts < 0:
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 0:
         raise _bad(f"{where}.attempts", "a count", attempts)
+    detail = raw.get("detail") or {}
+    if not isinstance(detail, dict):
+        raise _bad(f"{where}.detail", "a table", detail)
+    violations = raw.get("violations") or []
+    if not isinstance(violations, list):
+        raise _bad(f"{where}.violations", "a list of texts", violations)
+    for key in ("summary", "error"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise _bad(f"{where}.{key}", "text", raw[key])
+    if not isinstance(raw.get("recovered", False), bool):
+        raise _bad(f"{where}.recovered", "true or false", raw.get("recovered"))
     return StepRecord(
         name=raw["name"], status=_enum(f"{where}.status", StepStatus, raw.get("status")),
         attempts=attempts,
@@ -192,19 +205,15 @@ def _step(i: int, raw: object) -> StepRecord:
             "deadline", "warn_at", "started_at", "finished_at", "warned_at", "missed_at")},
         deadline_status=_enum(f"{where}.deadline_status", DeadlineStatus,
                               raw.get("deadline_status", "pending")),
-        summary=str(raw.get("summary", "")), detail=dict(raw.get("detail") or {}),
+        summary=str(raw.get("summary") or ""), detail=dict(detail),
         error=None if raw.get("error") is None else str(raw["error"]),
         recovered=bool(raw.get("recovered", False)),
-        violations=[str(v) for v in raw.get("violations") or []])
+        violations=[str(v) for v in violations])
 
 
 def parse_state(text: str) -> RunState:
     """Validate and decode a state file's text."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"not JSON: {exc}", device=_SOURCE, operation="read run state"
-                          ) from None
+    data = parse_json(text, source=_SOURCE, what="run state")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _bad("format", repr(FORMAT), data.get("format") if isinstance(data, dict)
                    else data)
@@ -213,7 +222,10 @@ def parse_state(text: str) -> RunState:
         raise _bad("steps", "a table of step records", raw_steps)
     steps = {name: _step(i, rec) for i, (name, rec) in enumerate(raw_steps.items())}
     events = []
-    for i, ev in enumerate(data.get("events") or []):
+    raw_events = data.get("events") or []
+    if not isinstance(raw_events, list):
+        raise _bad("events", "a list of events", raw_events)
+    for i, ev in enumerate(raw_events):
         if not isinstance(ev, dict):
             raise _bad(f"events[{i}]", "an event", ev)
         at = _time(f"events[{i}].at", ev.get("at"))
@@ -226,7 +238,7 @@ def parse_state(text: str) -> RunState:
         if not isinstance(data.get(key), str):
             raise _bad(key, "text", data.get(key))
     sessions = data.get("sessions", 0)
-    if not isinstance(sessions, int):
+    if not isinstance(sessions, int) or isinstance(sessions, bool) or sessions < 0:
         raise _bad("sessions", "a count", sessions)
     return RunState(
         meeting_id=data["meeting_id"], meeting_sha256=data["meeting_sha256"], kind=data["kind"],
@@ -238,14 +250,10 @@ def parse_state(text: str) -> RunState:
 
 def load_state(path: Path) -> RunState:
     """Read a state file; ConfigError naming the file and the bad field otherwise."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise ConfigError("no run state (start one with 'hnth meeting run')",
-                          device=str(path), operation="read run state") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", device=str(path), operation="read run state"
-                          ) from exc
+                          device=str(path), operation="read run state")
+    text = read_text(path, what="run state")
     try:
         return parse_state(text)
     except ConfigError as exc:
@@ -261,10 +269,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        crashpoints.reached("state.tmp-written")
         os.fsync(fd)
     finally:
         os.close(fd)
+    crashpoints.reached("state.tmp-synced")
     os.replace(tmp, path)
+    crashpoints.reached("state.replaced")
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)  # make the rename itself durable

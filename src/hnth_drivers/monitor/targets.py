@@ -32,7 +32,6 @@ names ``auth_key_secret`` / ``priv_key_secret`` when a ``store`` is given.
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..documents import load_document
 from ..errors import ConfigError
 from ..security.secrets import Secret
 from ..transport.snmp import SnmpAuth, SnmpPriv, SnmpV3User
@@ -124,8 +124,7 @@ def load_targets(path: str | Path, *, env: Mapping[str, str] | None = None,
     """Read a targets file (``.toml``, or ``.json`` of the same shape)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        doc: Any = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        doc: Any = load_document(path, what="targets file")  # size, binary, depth, nan...
     except OSError as exc:
         raise ConfigError("cannot read targets file", operation="load_targets",
                           got=f"{path}: {exc.strerror}") from None

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import secrets as _random
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from ..errors import SecretStoreError
+from ..documents import parse_json
+from ..errors import ConfigError, SecretStoreError
+from . import crashpoints
+from .filelock import FileLock
 
 __all__ = ["ENV_KEY_FILE", "ENV_PASSPHRASE", "Secret", "SecretStore", "StoreKey"]
 
@@ -31,6 +36,28 @@ ENV_KEY_FILE: Final = "HNTH_SECRETS_KEY_FILE"
 _FORMAT: Final = "hnth-secrets"
 _VERSION: Final = 1
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
+# scrypt needs 128·n·r bytes: refuse parameters that would ask for more than this
+# before anything is allocated (a corrupted or planted store must not exhaust memory).
+_SCRYPT_MAX_MEMORY = 256 * 1024 * 1024
+_MAX_STORE_BYTES = 16 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+def check_private(path: Path, *, what: str, loose_ok: bool) -> None:
+    """Refuse (or with ``loose_ok`` only warn about) a file that group or others may read
+    or write: a secret store or key file must be mode 0600 (or stricter)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # reading it reports the real problem
+    if stat.S_ISREG(mode) and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        text = f"{what} is readable or writable by group or others (mode {mode & 0o777:o})"
+        if loose_ok:
+            log.warning("%s: %s", path, text)
+            return
+        raise SecretStoreError(text, device=str(path), operation="open secret store",
+                               expected=f"mode 600 (chmod 600 {path}), or the flag that "
+                               "accepts loose permissions with a warning")
 
 
 class Secret:
@@ -86,12 +113,13 @@ class StoreKey:
         return "StoreKey(passphrase)" if self._passphrase is not None else "StoreKey(raw)"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> StoreKey:
+    def from_env(cls, environ: dict[str, str] | None = None, *,
+                 loose_ok: bool = False) -> StoreKey:
         """From ``HNTH_SECRETS_KEY_FILE`` (32 bytes, raw or base64) or
         ``HNTH_SECRETS_PASSPHRASE``."""
         env = os.environ if environ is None else environ
         if env.get(ENV_KEY_FILE):
-            return cls.from_key_file(env[ENV_KEY_FILE])
+            return cls.from_key_file(env[ENV_KEY_FILE], loose_ok=loose_ok)
         if env.get(ENV_PASSPHRASE):
             return cls(passphrase=Secret(env[ENV_PASSPHRASE]))
         raise SecretStoreError(
@@ -100,10 +128,14 @@ class StoreKey:
         )
 
     @classmethod
-    def from_key_file(cls, path: str | os.PathLike[str]) -> StoreKey:
-        """Read a key file holding 32 raw bytes or their base64."""
+    def from_key_file(cls, path: str | os.PathLike[str], *, loose_ok: bool = False
+                      ) -> StoreKey:
+        """Read a key file holding 32 raw bytes or their base64 (mode 0600: see
+        :func:`check_private`)."""
+        check_private(Path(path), what="the key file", loose_ok=loose_ok)
         try:
-            data = Path(path).read_bytes()
+            with Path(path).open("rb") as fh:
+                data = fh.read(4096)
         except OSError as exc:
             raise SecretStoreError("cannot read the key file", device=str(path),
                                    operation="open secret store", got=type(exc).__name__) from None
@@ -130,15 +162,24 @@ class StoreKey:
                                    operation="open secret store",
                                    expected="a key file", got="a passphrase")
         assert self._passphrase is not None
-        try:
-            salt = base64.b64decode(str(kdf["salt"]))
-            n, r, p = int(str(kdf["n"])), int(str(kdf["r"])), int(str(kdf["p"]))
-        except (KeyError, ValueError) as exc:
+        n, r, p, salt_text = kdf.get("n"), kdf.get("r"), kdf.get("p"), kdf.get("salt")
+        if not (all(type(v) is int for v in (n, r, p)) and isinstance(salt_text, str)
+                and len(salt_text) <= 1024):
             raise SecretStoreError("the store's key parameters are corrupted",
-                                   operation="open secret store") from exc
-        if not (2**10 <= n <= 2**20 and 1 <= r <= 32 and 1 <= p <= 16 and len(salt) >= 16):
+                                   operation="open secret store",
+                                   expected="integers n, r, p and a base64 salt")
+        assert isinstance(n, int) and isinstance(r, int) and isinstance(p, int)
+        try:
+            salt = base64.b64decode(salt_text, validate=True)
+        except ValueError:
+            salt = b""
+        if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16
+                and 128 * n * r <= _SCRYPT_MAX_MEMORY and len(salt) >= 16):
             raise SecretStoreError("the store's key parameters are out of range",
-                                   operation="open secret store")
+                                   operation="open secret store",
+                                   expected="n a power of two in 2^10..2^20, r 1..32, p 1..16, "
+                                   f"at most {_SCRYPT_MAX_MEMORY >> 20} MiB, a 16-byte salt",
+                                   got=f"n={n}, r={r}, p={p}")
         return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(
             self._passphrase.reveal().encode("utf-8")
         )
@@ -158,9 +199,12 @@ class SecretStore:
     >>> store.get("mcu.hanoi/admin").reveal()
     """
 
-    def __init__(self, path: str | os.PathLike[str], key: StoreKey) -> None:
+    def __init__(self, path: str | os.PathLike[str], key: StoreKey, *,
+                 loose_ok: bool = False) -> None:
         self.path = Path(path)
         self._key = key
+        self.loose_ok = loose_ok
+        self._lock = FileLock(self.path)
 
     def __repr__(self) -> str:
         return f"SecretStore({str(self.path)!r})"
@@ -170,14 +214,19 @@ class SecretStore:
             kdf = self._key.new_kdf()
             return {}, kdf, self._key.derive(kdf)
         where = {"device": str(self.path), "operation": "open secret store"}
+        check_private(self.path, what="the secret store", loose_ok=self.loose_ok)
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            with self.path.open("rb") as fh:
+                data = fh.read(_MAX_STORE_BYTES + 1)
+            if len(data) > _MAX_STORE_BYTES:
+                raise ValueError
+            doc = parse_json(data, source=str(self.path), what="secret store")
             if not isinstance(doc, dict):
                 raise TypeError
         except OSError as exc:
             raise SecretStoreError("cannot read the secret store",
                                    got=exc.strerror or type(exc).__name__, **where) from None
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ConfigError, ValueError, TypeError):
             raise SecretStoreError("the file is not a secret store (corrupted?)", **where) from None
         if doc.get("format") != _FORMAT:
             raise SecretStoreError("the file is not a secret store", expected=_FORMAT,
@@ -197,7 +246,7 @@ class SecretStore:
             entries = json.loads(plain)
         except InvalidTag:
             raise SecretStoreError("wrong key, or the file was altered", **where) from None
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, RecursionError):
             raise SecretStoreError("the file is corrupted", **where) from None
         if not isinstance(entries, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in entries.items()
@@ -219,8 +268,11 @@ class SecretStore:
             with _private_file(tmp) as fh:
                 fh.write(json.dumps(doc, indent=1).encode())
                 fh.flush()
+                crashpoints.reached("secrets.tmp-written")
                 os.fsync(fh.fileno())
+            crashpoints.reached("secrets.tmp-synced")
             os.replace(tmp, self.path)
+            crashpoints.reached("secrets.replaced")
         except OSError as exc:
             raise SecretStoreError("cannot write the secret store", device=str(self.path),
                                    operation="save secret store",
@@ -239,17 +291,32 @@ class SecretStore:
         if not name or len(name) > 200 or any(ch.isspace() for ch in name):
             raise SecretStoreError("invalid secret name", operation="set secret",
                                    expected="1-200 characters without spaces", got=repr(name))
-        entries, kdf, key = self._load()
-        entries[name] = value.reveal()
-        self._save(entries, kdf, key)
+        with self._held("set secret"):
+            entries, kdf, key = self._load()
+            entries[name] = value.reveal()
+            self._save(entries, kdf, key)
 
     def delete(self, name: str) -> None:
         """Remove a secret; SecretStoreError if there is none."""
-        entries, kdf, key = self._load()
-        if entries.pop(name, None) is None:
-            raise SecretStoreError("no such secret", device=str(self.path),
-                                   operation="delete secret", got=repr(name))
-        self._save(entries, kdf, key)
+        with self._held("delete secret"):
+            entries, kdf, key = self._load()
+            if entries.pop(name, None) is None:
+                raise SecretStoreError("no such secret", device=str(self.path),
+                                       operation="delete secret", got=repr(name))
+            self._save(entries, kdf, key)
+
+    @contextmanager
+    def _held(self, operation: str) -> Iterator[None]:
+        """Read-modify-write under the store's file lock: concurrent writers (threads or
+        processes) never lose each other's names."""
+        try:
+            with self._lock.held():
+                yield
+        except OSError as exc:
+            raise SecretStoreError("cannot write the secret store (its lock file)",
+                                   device=str(self.path),
+                                   operation=operation,
+                                   got=exc.strerror or type(exc).__name__) from None
 
     def names(self) -> list[str]:
         """The names of the stored secrets, sorted."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import logging
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,12 @@ from ..security.policy import SecurityPolicy, WaiverKind
 from ..security.secrets import Secret
 
 __all__ = ["SshTarget", "open_telnet", "ssh_connect"]
+
+# paramiko logs every failed negotiation with a traceback (logger "paramiko.transport",
+# level ERROR); without a handler of the application's, Python's last-resort handler
+# prints them on stderr before our one-line typed error. A NullHandler keeps them out of
+# stderr by default; an application that configures logging still sees them.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -76,9 +83,11 @@ def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient
     client = paramiko.SSHClient()
     try:
         client.load_host_keys(str(target.known_hosts))
-    except (OSError, paramiko.SSHException) as exc:
-        raise PolicyViolation("unreadable known-hosts file", device=label,
-                              operation="ssh connect", got=type(exc).__name__) from None
+    except (OSError, paramiko.SSHException, paramiko.hostkeys.InvalidHostKey,
+            ValueError) as exc:  # a binary file: UnicodeDecodeError
+        raise ConfigError("unreadable known-hosts file", device=label,
+                          operation="ssh connect", expected="an OpenSSH known_hosts file",
+                          got=f"{target.known_hosts} ({type(exc).__name__})") from None
     if client.get_host_keys().lookup(_known_hosts_entry(target)) is None:
         raise PolicyViolation("unknown SSH host key: the host is not in the known-hosts file",
                               device=label, operation="ssh connect",
@@ -106,8 +115,13 @@ def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient
         raise PolicyViolation("SSH host key changed: possible impersonation", device=label,
                               operation="ssh connect", expected="the known host key",
                               got="a different key") from None
-    except paramiko.AuthenticationException:
+    except paramiko.AuthenticationException as exc:
         client.close()
+        if "timeout" in str(exc).lower():  # paramiko: "Authentication timeout."
+            raise TimeoutError("SSH login timed out (the server did not answer the "
+                               "authentication)", device=label, operation="ssh connect",
+                               expected=f"an answer within {target.connect_timeout} s"
+                               ) from None
         raise AuthError("SSH authentication failed", device=label, operation="ssh connect",
                         expected=f"valid credentials for {target.username!r}") from None
     except (builtins.TimeoutError, socket.timeout):
@@ -122,6 +136,11 @@ def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient
                                   operation="ssh connect") from None
         raise ConnectError("SSH negotiation failed", device=label, operation="ssh connect",
                            got=text[:200]) from None
+    except (ValueError, IndexError, TypeError) as exc:  # e.g. a binary private key file
+        client.close()
+        raise ConfigError("unusable SSH key file", device=label, operation="ssh connect",
+                          expected="an OpenSSH or PEM private key",
+                          got=type(exc).__name__) from None
     except OSError as exc:
         client.close()
         raise ConnectError("cannot reach the SSH server", device=label,

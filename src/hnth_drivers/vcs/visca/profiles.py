@@ -15,12 +15,11 @@ from a JSON file of the same shape::
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 
+from ...documents import load_document
 from ...errors import ConfigError
 from .commands import (
     PAN_SPEED_MAX,
@@ -170,7 +169,7 @@ PROFILES: dict[str, CameraProfile] = {
 def load_profiles(path: str | os.PathLike[str]) -> dict[str, CameraProfile]:
     """Profiles from a JSON file mapping model names to their limits."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = load_document(path, what="camera profiles", fmt="json")  # depth, nan, ...
     except (OSError, ValueError) as exc:
         raise ConfigError("cannot read camera profiles", device=str(path),
                           operation="load profiles", got=str(exc)[:200]) from None
