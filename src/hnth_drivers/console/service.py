@@ -1,0 +1,372 @@
+"""What the console shows and does, over a :class:`~hnth_drivers.network.Fleet`.
+
+:class:`ConsoleService` holds the meeting's :class:`~hnth_drivers.cascade.live.LiveCascade`
+over the fleet's MCU drivers and keeps, in the background, each site's connection state
+(one participant list per MCU every ``poll_s``; an MCU that does not answer is an alarm),
+each SNMP target's health, and the :class:`~hnth_drivers.cascade.watchdog.Watchdog`
+(drops redialled at once). Every event goes to the :class:`EventHub`, which hands each
+subscriber (an open alarm feed) only what lies in its operator's area.
+
+Everything an operator may see or do is decided here with
+:func:`hnth_drivers.security.access.authorize` — the same rules as the CLI — and every
+action, and every refusal, is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from ..cascade.live import gather_bounded
+from ..cascade.switch import Call, Switcher, SwitchTrace
+from ..cascade.watchdog import Watchdog, WatchdogEvent
+from ..errors import AccessDenied, HnthError
+from ..model import ConnectionState, Level
+from ..network.fleet import Fleet
+from ..security.access import Action, Operator, Role, authorize
+from .search import SiteIndex
+
+__all__ = ["ConsoleService", "EventHub", "trace_json"]
+
+log = logging.getLogger(__name__)
+
+NATIONAL_LIMIT_S = 30.0
+
+
+def trace_json(trace: SwitchTrace, names: dict[str, str]) -> dict[str, object]:
+    """A switch trace as the page shows it (milliseconds, per hop)."""
+    def call(c: Call) -> dict[str, object]:
+        return {"mcu": c.mcu, "operation": c.operation, "detail": c.detail,
+                "started_ms": round(c.started_s * 1000, 1), "ms": round(c.duration_s * 1000, 1),
+                "error": c.error}
+
+    return {"site": trace.site, "name": names.get(trace.site, trace.site),
+            "path": list(trace.path), "hops": trace.hops,
+            "total_ms": round(trace.total_s * 1000, 1), "limit_s": trace.limit_s,
+            "verdict": trace.verdict, "confirmed": trace.within_limit, "reason": trace.reason,
+            "actions": [call(c) for c in trace.actions],
+            "confirmations": [call(c) for c in trace.confirmations]}
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscriber:
+    operator: Operator
+    queue: asyncio.Queue[dict[str, Any]]
+
+
+class EventHub:
+    """Fan-out of console events to the open alarm feeds, filtered by area."""
+
+    def __init__(self, service: ConsoleService, *, backlog: int = 256) -> None:
+        self._service = service
+        self._subscribers: set[_Subscriber] = set()
+        self._backlog = backlog
+        self.recent: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Send ``event`` (its ``area`` is a site id; ``None``: everyone) to subscribers."""
+        event.setdefault("at", time.strftime("%H:%M:%S"))
+        if event.get("type") == "alarm":
+            self.recent = [*self.recent[-49:], event]
+        for sub in list(self._subscribers):
+            if not self._service.sees(sub.operator, event.get("area")):
+                continue
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:  # a stalled feed loses old news, never blocks others
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    sub.queue.get_nowait()
+                sub.queue.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, operator: Operator) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        """A queue of the events ``operator`` may see, while the context lasts."""
+        sub = _Subscriber(operator, asyncio.Queue(self._backlog))
+        for event in self.recent:
+            if self._service.sees(operator, event.get("area")):
+                sub.queue.put_nowait(event)
+        self._subscribers.add(sub)
+        try:
+            yield sub.queue
+        finally:
+            self._subscribers.discard(sub)
+
+
+class ConsoleService:
+    """The network behind the console (see the module docstring)."""
+
+    def __init__(self, fleet: Fleet, *, poll_s: float = 5.0, watch: bool = True,
+                 limit_s: float = NATIONAL_LIMIT_S, deadline_s: float | None = None,
+                 mcu_timeout_s: float = 10.0) -> None:
+        self.fleet = fleet
+        self.network = fleet.network
+        self.tree = fleet.tree
+        self.poll_s, self.watch = poll_s, watch
+        self.limit_s, self.deadline_s = limit_s, deadline_s
+        self.mcu_timeout_s = mcu_timeout_s
+        self.cascade = fleet.cascade(actor="console")
+        self.names = {s.id: s.site.name for s in self.network.sites}
+        self.levels = {s.id: s.site.level for s in self.network.sites}
+        self.parent = {s.id: s.site.parent for s in self.network.sites}
+        self.site_mcu = dict(self.cascade.sites)
+        self.area_of = {m.id: m.area for m in self.network.mcus}
+        self.province_of = {sid: self._province(sid) for sid in self.names}
+        self.provinces = [s.id for s in self.network.sites if s.site.level is Level.PROVINCE]
+        self.index = SiteIndex((s.id, s.site.name) for s in self.network.sites)
+        self.states: dict[str, ConnectionState] = {}
+        self.mcu_down: dict[str, str] = {}
+        self.snmp_down: set[str] = set()
+        self.last_shown: dict[str, object] | None = None
+        self.hub = EventHub(self)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        self._visible: dict[str, frozenset[str] | None] = {}
+
+    # ---- the hierarchy ------------------------------------------------------------------
+
+    def _province(self, site: str) -> str:
+        node: str | None = site
+        while node is not None:
+            if self.levels[node] is Level.PROVINCE:
+                return node
+            parent = self.parent[node]
+            if parent is None:
+                return node  # above the provinces: the government's own sites
+            node = parent
+        return site
+
+    def sees(self, operator: Operator, area: str | None) -> bool:
+        """Whether ``operator`` may see what concerns the site ``area`` (None: everyone)."""
+        if area is None or operator.role is Role.CENTRAL_OPERATOR:
+            return True
+        try:
+            authorize(operator, Action.VIEW, area, self.tree)
+        except AccessDenied:
+            return False
+        return True
+
+    def may(self, operator: Operator, action: Action, site: str) -> bool:
+        """Whether ``operator`` may do ``action`` on ``site`` (for what the page offers)."""
+        try:
+            authorize(operator, action, site, self.tree)
+        except AccessDenied:
+            return False
+        return True
+
+    def visible(self, operator: Operator) -> frozenset[str] | None:
+        """The sites ``operator`` may see (``None``: all of them)."""
+        if operator.role is Role.CENTRAL_OPERATOR:
+            return None
+        if operator.name not in self._visible:
+            self._visible[operator.name] = frozenset(
+                s for s in self.names if self.sees(operator, s))
+        return self._visible[operator.name]
+
+    async def audit(self, operator: str, action: str, target: str, result: str,
+                    **detail: object) -> None:
+        """One audit record, off the event loop (a durable append waits for the disk)."""
+        if self.fleet.audit is not None:
+            await asyncio.to_thread(self.fleet.audit.append, actor=operator, action=action,
+                                    target=target, result=result, detail=detail)
+
+    # ---- what the pages show -----------------------------------------------------------
+
+    def _counts(self, sites: list[str]) -> dict[str, int]:
+        out = {"sites": len(sites), "connected": 0, "disconnected": 0, "unknown": 0}
+        for s in sites:
+            state = self.states.get(s)
+            key = ("unknown" if state is None else "connected"
+                   if state is ConnectionState.CONNECTED else "disconnected")
+            out[key] += 1
+        return out
+
+    def tree_summary(self, operator: Operator) -> dict[str, object]:
+        """Master, then one row per province the operator sees, with counts."""
+        visible = self.visible(operator)
+        groups: dict[str, list[str]] = {}
+        for site, province in self.province_of.items():
+            if visible is None or site in visible:
+                groups.setdefault(province, []).append(site)
+        order = [p for p in groups if self.levels[p] is not Level.PROVINCE] + \
+                [p for p in self.provinces if p in groups]
+        rows = []
+        for p in order:
+            mcus = sorted({self.site_mcu[s] for s in groups[p] if s in self.site_mcu})
+            rows.append({"id": p, "name": self.names[p], "mcus": mcus,
+                         "mcus_down": [m for m in mcus if m in self.mcu_down],
+                         **self._counts(groups[p])})
+        return {"network": self.network.name, "master": self.cascade.master,
+                "chair": self.cascade.chair, "provinces": rows,
+                "shown": self.last_shown if self.last_shown and (
+                    visible is None or self.last_shown["site"] in visible) else None}
+
+    def province_detail(self, operator: Operator, province: str) -> dict[str, object]:
+        """The MCUs serving ``province`` and their sites (raises AccessDenied outside the
+        operator's area, KeyError for an unknown id)."""
+        if province not in self.names:
+            raise KeyError(province)
+        authorize(operator, Action.VIEW, province, self.tree)
+        by_mcu: dict[str, list[dict[str, object]]] = {}
+        can_switch = self.may(operator, Action.MCU_CONTROL, province)
+        for site, p in self.province_of.items():
+            if p != province or site == self.cascade.chair:
+                continue
+            state = self.states.get(site)
+            by_mcu.setdefault(self.site_mcu.get(site, "-"), []).append({
+                "id": site, "name": self.names[site], "level": self.levels[site].value,
+                "state": state.value if state else "unknown"})
+        mcus = [{"id": m, "parent": self.cascade.nodes[m].parent if m in self.cascade.nodes
+                 else None, "down": self.mcu_down.get(m), "sites": sites}
+                for m, sites in sorted(by_mcu.items(),
+                                       key=lambda kv: (self.cascade.depth(kv[0])
+                                                       if kv[0] in self.cascade.nodes else 99,
+                                                       kv[0]))]
+        return {"id": province, "name": self.names[province], "can_switch": can_switch,
+                "mcus": mcus}
+
+    def search(self, operator: Operator, query: str, limit: int = 20) -> list[dict[str, object]]:
+        """Sites the operator sees whose name matches ``query`` with or without diacritics."""
+        visible = self.visible(operator)
+        ids = self.index.search(query, allowed=set(visible) if visible is not None else None,
+                                limit=limit)
+        out: list[dict[str, object]] = []
+        for s in ids:
+            state = self.states.get(s)
+            out.append({"id": s, "name": self.names[s], "level": self.levels[s].value,
+                        "province": self.names[self.province_of[s]],
+                        "state": state.value if state else "unknown",
+                        "can_switch": s != self.cascade.chair and s in self.site_mcu and
+                        self.may(operator, Action.MCU_CONTROL, s)})
+        return out
+
+    # ---- what the operators do ---------------------------------------------------------
+
+    async def switch(self, operator: Operator) -> Switcher:
+        """A :class:`Switcher` acting for ``operator`` (authorised and audited per switch)."""
+        return Switcher(self.cascade, operator=operator, tree=self.tree,
+                        audit=self.fleet.audit, limit_s=self.limit_s,
+                        deadline_s=self.deadline_s)
+
+    async def switch_to(self, operator: Operator, site: str) -> SwitchTrace:
+        """Put ``site`` on the chair's screen for ``operator``: the same authorised,
+        timed, confirmed and audited path as ``hnth switch``."""
+        switcher = await self.switch(operator)
+        authorize_first = self.may(operator, Action.MCU_CONTROL, site)
+        if authorize_first:
+            await self._open(self.cascade.path(site))
+        trace = await switcher.switch_to(site)  # authorises (and audits a refusal) itself
+        if trace.within_limit:
+            self.last_shown = {**trace_json(trace, self.names), "by": operator.name}
+            self.hub.publish({"type": "shown", "area": site, "shown": self.last_shown})
+        return trace
+
+    async def _open(self, mcus: list[str]) -> None:
+        results = await self.fleet.open_all([self.network.mcu(m).target() for m in mcus],
+                                            timeout_s=self.mcu_timeout_s)
+        for result in results:
+            if result.error is not None:
+                raise result.error
+
+    # ---- background -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the MCUs (a device that is down is an alarm, not a failure) and start
+        the background polls."""
+        results = await self.fleet.open_all(
+            [self.network.mcu(m).target() for m in self.cascade.nodes],
+            timeout_s=self.mcu_timeout_s)
+        for r in results:
+            if r.error is not None:
+                self._mcu_alarm(r.target.id, str(r.error))
+        self._tasks.append(asyncio.create_task(self._poll_loop()))
+        if self.watch:
+            dog = Watchdog(self.cascade, notify=self._on_watchdog, audit=self.fleet.audit,
+                           actor="console-watchdog", poll_s=max(1.0, self.poll_s / 2))
+            self._tasks.append(asyncio.create_task(dog.run(self._stop)))
+
+    async def stop(self) -> None:
+        """Stop the background polls and close every driver."""
+        self._stop.set()
+        # Let a poll round in flight finish (a cancelled SNMP request's late answer would
+        # reach a closed transport), then cancel what is left.
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=self.mcu_timeout_s / 2)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, HnthError):
+                await task
+        await self.fleet.close()
+
+    def _mcu_alarm(self, mcu: str, error: str) -> None:
+        if mcu not in self.mcu_down:
+            self.mcu_down[mcu] = error
+            self.hub.publish({"type": "alarm", "event": "mcu_down", "mcu": mcu,
+                              "area": self.area_of.get(mcu), "detail": error})
+
+    def _on_watchdog(self, event: WatchdogEvent) -> None:
+        area = event.participant if event.what == "site" else self.area_of.get(event.mcu)
+        self.hub.publish({"type": "alarm", "event": event.kind.value, "what": event.what,
+                          "mcu": event.mcu, "participant": event.participant,
+                          "state": event.state.value, "attempt": event.attempt,
+                          "detail": event.detail, "area": area,
+                          "name": self.names.get(event.participant)})
+
+    async def poll_once(self) -> None:
+        """Read every MCU's participants (site states) and every SNMP target once."""
+        per_mcu: dict[str, list[str]] = {}
+        for site, mcu in self.site_mcu.items():
+            per_mcu.setdefault(mcu, []).append(site)
+
+        async def one(mcu_id: str) -> None:
+            node = self.cascade.nodes[mcu_id]
+            try:
+                async with asyncio.timeout(self.mcu_timeout_s):
+                    await self.fleet.ensure_open(node.driver, mcu_id)
+                    parts = {p.name: p.state
+                             for p in await node.driver.participants(node.conference)}
+            except (HnthError, TimeoutError, OSError) as exc:
+                self._mcu_alarm(mcu_id, str(exc) or type(exc).__name__)
+                for site in per_mcu.get(mcu_id, []):
+                    self.states.pop(site, None)
+                return
+            if mcu_id in self.mcu_down:
+                del self.mcu_down[mcu_id]
+                self.hub.publish({"type": "alarm", "event": "mcu_up", "mcu": mcu_id,
+                                  "area": self.area_of.get(mcu_id)})
+            for site in per_mcu.get(mcu_id, []):
+                self.states[site] = parts.get(site, ConnectionState.DISCONNECTED)
+
+        await gather_bounded([partial(one, m) for m in self.cascade.nodes],
+                             self.fleet.concurrency)
+        if self.network.snmp:
+            targets = self.fleet.snmp_targets()
+            ids = sorted(targets)
+            errors = await gather_bounded([partial(self.fleet.check_snmp, targets[i])
+                                           for i in ids], self.fleet.concurrency)
+            for target_id, error in zip(ids, errors, strict=True):
+                if error is not None and target_id not in self.snmp_down:
+                    self.snmp_down.add(target_id)
+                    self.hub.publish({"type": "alarm", "event": "snmp_down", "mcu": target_id,
+                                      "area": self.area_of.get(target_id),
+                                      "detail": str(error)})
+                elif error is None and target_id in self.snmp_down:
+                    self.snmp_down.discard(target_id)
+                    self.hub.publish({"type": "alarm", "event": "snmp_up", "mcu": target_id,
+                                      "area": self.area_of.get(target_id)})
+        self.hub.publish({"type": "states"})
+
+    async def _poll_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.poll_once()
+            except HnthError as exc:
+                log.warning("console poll failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.poll_s)
