@@ -82,7 +82,7 @@ class _Headers:
                     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; "
                      b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
                     (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
+                    (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
                 if self.https:
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
                 message["headers"] = headers

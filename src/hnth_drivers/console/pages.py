@@ -29,11 +29,12 @@ def login(token: str, message: str = "") -> str:
     note = f'<p class="message" role="alert">{escape(message)}</p>' if message else ""
     return _page(f"Log in — {TITLE}", f"""
 <main class="login"><h1>{TITLE}</h1>{note}
-<form method="post" action="/login" autocomplete="off">
+<form method="post" action="/login">
 <input type="hidden" name="login_token" value="{escape(token)}">
-<label>Operator <input name="name" id="name" required maxlength="64" autofocus></label>
+<label>Operator <input name="name" id="name" required maxlength="64" autofocus
+autocomplete="username"></label>
 <label>Password <input name="password" id="password" type="password" required
-maxlength="1024"></label>
+maxlength="1024" autocomplete="current-password"></label>
 <button type="submit" id="login">Log in</button></form></main>""")
 
 

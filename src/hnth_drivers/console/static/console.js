@@ -47,7 +47,7 @@
     box.className = t.confirmed ? "confirmed" : "failed";
     document.getElementById("chair-site").textContent = t.name + " (" + t.site + ")";
     document.getElementById("chair-status").textContent = t.confirmed
-      ? "Confirmed on the chair's screen in " + (t.total_ms / 1000).toFixed(2) + " s (" + t.hops + " hops: " + t.path.join(" → ") + ")"
+      ? "Confirmed on the chair's screen in " + (t.total_ms / 1000).toFixed(2) + " s (" + t.hops + (t.hops === 1 ? " hop: " : " hops: ") + t.path.join(" → ") + ")"
       : "Not confirmed: " + (t.reason || t.verdict);
     renderTrace(t);
   }
