@@ -27,6 +27,12 @@ def test_search_matches_words_with_or_without_diacritics() -> None:
     assert index.search("hai", allowed={"e"}) == ["e"]
     assert index.search("   ") == []
     assert index.search("hai", limit=1) == ["b"]
+    assert index.search("xa 1") == ["e"]  # "12" starts with "1"
+    more = SiteIndex([("x40", "Xã 40, Hà Nội"), ("x4", "Xã 4, Hà Nội")])
+    assert more.search("xa 4 ha noi") == ["x4", "x40"]  # the whole word first
+    ids = SiteIndex([("p01-d01-c01", "Xã 1"), ("p01-d01-c011", "Xã 11")])
+    assert ids.search("p01-d01-c01") == ["p01-d01-c01", "p01-d01-c011"]
+    assert ids.search("d01 c011") == ["p01-d01-c011"]
 
 
 def test_scrypt_hash_verifies_its_password_only() -> None:

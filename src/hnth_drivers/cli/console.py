@@ -59,7 +59,10 @@ def console(
                                           "(default: the one the network file names)."),
     plain_http: bool = typer.Option(False, "--plain-http", help="Serve plain HTTP (loopback "
                                     "only; recorded in the audit log)."),
-    poll: float = typer.Option(5.0, "--poll", min=0.5, help="Seconds between state polls."),
+    poll: float = typer.Option(3.0, "--poll", min=0.5, help="Seconds between reads of "
+                               "every MCU's participants (states, drops)."),
+    snmp_every: float = typer.Option(15.0, "--snmp-every", min=1.0, help="Seconds between "
+                                     "SNMP health rounds."),
     watch: bool = typer.Option(True, "--watch/--no-watch", help="Run the watchdog (drops "
                                "redialled at once)."),
 ) -> None:
@@ -97,7 +100,7 @@ def console(
     if not hashes:
         fail(f"{ops_file}: no operator has a password_hash (hnth console hash-password)")
     tls = None if plain_http else ensure_tls(tls_dir, host)
-    service = ConsoleService(fleet, poll_s=poll, watch=watch)
+    service = ConsoleService(fleet, poll_s=poll, watch=watch, snmp_s=snmp_every)
     application = build_app(service, Accounts(ops, hashes), https=tls is not None)
 
     async def run() -> None:

@@ -35,7 +35,8 @@ class SiteIndex:
     """Folded names and ids of sites, searched in file order."""
 
     def __init__(self, sites: Iterable[tuple[str, str]]) -> None:
-        self._entries = [_Entry(sid, f" {fold(name)} {sid.lower()} ") for sid, name in sites]
+        self._entries = [_Entry(sid, f" {fold(name)} {sid.lower()} {fold(sid)} ")
+                         for sid, name in sites]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -43,17 +44,23 @@ class SiteIndex:
     def search(self, query: str, *, allowed: set[str] | None = None,
                limit: int = 20) -> list[str]:
         """Ids of sites whose name or id holds every word of ``query`` (each word matched
-        at a word start), ``allowed`` ones only when given, at most ``limit``."""
+        at a word start; whole-word matches first), ``allowed`` ones only when given, at
+        most ``limit``."""
         words = fold(query).split()
         if not words:
             return []
         needles = [" " + w for w in words]
-        out: list[str] = []
+        whole = [" " + w + " " for w in words]
+        exact: list[str] = []
+        prefix: list[str] = []
         for entry in self._entries:
             if allowed is not None and entry.site not in allowed:
                 continue
             if all(n in entry.haystack for n in needles):
-                out.append(entry.site)
-                if len(out) >= limit:
-                    break
-        return out
+                if all(w in entry.haystack for w in whole):
+                    exact.append(entry.site)
+                    if len(exact) >= limit:
+                        break
+                elif len(prefix) < limit:
+                    prefix.append(entry.site)
+        return (exact + prefix)[:limit]

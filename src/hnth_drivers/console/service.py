@@ -2,10 +2,11 @@
 
 :class:`ConsoleService` holds the meeting's :class:`~hnth_drivers.cascade.live.LiveCascade`
 over the fleet's MCU drivers and keeps, in the background, each site's connection state
-(one participant list per MCU every ``poll_s``; an MCU that does not answer is an alarm),
-each SNMP target's health, and the :class:`~hnth_drivers.cascade.watchdog.Watchdog`
-(drops redialled at once). Every event goes to the :class:`EventHub`, which hands each
-subscriber (an open alarm feed) only what lies in its operator's area.
+(one participant list per MCU every ``poll_s``, read once for both the tree and the
+:class:`~hnth_drivers.cascade.watchdog.Watchdog`, which redials drops at once; an MCU
+that does not answer is an alarm) and each SNMP target's health (every ``snmp_s``).
+Every event goes to the :class:`EventHub`, which hands each subscriber (an open alarm
+feed) only what lies in its operator's area.
 
 Everything an operator may see or do is decided here with
 :func:`hnth_drivers.security.access.authorize` — the same rules as the CLI — and every
@@ -52,6 +53,19 @@ def trace_json(trace: SwitchTrace, names: dict[str, str]) -> dict[str, object]:
             "verdict": trace.verdict, "confirmed": trace.within_limit, "reason": trace.reason,
             "actions": [call(c) for c in trace.actions],
             "confirmations": [call(c) for c in trace.confirmations]}
+
+
+class _SharedReadWatchdog(Watchdog):
+    """The watchdog whose participant lists are the console's own round: one read per MCU
+    serves both the drops and redials and the tree's colours (it overrides the
+    watchdog's reading step, ``_states``)."""
+
+    def __init__(self, service: ConsoleService, **kwargs: Any) -> None:
+        super().__init__(service.cascade, **kwargs)
+        self._service = service
+
+    async def _states(self) -> dict[tuple[str, str], ConnectionState]:
+        return await self._service.read_states()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +115,17 @@ class EventHub:
 class ConsoleService:
     """The network behind the console (see the module docstring)."""
 
-    def __init__(self, fleet: Fleet, *, poll_s: float = 5.0, watch: bool = True,
+    def __init__(self, fleet: Fleet, *, poll_s: float = 3.0, watch: bool = True,
+                 snmp_s: float = 15.0,
                  limit_s: float = NATIONAL_LIMIT_S, deadline_s: float | None = None,
-                 mcu_timeout_s: float = 10.0) -> None:
+                 mcu_timeout_s: float = 10.0, read_concurrency: int = 8) -> None:
         self.fleet = fleet
         self.network = fleet.network
         self.tree = fleet.tree
-        self.poll_s, self.watch = poll_s, watch
+        self.poll_s, self.watch, self.snmp_s = poll_s, watch, snmp_s
         self.limit_s, self.deadline_s = limit_s, deadline_s
         self.mcu_timeout_s = mcu_timeout_s
+        self.read_concurrency = read_concurrency
         self.cascade = fleet.cascade(actor="console")
         self.names = {s.id: s.site.name for s in self.network.sites}
         self.levels = {s.id: s.site.level for s in self.network.sites}
@@ -127,6 +143,10 @@ class ConsoleService:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._visible: dict[str, frozenset[str] | None] = {}
+        # Background reads wait while a switch is in flight: the chair's 30 s come first.
+        self._switching = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
     # ---- the hierarchy ------------------------------------------------------------------
 
@@ -207,20 +227,26 @@ class ConsoleService:
                     visible is None or self.last_shown["site"] in visible) else None}
 
     def province_detail(self, operator: Operator, province: str) -> dict[str, object]:
-        """The MCUs serving ``province`` and their sites (raises AccessDenied outside the
-        operator's area, KeyError for an unknown id)."""
+        """The MCUs serving ``province`` and the sites of it the operator sees (raises
+        AccessDenied when it sees none, KeyError for an unknown id)."""
         if province not in self.names:
             raise KeyError(province)
-        authorize(operator, Action.VIEW, province, self.tree)
+        visible = self.visible(operator)
+        if visible is not None and not any(
+                self.province_of[s] == province for s in visible):
+            authorize(operator, Action.VIEW, province, self.tree)  # raises, explained
         by_mcu: dict[str, list[dict[str, object]]] = {}
         can_switch = self.may(operator, Action.MCU_CONTROL, province)
         for site, p in self.province_of.items():
-            if p != province or site == self.cascade.chair:
+            if p != province or site == self.cascade.chair or (
+                    visible is not None and site not in visible):
                 continue
             state = self.states.get(site)
             by_mcu.setdefault(self.site_mcu.get(site, "-"), []).append({
                 "id": site, "name": self.names[site], "level": self.levels[site].value,
-                "state": state.value if state else "unknown"})
+                "state": state.value if state else "unknown",
+                "can_switch": site in self.site_mcu and (
+                    can_switch or self.may(operator, Action.MCU_CONTROL, site))})
         mcus = [{"id": m, "parent": self.cascade.nodes[m].parent if m in self.cascade.nodes
                  else None, "down": self.mcu_down.get(m), "sites": sites}
                 for m, sites in sorted(by_mcu.items(),
@@ -257,10 +283,16 @@ class ConsoleService:
         """Put ``site`` on the chair's screen for ``operator``: the same authorised,
         timed, confirmed and audited path as ``hnth switch``."""
         switcher = await self.switch(operator)
-        authorize_first = self.may(operator, Action.MCU_CONTROL, site)
-        if authorize_first:
-            await self._open(self.cascade.path(site))
-        trace = await switcher.switch_to(site)  # authorises (and audits a refusal) itself
+        self._switching += 1
+        self._quiet.clear()
+        try:
+            if self.may(operator, Action.MCU_CONTROL, site):
+                await self._open(self.cascade.path(site))
+            trace = await switcher.switch_to(site)  # authorises (and audits a refusal)
+        finally:
+            self._switching -= 1
+            if not self._switching:
+                self._quiet.set()
         if trace.within_limit:
             self.last_shown = {**trace_json(trace, self.names), "by": operator.name}
             self.hub.publish({"type": "shown", "area": site, "shown": self.last_shown})
@@ -284,11 +316,14 @@ class ConsoleService:
         for r in results:
             if r.error is not None:
                 self._mcu_alarm(r.target.id, str(r.error))
-        self._tasks.append(asyncio.create_task(self._poll_loop()))
         if self.watch:
-            dog = Watchdog(self.cascade, notify=self._on_watchdog, audit=self.fleet.audit,
-                           actor="console-watchdog", poll_s=max(1.0, self.poll_s / 2))
+            dog = _SharedReadWatchdog(self, notify=self._on_watchdog, audit=self.fleet.audit,
+                                      actor="console-watchdog", poll_s=self.poll_s)
             self._tasks.append(asyncio.create_task(dog.run(self._stop)))
+        else:
+            self._tasks.append(asyncio.create_task(self._poll_loop()))
+        if self.network.snmp:
+            self._tasks.append(asyncio.create_task(self._snmp_loop()))
 
     async def stop(self) -> None:
         """Stop the background polls and close every driver."""
@@ -318,14 +353,17 @@ class ConsoleService:
                           "detail": event.detail, "area": area,
                           "name": self.names.get(event.participant)})
 
-    async def poll_once(self) -> None:
-        """Read every MCU's participants (site states) and every SNMP target once."""
+    async def read_states(self) -> dict[tuple[str, str], ConnectionState]:
+        """Read every MCU's participant list once: the sites' states for the tree, MCU
+        alarms for those that do not answer; returns ``(mcu, participant) -> state``."""
         per_mcu: dict[str, list[str]] = {}
         for site, mcu in self.site_mcu.items():
             per_mcu.setdefault(mcu, []).append(site)
+        rows: dict[tuple[str, str], ConnectionState] = {}
 
         async def one(mcu_id: str) -> None:
             node = self.cascade.nodes[mcu_id]
+            await self._quiet.wait()
             try:
                 async with asyncio.timeout(self.mcu_timeout_s):
                     await self.fleet.ensure_open(node.driver, mcu_id)
@@ -340,33 +378,52 @@ class ConsoleService:
                 del self.mcu_down[mcu_id]
                 self.hub.publish({"type": "alarm", "event": "mcu_up", "mcu": mcu_id,
                                   "area": self.area_of.get(mcu_id)})
+            for name, state in parts.items():
+                rows[(mcu_id, name)] = state
             for site in per_mcu.get(mcu_id, []):
                 self.states[site] = parts.get(site, ConnectionState.DISCONNECTED)
 
         await gather_bounded([partial(one, m) for m in self.cascade.nodes],
-                             self.fleet.concurrency)
-        if self.network.snmp:
-            targets = self.fleet.snmp_targets()
-            ids = sorted(targets)
-            errors = await gather_bounded([partial(self.fleet.check_snmp, targets[i])
-                                           for i in ids], self.fleet.concurrency)
-            for target_id, error in zip(ids, errors, strict=True):
-                if error is not None and target_id not in self.snmp_down:
-                    self.snmp_down.add(target_id)
-                    self.hub.publish({"type": "alarm", "event": "snmp_down", "mcu": target_id,
-                                      "area": self.area_of.get(target_id),
-                                      "detail": str(error)})
-                elif error is None and target_id in self.snmp_down:
-                    self.snmp_down.discard(target_id)
-                    self.hub.publish({"type": "alarm", "event": "snmp_up", "mcu": target_id,
-                                      "area": self.area_of.get(target_id)})
+                             self.read_concurrency)
         self.hub.publish({"type": "states"})
+        return rows
+
+    async def snmp_once(self) -> None:
+        """One authenticated GET per SNMP target; a target that stops (or starts again)
+        answering is an alarm."""
+        targets = self.fleet.snmp_targets()
+        ids = sorted(targets)
+        async def check(target_id: str) -> HnthError | None:
+            await self._quiet.wait()
+            return await self.fleet.check_snmp(targets[target_id])
+
+        errors = await gather_bounded([partial(check, i) for i in ids],
+                                      self.read_concurrency)
+        for target_id, error in zip(ids, errors, strict=True):
+            if error is not None and target_id not in self.snmp_down:
+                self.snmp_down.add(target_id)
+                self.hub.publish({"type": "alarm", "event": "snmp_down", "mcu": target_id,
+                                  "area": self.area_of.get(target_id), "detail": str(error)})
+            elif error is None and target_id in self.snmp_down:
+                self.snmp_down.discard(target_id)
+                self.hub.publish({"type": "alarm", "event": "snmp_up", "mcu": target_id,
+                                  "area": self.area_of.get(target_id)})
 
     async def _poll_loop(self) -> None:
+        # Without the watchdog, the states alone (same read, nothing redialled).
         while not self._stop.is_set():
             try:
-                await self.poll_once()
+                await self.read_states()
             except HnthError as exc:
                 log.warning("console poll failed: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.poll_s)
+
+    async def _snmp_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.snmp_once()
+            except HnthError as exc:
+                log.warning("console SNMP round failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.snmp_s)

@@ -81,6 +81,7 @@
         showError(data.error);
       } else {
         showConfirmed(data);
+        box.dataset.ms = (performance.now() - t0).toFixed(1);  // click to confirmed, shown
       }
     } catch (e) {
       box.className = "failed";
@@ -108,7 +109,7 @@
         for (const s of m.sites) {
           const row = el("div", { class: "site", "data-site": s.id },
             el("span", { class: s.state }, "● "), s.name + " ", el("span", { class: "pid" }, s.id));
-          if (canSwitch && p.can_switch) row.append(showButton(s));
+          if (canSwitch && s.can_switch) row.append(showButton(s));
           mcu.append(row);
         }
         frag.append(mcu);
