@@ -117,3 +117,43 @@ def test_a_provincial_operator_is_offered_only_its_province_and_refused_elsewher
     assert any(r["action"] == "cascade.switch_to" and r["target"] == "p18-c012"
                and r["result"] == "denied" and r["actor"] == "op-p01"
                for r in console.records())
+
+
+def _drop_a_link(network: Path) -> str:
+    """Hang up one slave MCU's cascade link through its driver, as another tool would."""
+    import asyncio
+    import threading
+
+    from hnth_drivers.network import Fleet
+
+    victim: list[str] = []
+
+    async def drop() -> None:
+        fleet = Fleet.from_file(network)
+        async with fleet:
+            cascade = fleet.cascade()
+            slave = sorted(cascade.links)[len(cascade.links) // 2]
+            mcu = await fleet.mcu(slave)
+            await mcu.disconnect_participant(fleet.network.conference,
+                                             cascade.links[slave].uplink)
+            victim.append(slave)
+
+    worker = threading.Thread(target=lambda: asyncio.run(drop()))  # Playwright owns this one
+    worker.start()
+    worker.join(60)
+    return victim[0]
+
+
+def test_an_injected_drop_appears_in_the_alarm_feed_and_clears_on_redial(
+        browser: object, console: Console, tmp_path: Path) -> None:
+    page, errors = _log_in(browser, console, "central")
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]  # the feed is connected
+    victim = _drop_a_link(console.network)
+    feed = page.locator("#feed li")  # type: ignore[attr-defined]
+    feed.filter(has_text=f"dropped {victim}/").first.wait_for(timeout=30_000)
+    feed.filter(has_text=f"recovered {victim}/").first.wait_for(timeout=30_000)
+    assert feed.filter(has_text=f"redialed {victim}/").count() >= 1
+    png = tmp_path / "console-alarms.png"
+    page.screenshot(path=str(png))  # type: ignore[attr-defined]
+    _check_screenshot(png, page, "console-alarms.png")
+    assert errors == []
