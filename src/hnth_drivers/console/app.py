@@ -42,6 +42,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import AccessDenied, ConfigError, HnthError
+from ..meeting.summary import to_json as summary_json
+from ..meeting.summary import write_csv
 from ..security.access import Action
 from . import pages
 from .accounts import Accounts, LoginGuard, Session, Sessions
@@ -292,6 +294,47 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                                 status_code=502)
         return JSONResponse(trace_json(trace, service.names))
 
+    async def api_readiness(request: Request) -> Response:
+        checked = await state_change(request, "console.readiness")
+        if isinstance(checked, Response):
+            return checked
+        session, _ = checked
+        op = session.operator
+        try:
+            await service.readiness.run()
+        except HnthError as exc:
+            await service.audit(op.name, "console.readiness", "-", "failed", reason=str(exc))
+            return JSONResponse({"error": f"the readiness check failed: {exc}"},
+                                status_code=502)
+        report = service.readiness.for_operator(op)
+        assert report is not None
+        await service.audit(op.name, "console.readiness", op.scope or "all", "ok",
+                            sites=len(report.rows), ready=report.ready)
+        data = summary_json(report, lang="en")
+        problems = [r for r in data["rows"] if r["status"] != "ready"]
+        return JSONResponse({"ready": data["ready"], "counts": data["counts"],
+                             "sites": len(data["rows"]), "duration_s": data["duration_s"],
+                             "problems": problems[:200], "more": max(0, len(problems) - 200)})
+
+    async def readiness_download(request: Request, session: Session) -> Response:
+        kind = request.path_params["kind"]
+        lang = request.query_params.get("lang", "vi")
+        if kind not in ("csv", "json") or lang not in ("vi", "en"):
+            return PlainTextResponse("expected /readiness.csv or /readiness.json, "
+                                     "lang vi or en", status_code=404)
+        report = service.readiness.for_operator(session.operator)
+        if report is None:
+            return PlainTextResponse("no readiness check yet: run one from the console",
+                                     status_code=404)
+        name = f"readiness-{lang}.{kind}"
+        headers = {"content-disposition": f'attachment; filename="{name}"'}
+        if kind == "csv":
+            return Response(write_csv(report, lang=lang).encode("utf-8"),
+                            media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(json.dumps(summary_json(report, lang=lang), ensure_ascii=False,
+                                   indent=1).encode("utf-8"),
+                        media_type="application/json", headers=headers)
+
     async def events(request: Request, session: Session) -> Response:
         async def stream() -> AsyncIterator[bytes]:
             async with service.hub.subscribe(session.operator) as queue:
@@ -327,6 +370,8 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         Route("/api/province/{pid}", reader(api_province), methods=["GET"]),
         Route("/api/search", reader(api_search), methods=["GET"]),
         Route("/api/switch", api_switch, methods=["POST"]),
+        Route("/api/readiness", api_readiness, methods=["POST"]),
+        Route("/readiness.{kind}", reader(readiness_download), methods=["GET"]),
         Route("/events", reader(events), methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
     ]

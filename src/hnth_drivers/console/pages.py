@@ -76,5 +76,10 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
 <input id="q" type="search" placeholder="e.g. xa 12 hai phong" autocomplete="off">
 <ul id="results"></ul><p id="error" role="alert"></p></section>{show_panel}
 <section id="feed-panel"><h2>Alarms</h2><ul id="feed"></ul></section>
+<section id="readiness-panel"><h2>Readiness</h2>
+<button id="run-readiness">Check readiness</button> <span id="readiness-summary"></span>
+<p class="downloads">Summary form: <a href="/readiness.csv?lang=vi">CSV (vi)</a> ·
+<a href="/readiness.csv?lang=en">CSV (en)</a> · <a href="/readiness.json?lang=vi">JSON</a></p>
+<table id="readiness"></table></section>
 </section></main>
 <script src="/static/console.js"></script>""", meta)

@@ -140,6 +140,9 @@ class ConsoleService:
         self.snmp_down: set[str] = set()
         self.last_shown: dict[str, object] | None = None
         self.hub = EventHub(self)
+        from .readiness import ReadinessBoard
+
+        self.readiness = ReadinessBoard(self)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._visible: dict[str, frozenset[str] | None] = {}

@@ -161,6 +161,34 @@
     }, 150);
   });
 
+  // ---- readiness ----------------------------------------------------------------------
+  document.getElementById("run-readiness").addEventListener("click", async (ev) => {
+    const button = ev.target;
+    const summary = document.getElementById("readiness-summary");
+    button.disabled = true;
+    summary.textContent = "checking every site…";
+    try {
+      const r = await fetch("/api/readiness", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "X-Request-Id": requestId() },
+      });
+      const data = await r.json();
+      if (!r.ok) throw new Error(data.error);
+      summary.textContent = (data.ready ? "READY" : "NOT READY") + ": " + data.counts.ready + " ready, " +
+        data.counts.degraded + " degraded, " + data.counts.not_ready + " not ready of " + data.sites +
+        " sites (" + data.duration_s.toFixed(1) + " s)";
+      summary.className = data.ready ? "ok" : "bad";
+      const table = document.getElementById("readiness");
+      table.replaceChildren(...data.problems.map((p) => el("tr", { "data-site": p.site },
+        el("td", {}, p.site), el("td", {}, p.name), el("td", { class: p.status === "not_ready" ? "bad" : "" }, p.status_label),
+        el("td", {}, p.problems.join(", ")), el("td", {}, p.detail))));
+      if (data.more) table.append(el("tr", {}, el("td", { colspan: "5" }, "… " + data.more + " more in the download")));
+    } catch (e) {
+      summary.textContent = e.message;
+      summary.className = "bad";
+    } finally { button.disabled = false; }
+  });
+
   // ---- alarm feed ---------------------------------------------------------------------
   const feed = document.getElementById("feed");
   const events = new EventSource("/events");
