@@ -157,6 +157,8 @@ def test_an_injected_drop_appears_in_the_alarm_feed_and_clears_on_redial(
     feed.filter(has_text=f"dropped {victim}/").first.wait_for(timeout=30_000)
     feed.filter(has_text=f"recovered {victim}/").first.wait_for(timeout=30_000)
     assert feed.filter(has_text=f"redialed {victim}/").count() >= 1
+    page.locator("#rooms button.preset[data-preset=podium]").first.click()  # type: ignore[attr-defined]
+    page.locator("#preset-status", has_text="preset podium recalled").wait_for(timeout=15_000)  # type: ignore[attr-defined]
     png = tmp_path / "console-alarms.png"
     page.screenshot(path=str(png))  # type: ignore[attr-defined]
     _check_screenshot(png, page, "console-alarms.png")

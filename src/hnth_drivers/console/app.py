@@ -294,6 +294,43 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                                 status_code=502)
         return JSONResponse(trace_json(trace, service.names))
 
+    async def api_rooms(request: Request, session: Session) -> Response:
+        return JSONResponse({"rooms": service.rooms(session.operator)})
+
+    async def api_preset(request: Request) -> Response:
+        checked = await state_change(request, "camera.preset")
+        if isinstance(checked, Response):
+            return checked
+        session, body = checked
+        op = session.operator
+        try:
+            data = json.loads(body)
+            site, camera, preset = data["site"], data.get("camera", 1), data["preset"]
+            if not (isinstance(site, str) and isinstance(preset, str)
+                    and isinstance(camera, int) and 0 < len(site) <= 64
+                    and 0 < len(preset) <= 64 and 1 <= camera <= 16):
+                raise ValueError("fields")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return await refuse(request, op.name, "camera.preset", "-", 400,
+                                'malformed request: expected {"site": ID, "camera": N, '
+                                '"preset": NAME}')
+        if site not in service.names:
+            return await refuse(request, op.name, "camera.preset", site, 404,
+                                f"no site {site!r} in the network")
+        try:
+            took = await service.recall_preset(op, site, camera, preset)
+        except AccessDenied:
+            return JSONResponse({"error": f"refused: {site} is outside your area or role "
+                                 "(recorded in the audit log)"}, status_code=403)
+        except KeyError:
+            return JSONResponse({"error": f"no camera {camera} with preset {preset!r} in "
+                                 f"{site}'s room"}, status_code=404)
+        except HnthError as exc:
+            return JSONResponse({"error": f"the camera did not recall the preset: {exc}"},
+                                status_code=502)
+        return JSONResponse({"site": site, "camera": camera, "preset": preset,
+                             "ms": round(took * 1000, 1)})
+
     async def api_readiness(request: Request) -> Response:
         checked = await state_change(request, "console.readiness")
         if isinstance(checked, Response):
@@ -371,6 +408,8 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         Route("/api/search", reader(api_search), methods=["GET"]),
         Route("/api/switch", api_switch, methods=["POST"]),
         Route("/api/readiness", api_readiness, methods=["POST"]),
+        Route("/api/rooms", reader(api_rooms), methods=["GET"]),
+        Route("/api/preset", api_preset, methods=["POST"]),
         Route("/readiness.{kind}", reader(readiness_download), methods=["GET"]),
         Route("/events", reader(events), methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),

@@ -76,6 +76,8 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
 <input id="q" type="search" placeholder="e.g. xa 12 hai phong" autocomplete="off">
 <ul id="results"></ul><p id="error" role="alert"></p></section>{show_panel}
 <section id="feed-panel"><h2>Alarms</h2><ul id="feed"></ul></section>
+<section id="rooms-panel"><h2>Rooms and camera presets</h2><ul id="rooms"></ul>
+<p id="preset-status" role="status"></p></section>
 <section id="readiness-panel"><h2>Readiness</h2>
 <button id="run-readiness">Check readiness</button> <span id="readiness-summary"></span>
 <p class="downloads">Summary form: <a href="/readiness.csv?lang=vi">CSV (vi)</a> ·

@@ -161,6 +161,43 @@
     }, 150);
   });
 
+  // ---- rooms and camera presets -------------------------------------------------------
+  async function recall(site, camera, preset) {
+    const status = document.getElementById("preset-status");
+    status.textContent = site + " camera " + camera + ": " + preset + "…";
+    try {
+      const r = await fetch("/api/preset", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "X-Request-Id": requestId() },
+        body: JSON.stringify({ site: site, camera: camera, preset: preset }),
+      });
+      const data = await r.json();
+      if (!r.ok) throw new Error(data.error);
+      status.textContent = site + " camera " + camera + ": preset " + preset + " recalled in " + Math.round(data.ms) + " ms";
+      status.className = "ok";
+    } catch (e) { status.textContent = e.message; status.className = "bad"; }
+  }
+  (async () => {
+    try {
+      const r = await getJson("/api/rooms");
+      const list = document.getElementById("rooms");
+      for (const room of r.rooms) {
+        const li = el("li", { "data-site": room.site }, room.name + " ", el("span", { class: "pid" }, room.site));
+        for (const cam of room.cameras) {
+          const line = el("div", { class: "camera" }, "camera " + cam.camera + ": ");
+          for (const p of cam.presets) {
+            if (room.can_control) {
+              line.append(el("button", { class: "preset", "data-preset": p, onclick: () => recall(room.site, cam.camera, p) }, p), " ");
+            } else { line.append(p + " "); }
+          }
+          li.append(line);
+        }
+        list.append(li);
+      }
+      if (!r.rooms.length) list.append(el("li", {}, "no room with a camera in your area"));
+    } catch (e) { showError(e.message); }
+  })();
+
   // ---- readiness ----------------------------------------------------------------------
   document.getElementById("run-readiness").addEventListener("click", async (ev) => {
     const button = ev.target;
