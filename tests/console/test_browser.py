@@ -100,13 +100,18 @@ def test_a_provincial_operator_is_offered_only_its_province_and_refused_elsewher
     assert page.inner_text("#results") == "no site found"  # type: ignore[attr-defined]
     page.fill("#q", "xa 4 ha noi")  # type: ignore[attr-defined]
     page.locator('#results li[data-site="p01-c004"] button.show').wait_for()  # type: ignore[attr-defined]
-    page.click("#run-readiness")  # type: ignore[attr-defined]
-    page.locator("#readiness-summary", has_text="sites (").wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    assert re.search(r"\d+ ready, \d+ degraded, \d+ not ready of \d+ sites",
-                     page.inner_text("#readiness-summary"))  # type: ignore[attr-defined]
+    page.goto(console.url + "?lang=vi")  # type: ignore[attr-defined]
+    page.fill("#q", "xa 4 ha noi")  # type: ignore[attr-defined]
+    page.locator('#results li[data-site="p01-c004"] button.show',  # type: ignore[attr-defined]
+                 has_text="Hiển thị lên màn hình chủ trì").wait_for()
+    assert page.inner_text("#search-panel h2") == "Tìm điểm cầu"  # type: ignore[attr-defined]
     png = tmp_path / "console-province.png"
     page.screenshot(path=str(png))  # type: ignore[attr-defined]
     _check_screenshot(png, page, "console-province.png")
+    page.click("#run-readiness")  # type: ignore[attr-defined]
+    page.locator("#readiness-summary", has_text="điểm cầu (").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    assert re.search(r"\d+ sẵn sàng, \d+ suy giảm, \d+ chưa sẵn sàng trên \d+ điểm cầu",
+                     page.inner_text("#readiness-summary"))  # type: ignore[attr-defined]
     assert errors == []
     # The page offers nothing in Hải Phòng; a hand-made request is refused anyway.
     answer = page.evaluate("""async () => {

@@ -234,3 +234,19 @@ def test_hash_password_reads_stdin_never_argv(tmp_path: Path) -> None:
     short = subprocess.run([*HNTH, "console", "hash-password"], input="short\n",
                            capture_output=True, text=True, timeout=60)
     assert short.returncode == 2 and "8 characters" in short.stderr
+
+
+def test_vietnamese_and_english(console: Console) -> None:
+    with console.client() as client:
+        assert "Đăng nhập" in client.get("/login", headers={"Accept-Language": "vi-VN"}).text
+        assert "Log in" in client.get("/login").text
+    client, _ = console.session("central")
+    with closing(client):
+        vi = client.get("/", params={"lang": "vi"})
+        assert 'lang="vi"' in vi.text and "Tìm điểm cầu" in vi.text
+        assert "đã kết nối" in vi.text and "Đăng xuất" in vi.text
+        cookie = next(c for c in vi.headers.get_list("set-cookie") if c.startswith("hnth_lang="))
+        assert "secure" in cookie.lower() and "samesite=strict" in cookie.lower()
+        assert "Tìm điểm cầu" in client.get("/").text  # kept
+        assert "Find a site" in client.get("/", params={"lang": "en"}).text
+        assert "Find a site" in client.get("/", params={"lang": "xx"}).text

@@ -47,6 +47,7 @@ from ..meeting.summary import write_csv
 from ..security.access import Action
 from . import pages
 from .accounts import Accounts, LoginGuard, Session, Sessions
+from .i18n import pick
 from .passwords import equal
 from .service import ConsoleService, trace_json
 
@@ -57,6 +58,7 @@ MAX_BODY = 16 * 1024
 
 SESSION_COOKIE = "hnth_session"
 LOGIN_COOKIE = "hnth_login"
+LANG_COOKIE = "hnth_lang"
 _STATIC = Path(__file__).with_name("static")
 
 
@@ -102,6 +104,16 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
     def set_cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
         response.set_cookie(name, value, max_age=max_age, path="/", secure=True,
                             httponly=True, samesite="strict")
+
+    def lang_of(request: Request) -> str:
+        return pick(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                    request.headers.get("accept-language"))
+
+    def keep_lang(request: Request, response: Response) -> Response:
+        if request.query_params.get("lang") in ("en", "vi"):
+            response.set_cookie(LANG_COOKIE, lang_of(request), max_age=365 * 86400, path="/",
+                                secure=True, httponly=True, samesite="strict")
+        return response
 
     def session_of(request: Request) -> Session | None:
         return sessions.get(request.cookies.get(SESSION_COOKIE))
@@ -171,9 +183,10 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
 
     async def login_page(request: Request) -> Response:
         token = secrets.token_urlsafe(24)
-        response = HTMLResponse(pages.login(token, request.query_params.get("m", "")))
+        response = HTMLResponse(pages.login(token, request.query_params.get("m", ""),
+                                            lang_of(request)))
         set_cookie(response, LOGIN_COOKIE, token, 600)
-        return response
+        return keep_lang(request, response)
 
     async def login(request: Request) -> Response:
         if not same_origin(request):
@@ -195,8 +208,8 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
             await service.audit(name, "console.login", name, "locked",
                                 seconds_left=round(locked))
             return HTMLResponse(pages.login(token, f"locked: too many failed attempts; "
-                                            f"try again in {int(locked // 60) + 1} min"),
-                                status_code=429)
+                                            f"try again in {int(locked // 60) + 1} min",
+                                            lang_of(request)), status_code=429)
         operator = await asyncio.to_thread(accounts.check, name, password)
         if operator is None:
             now_locked = guard.failed(name)
@@ -204,7 +217,8 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                                 locked=now_locked)
             message = ("locked: too many failed attempts" if now_locked
                        else "wrong name or password")
-            return HTMLResponse(pages.login(token, message), status_code=401)
+            return HTMLResponse(pages.login(token, message, lang_of(request)),
+                                status_code=401)
         guard.succeeded(name)
         session = sessions.create(operator)
         await service.audit(name, "console.login", name, "ok", role=operator.role.value)
@@ -243,9 +257,10 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
     async def home(request: Request, session: Session) -> Response:
         op = session.operator
         summary = service.tree_summary(op)
-        return HTMLResponse(pages.home(op, session.csrf, summary,
-                                       can_switch=service.may(op, Action.MCU_CONTROL,
-                                                              op.scope or service.cascade.chair)))
+        page = pages.home(op, session.csrf, summary, lang=lang_of(request),
+                          can_switch=service.may(op, Action.MCU_CONTROL,
+                                                 op.scope or service.cascade.chair))
+        return keep_lang(request, HTMLResponse(page))
 
     async def api_tree(request: Request, session: Session) -> Response:
         return JSONResponse(service.tree_summary(session.operator))

@@ -4,6 +4,7 @@
 (function () {
   const csrf = document.querySelector('meta[name="csrf"]').content;
   const canSwitch = document.querySelector('meta[name="can-switch"]').content === "yes";
+  const tr = JSON.parse(document.querySelector('meta[name="i18n"]').content);  // the words
   const LIMIT_S = 30;
   let switching = false;
 
@@ -47,8 +48,9 @@
     box.className = t.confirmed ? "confirmed" : "failed";
     document.getElementById("chair-site").textContent = t.name + " (" + t.site + ")";
     document.getElementById("chair-status").textContent = t.confirmed
-      ? "Confirmed on the chair's screen in " + (t.total_ms / 1000).toFixed(2) + " s (" + t.hops + (t.hops === 1 ? " hop: " : " hops: ") + t.path.join(" → ") + ")"
-      : "Not confirmed: " + (t.reason || t.verdict);
+      ? tr.confirmed + " " + (t.total_ms / 1000).toFixed(2) + " " + tr.seconds + " (" + t.hops + " " +
+        (t.hops === 1 ? tr.hop : tr.hops) + ": " + t.path.join(" → ") + ")"
+      : tr.not_confirmed + (t.reason || t.verdict);
     renderTrace(t);
   }
   async function show(site, name) {
@@ -58,13 +60,13 @@
     const box = document.getElementById("chair");
     box.className = "pending";
     document.getElementById("chair-site").textContent = name + " (" + site + ")";
-    document.getElementById("chair-status").textContent = "Switching…";
+    document.getElementById("chair-status").textContent = tr.switching;
     document.getElementById("trace").replaceChildren();
     const countdown = document.getElementById("countdown");
     const t0 = performance.now();
     const tick = () => {
       const left = Math.max(0, LIMIT_S - (performance.now() - t0) / 1000);
-      countdown.textContent = left.toFixed(1) + " s left of " + LIMIT_S + " s";
+      countdown.textContent = left.toFixed(1) + " " + tr.left;
     };
     tick();
     const timer = setInterval(tick, 100);
@@ -85,7 +87,7 @@
       }
     } catch (e) {
       box.className = "failed";
-      document.getElementById("chair-status").textContent = "No answer from the console: " + e.message;
+      document.getElementById("chair-status").textContent = tr.no_answer + e.message;
     } finally {
       clearInterval(timer);
       tick();
@@ -94,7 +96,7 @@
   }
   function showButton(site) {
     return el("button", { class: "show", "data-site": site.id, onclick: () => show(site.id, site.name) },
-      "Show on the chair's screen");
+      tr.show);
   }
 
   // ---- tree ---------------------------------------------------------------------------
@@ -105,7 +107,7 @@
       const frag = document.createDocumentFragment();
       for (const m of p.mcus) {
         const mcu = el("div", { class: "mcu" + (m.down ? " down" : "") },
-          el("span", { class: "mname" }, "MCU " + m.id + (m.parent ? " ↑ " + m.parent : "") + (m.down ? " — DOWN" : "")));
+          el("span", { class: "mname" }, "MCU " + m.id + (m.parent ? " ↑ " + m.parent : "") + (m.down ? " — " + tr.mcu_down : "")));
         for (const s of m.sites) {
           const row = el("div", { class: "site", "data-site": s.id },
             el("span", { class: s.state }, "● "), s.name + " ", el("span", { class: "pid" }, s.id));
@@ -132,8 +134,8 @@
         const d = document.querySelector('details.province[data-pid="' + CSS.escape(row.id) + '"]');
         if (!d) continue;
         const counts = d.querySelector(".counts");
-        counts.replaceChildren(el("b", { class: "ok" }, row.connected), " / " + row.sites + " connected");
-        if (row.disconnected) counts.append(" · ", el("b", { class: "bad" }, row.disconnected + " down"));
+        counts.replaceChildren(el("b", { class: "ok" }, row.connected), " / " + row.sites + " " + tr.connected);
+        if (row.disconnected) counts.append(" · ", el("b", { class: "bad" }, row.disconnected + " " + tr.down));
         if (d.open) loadProvince(d);
       }
       if (t.shown && !switching && document.getElementById("chair")) showConfirmed(t.shown);
@@ -156,7 +158,7 @@
           if (canSwitch && s.can_switch) li.append(showButton(s));
           return li;
         }));
-        if (!r.sites.length) list.append(el("li", {}, "no site found"));
+        if (!r.sites.length) list.append(el("li", {}, tr.no_site));
       } catch (e) { showError(e.message); }
     }, 150);
   });
@@ -164,7 +166,7 @@
   // ---- rooms and camera presets -------------------------------------------------------
   async function recall(site, camera, preset) {
     const status = document.getElementById("preset-status");
-    status.textContent = site + " camera " + camera + ": " + preset + "…";
+    status.textContent = site + " " + tr.camera + " " + camera + ": " + preset + "…";
     try {
       const r = await fetch("/api/preset", {
         method: "POST", credentials: "same-origin",
@@ -173,7 +175,8 @@
       });
       const data = await r.json();
       if (!r.ok) throw new Error(data.error);
-      status.textContent = site + " camera " + camera + ": preset " + preset + " recalled in " + Math.round(data.ms) + " ms";
+      status.textContent = site + " " + tr.camera + " " + camera + ": " +
+        tr.recalled.replace("{p}", preset).replace("{ms}", Math.round(data.ms));
       status.className = "ok";
     } catch (e) { status.textContent = e.message; status.className = "bad"; }
   }
@@ -184,7 +187,7 @@
       for (const room of r.rooms) {
         const li = el("li", { "data-site": room.site }, room.name + " ", el("span", { class: "pid" }, room.site));
         for (const cam of room.cameras) {
-          const line = el("div", { class: "camera" }, "camera " + cam.camera + ": ");
+          const line = el("div", { class: "camera" }, tr.camera + " " + cam.camera + ": ");
           for (const p of cam.presets) {
             if (room.can_control) {
               line.append(el("button", { class: "preset", "data-preset": p, onclick: () => recall(room.site, cam.camera, p) }, p), " ");
@@ -194,7 +197,7 @@
         }
         list.append(li);
       }
-      if (!r.rooms.length) list.append(el("li", {}, "no room with a camera in your area"));
+      if (!r.rooms.length) list.append(el("li", {}, tr.no_rooms));
     } catch (e) { showError(e.message); }
   })();
 
@@ -203,7 +206,7 @@
     const button = ev.target;
     const summary = document.getElementById("readiness-summary");
     button.disabled = true;
-    summary.textContent = "checking every site…";
+    summary.textContent = tr.checking;
     try {
       const r = await fetch("/api/readiness", {
         method: "POST", credentials: "same-origin",
@@ -211,15 +214,15 @@
       });
       const data = await r.json();
       if (!r.ok) throw new Error(data.error);
-      summary.textContent = (data.ready ? "READY" : "NOT READY") + ": " + data.counts.ready + " ready, " +
-        data.counts.degraded + " degraded, " + data.counts.not_ready + " not ready of " + data.sites +
-        " sites (" + data.duration_s.toFixed(1) + " s)";
+      summary.textContent = (data.ready ? tr.all_ready : tr.not_all_ready) + ": " + data.counts.ready + " " +
+        tr.n_ready + ", " + data.counts.degraded + " " + tr.n_degraded + ", " + data.counts.not_ready + " " +
+        tr.n_not_ready + " " + tr.of_sites.replace("{n}", data.sites) + " (" + data.duration_s.toFixed(1) + " s)";
       summary.className = data.ready ? "ok" : "bad";
       const table = document.getElementById("readiness");
       table.replaceChildren(...data.problems.map((p) => el("tr", { "data-site": p.site },
         el("td", {}, p.site), el("td", {}, p.name), el("td", { class: p.status === "not_ready" ? "bad" : "" }, p.status_label),
         el("td", {}, p.problems.join(", ")), el("td", {}, p.detail))));
-      if (data.more) table.append(el("tr", {}, el("td", { colspan: "5" }, "… " + data.more + " more in the download")));
+      if (data.more) table.append(el("tr", {}, el("td", { colspan: "5" }, "… " + data.more + " " + tr.more)));
     } catch (e) {
       summary.textContent = e.message;
       summary.className = "bad";
