@@ -65,6 +65,9 @@ def console(
                                      "SNMP health rounds."),
     watch: bool = typer.Option(True, "--watch/--no-watch", help="Run the watchdog (drops "
                                "redialled at once)."),
+    runbook: Path | None = typer.Option(None, "--runbook", help="A meeting's runbook state "
+                                        "file (hnth meeting run): its steps, deadlines and "
+                                        "verdicts on the page."),
 ) -> None:
     """Serve the operator console; prints ``READY console https://HOST:PORT/``."""
     if ctx.invoked_subcommand is not None:
@@ -101,7 +104,10 @@ def console(
         fail(f"{ops_file}: no operator has a password_hash (hnth console hash-password)")
     tls = None if plain_http else ensure_tls(tls_dir, host)
     service = ConsoleService(fleet, poll_s=poll, watch=watch, snmp_s=snmp_every)
-    application = build_app(service, Accounts(ops, hashes), https=tls is not None)
+    if runbook is not None and not runbook.is_file():
+        fail(f"--runbook {runbook}: no such file")
+    application = build_app(service, Accounts(ops, hashes), https=tls is not None,
+                            runbook=runbook)
 
     async def run() -> None:
         stop = stop_on_signals()

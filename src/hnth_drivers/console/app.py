@@ -96,8 +96,10 @@ class _Headers:
 
 
 def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True,
-              guard: LoginGuard | None = None, sessions: Sessions | None = None) -> ASGIApp:
-    """The console application over ``service``; ``accounts`` say who may log in."""
+              guard: LoginGuard | None = None, sessions: Sessions | None = None,
+              runbook: Path | None = None) -> ASGIApp:
+    """The console application over ``service``; ``accounts`` say who may log in;
+    ``runbook`` is a meeting's runbook state file (``hnth meeting run``), shown read-only."""
     guard = guard or LoginGuard()
     sessions = sessions or Sessions()
 
@@ -258,6 +260,7 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         op = session.operator
         summary = service.tree_summary(op)
         page = pages.home(op, session.csrf, summary, lang=lang_of(request),
+                          runbook=runbook is not None,
                           can_switch=service.may(op, Action.MCU_CONTROL,
                                                  op.scope or service.cascade.chair))
         return keep_lang(request, HTMLResponse(page))
@@ -387,6 +390,18 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                                    indent=1).encode("utf-8"),
                         media_type="application/json", headers=headers)
 
+    async def api_runbook(request: Request, session: Session) -> Response:
+        if runbook is None:
+            return JSONResponse({"error": "no runbook: start the console with --runbook "
+                                 "STATE_FILE"}, status_code=404)
+        from .runbook import runbook_json
+
+        try:
+            return JSONResponse(await asyncio.to_thread(runbook_json, runbook))
+        except ConfigError as exc:
+            return JSONResponse({"error": f"the runbook state cannot be read: {exc}"},
+                                status_code=502)
+
     async def events(request: Request, session: Session) -> Response:
         async def stream() -> AsyncIterator[bytes]:
             async with service.hub.subscribe(session.operator) as queue:
@@ -424,6 +439,7 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         Route("/api/switch", api_switch, methods=["POST"]),
         Route("/api/readiness", api_readiness, methods=["POST"]),
         Route("/api/rooms", reader(api_rooms), methods=["GET"]),
+        Route("/api/runbook", reader(api_runbook), methods=["GET"]),
         Route("/api/preset", api_preset, methods=["POST"]),
         Route("/readiness.{kind}", reader(readiness_download), methods=["GET"]),
         Route("/events", reader(events), methods=["GET"]),

@@ -33,7 +33,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "down": ("down", "mất kết nối"),
     "area": ("area", "khu vực"),
     "all_areas": ("all areas", "toàn quốc"),
+    "runbook": ("Runbook", "Quy trình"),
     # the script's words
+    "step": ("step", "bước"), "status": ("status", "trạng thái"),
+    "deadline": ("deadline", "hạn"), "verdict": ("verdict", "đánh giá"),
     "show": ("Show on the chair's screen", "Hiển thị lên màn hình chủ trì"),
     "switching": ("Switching…", "Đang chuyển…"),
     "left": ("s left of 30 s", "giây còn lại trên 30 giây"),

@@ -53,7 +53,7 @@ def _count(row: dict[str, object], t: dict[str, str]) -> str:
 
 
 def home(operator: Operator, csrf: str, summary: dict[str, object], *,
-         can_switch: bool, lang: str = "en") -> str:
+         can_switch: bool, lang: str = "en", runbook: bool = False) -> str:
     """The main page: cascade tree, search, the chair's screen, alarms, rooms, readiness."""
     t = labels(lang)
     rows = summary["provinces"]
@@ -72,6 +72,9 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
 <section id="chair-panel"><h2>{escape(t['chair_screen'])}</h2>
 <div id="chair"><p id="chair-site">—</p><p id="countdown" aria-live="polite"></p>
 <p id="chair-status"></p><table id="trace"></table></div></section>""")
+    runbook_panel = ("" if not runbook else f"""
+<section id="runbook-panel"><h2>{escape(t['runbook'])}</h2><p id="runbook-status"></p>
+<table id="runbook"></table></section>""")
     return _page(lang, t["title"], f"""
 <header><h1>{escape(t['title'])}</h1><span class="net">{escape(str(summary["network"]))}</span>
 <span class="who" id="who">{escape(operator.name)} ({escape(operator.role.value)}{scope})</span>
@@ -90,6 +93,7 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
 <section id="feed-panel"><h2>{escape(t['alarms'])}</h2><ul id="feed"></ul></section>
 <section id="rooms-panel"><h2>{escape(t['rooms'])}</h2><ul id="rooms"></ul>
 <p id="preset-status" role="status"></p></section>
+{runbook_panel}
 <section id="readiness-panel"><h2>{escape(t['readiness'])}</h2>
 <button id="run-readiness">{escape(t['check_readiness'])}</button>
 <span id="readiness-summary"></span>

@@ -201,6 +201,23 @@
     } catch (e) { showError(e.message); }
   })();
 
+  // ---- runbook ------------------------------------------------------------------------
+  async function refreshRunbook() {
+    const table = document.getElementById("runbook");
+    if (!table) return;
+    try {
+      const r = await getJson("/api/runbook");
+      document.getElementById("runbook-status").textContent = r.meeting + " (" + r.kind + "): " + r.status;
+      table.replaceChildren(el("tr", {}, el("th", {}, tr.step), el("th", {}, tr.status),
+        el("th", {}, tr.deadline), el("th", {}, tr.verdict)),
+        ...r.steps.map((s) => el("tr", { "data-step": s.name, class: "verdict-" + s.verdict },
+          el("td", {}, s.name), el("td", {}, s.status + (s.error ? " — " + s.error : "")),
+          el("td", {}, s.deadline ? s.deadline.replace("T", " ") : "—"), el("td", {}, s.verdict))));
+    } catch (e) { document.getElementById("runbook-status").textContent = e.message; }
+  }
+  refreshRunbook();
+  setInterval(refreshRunbook, 5000);
+
   // ---- readiness ----------------------------------------------------------------------
   document.getElementById("run-readiness").addEventListener("click", async (ev) => {
     const button = ev.target;
