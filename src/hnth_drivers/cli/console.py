@@ -117,7 +117,7 @@ def console(
                                     result="waived",
                                     detail={"reason": "--plain-http on loopback"})
         await serve(application, host=host, port=port, tls=tls, stop=stop,
-                    on_ready=lambda url: ready("console", url))
+                    on_ready=lambda url: ready("console", url), on_stop=service.hub.close)
 
     with typed_errors(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

@@ -412,8 +412,8 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
-                    if sessions.get(session.token) is None:
-                        return  # logged out: the feed ends with the session
+                    if event["type"] == "_end" or sessions.get(session.token) is None:
+                        return  # the console stops, or logged out: the feed ends
                     data = json.dumps(event, ensure_ascii=False)
                     yield f"event: {event['type']}\ndata: {data}\n\n".encode()
 

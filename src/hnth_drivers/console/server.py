@@ -26,9 +26,11 @@ class _Server(uvicorn.Server):
 
 
 async def serve(app: ASGIApp, *, host: str, port: int, tls: ConsoleTls | None,
-                stop: asyncio.Event, on_ready: Callable[[str], None]) -> None:
+                stop: asyncio.Event, on_ready: Callable[[str], None],
+                on_stop: Callable[[], None] | None = None) -> None:
     """Serve ``app`` (HTTPS unless ``tls`` is None) until ``stop`` is set; ``on_ready``
-    gets the console's base URL once it listens."""
+    gets the console's base URL once it listens, ``on_stop`` is called first on the way
+    out (to end long-lived streams, which a graceful shutdown waits for)."""
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
         timeout_graceful_shutdown=2, server_header=False,
@@ -46,6 +48,8 @@ async def serve(app: ASGIApp, *, host: str, port: int, tls: ConsoleTls | None,
     on_ready(f"{'https' if tls else 'http'}://{shown}:{bound_port}/")
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    if on_stop is not None:
+        on_stop()
     server.should_exit = True
     stopper.cancel()
     await task

@@ -99,6 +99,12 @@ class EventHub:
                     sub.queue.get_nowait()
                 sub.queue.put_nowait(event)
 
+    def close(self) -> None:
+        """End every open feed (the console is stopping)."""
+        for sub in list(self._subscribers):
+            with contextlib.suppress(asyncio.QueueFull):
+                sub.queue.put_nowait({"type": "_end"})
+
     @contextlib.asynccontextmanager
     async def subscribe(self, operator: Operator) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         """A queue of the events ``operator`` may see, while the context lasts."""
