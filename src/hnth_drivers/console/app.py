@@ -39,7 +39,7 @@ from starlette.responses import (
 )
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from ..errors import AccessDenied, ConfigError, HnthError
 from ..meeting.summary import to_json as summary_json
@@ -47,6 +47,7 @@ from ..meeting.summary import write_csv
 from ..security.access import Action
 from . import pages
 from .accounts import Accounts, LoginGuard, Session, Sessions
+from .headers import SecurityHeaders
 from .i18n import pick
 from .passwords import equal
 from .service import ConsoleService, trace_json
@@ -66,33 +67,6 @@ class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
-
-
-class _Headers:
-    """Security headers on every response."""
-
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
-        self.app, self.https = app, https
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; "
-                     b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
-                    (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
-                if self.https:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True,
@@ -445,4 +419,4 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         Route("/events", reader(events), methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
     ]
-    return _Headers(Starlette(routes=routes, lifespan=lifespan), https=https)
+    return SecurityHeaders(Starlette(routes=routes, lifespan=lifespan), https=https)

@@ -18,9 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -28,13 +25,15 @@ from ..cascade.live import gather_bounded
 from ..cascade.switch import Call, Switcher, SwitchTrace
 from ..cascade.watchdog import Watchdog, WatchdogEvent
 from ..errors import AccessDenied, HnthError
-from ..errors import TimeoutError as HnthTimeout
 from ..model import ConnectionState, Level
 from ..network.fleet import Fleet
 from ..security.access import Action, Operator, Role, authorize
+from . import rooms
+from .events import EventHub
+from .readiness import ReadinessBoard
 from .search import SiteIndex
 
-__all__ = ["ConsoleService", "EventHub", "trace_json"]
+__all__ = ["ConsoleService", "trace_json"]
 
 log = logging.getLogger(__name__)
 
@@ -69,56 +68,6 @@ class _SharedReadWatchdog(Watchdog):
         return await self._service.read_states()
 
 
-@dataclass(frozen=True, slots=True)
-class _Subscriber:
-    operator: Operator
-    queue: asyncio.Queue[dict[str, Any]]
-
-
-class EventHub:
-    """Fan-out of console events to the open alarm feeds, filtered by area."""
-
-    def __init__(self, service: ConsoleService, *, backlog: int = 256) -> None:
-        self._service = service
-        self._subscribers: set[_Subscriber] = set()
-        self._backlog = backlog
-        self.recent: list[dict[str, Any]] = []
-
-    def publish(self, event: dict[str, Any]) -> None:
-        """Send ``event`` (its ``area`` is a site id; ``None``: everyone) to subscribers."""
-        event.setdefault("at", time.strftime("%H:%M:%S"))
-        if event.get("type") == "alarm":
-            self.recent = [*self.recent[-49:], event]
-        for sub in list(self._subscribers):
-            if not self._service.sees(sub.operator, event.get("area")):
-                continue
-            try:
-                sub.queue.put_nowait(event)
-            except asyncio.QueueFull:  # a stalled feed loses old news, never blocks others
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    sub.queue.get_nowait()
-                sub.queue.put_nowait(event)
-
-    def close(self) -> None:
-        """End every open feed (the console is stopping)."""
-        for sub in list(self._subscribers):
-            with contextlib.suppress(asyncio.QueueFull):
-                sub.queue.put_nowait({"type": "_end"})
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self, operator: Operator) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue of the events ``operator`` may see, while the context lasts."""
-        sub = _Subscriber(operator, asyncio.Queue(self._backlog))
-        for event in self.recent:
-            if self._service.sees(operator, event.get("area")):
-                sub.queue.put_nowait(event)
-        self._subscribers.add(sub)
-        try:
-            yield sub.queue
-        finally:
-            self._subscribers.discard(sub)
-
-
 class ConsoleService:
     """The network behind the console (see the module docstring)."""
 
@@ -146,9 +95,7 @@ class ConsoleService:
         self.mcu_down: dict[str, str] = {}
         self.snmp_down: set[str] = set()
         self.last_shown: dict[str, object] | None = None
-        self.hub = EventHub(self)
-        from .readiness import ReadinessBoard
-
+        self.hub = EventHub(self.sees)
         self.readiness = ReadinessBoard(self)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
@@ -310,54 +257,12 @@ class ConsoleService:
 
     def rooms(self, operator: Operator) -> list[dict[str, object]]:
         """The rooms with cameras the operator sees, their presets by camera."""
-        out: list[dict[str, object]] = []
-        for entry in self.network.sites:
-            if entry.room is None or not entry.room.cameras or not self.sees(operator,
-                                                                             entry.id):
-                continue
-            out.append({"site": entry.id, "name": entry.site.name,
-                        "can_control": self.may(operator, Action.ROOM_CONTROL, entry.id),
-                        "cameras": [{"camera": n, "model": c.model,
-                                     "presets": sorted(c.presets, key=c.presets.__getitem__)}
-                                    for n, c in enumerate(entry.room.cameras, start=1)]})
-        return out
+        return rooms.rooms(self, operator)
 
     async def recall_preset(self, operator: Operator, site: str, camera: int,
                             preset: str) -> float:
-        """Recall a named preset of a room's camera for ``operator`` (room control over
-        the site, authorised and audited like ``hnth camera preset``); the seconds taken.
-        Raises AccessDenied, KeyError (no such room, camera or preset) or HnthError."""
-        target = f"camera:{site}/{camera}"
-
-        async def record(result: str, **detail: object) -> None:
-            await self.audit(operator.name, "camera.preset", target, result, preset=preset,
-                             **detail)
-
-        try:
-            authorize(operator, Action.ROOM_CONTROL, site, self.tree)
-        except AccessDenied as exc:
-            await record("denied", reason=exc.message)
-            raise
-        entry = self.network.site(site)
-        cameras = entry.room.cameras if entry.room else ()
-        if not 1 <= camera <= len(cameras) or preset not in cameras[camera - 1].presets:
-            await record("refused", reason="no such camera or preset in the network file")
-            raise KeyError(target)
-        t0 = time.perf_counter()
-        try:
-            async with asyncio.timeout(self.mcu_timeout_s):
-                driver = await self.fleet.camera(site, camera)
-                await driver.recall(preset)
-        except TimeoutError:
-            await record("failed", error=f"no answer within {self.mcu_timeout_s:g} s")
-            raise HnthTimeout("no answer", device=target, operation="recall preset",
-                              expected=f"done within {self.mcu_timeout_s:g} s") from None
-        except HnthError as exc:
-            await record("failed", error=str(exc))
-            raise
-        took = time.perf_counter() - t0
-        await record("ok", ms=round(took * 1000, 1))
-        return took
+        """Recall a named preset of a room's camera (:func:`.rooms.recall_preset`)."""
+        return await rooms.recall_preset(self, operator, site, camera, preset)
 
     async def _open(self, mcus: list[str]) -> None:
         results = await self.fleet.open_all([self.network.mcu(m).target() for m in mcus],
