@@ -9,7 +9,9 @@ VISCA-over-IP cameras for a sample of rooms, and writes into ``DIR``:
 * ``tls/ca.pem`` (the MCUs' CA), ``known_hosts`` (the codecs' host keys);
 * ``secrets.json``, an encrypted secret store with its key file ``secrets.key`` beside it
   (named in the network file), holding every credential the file references;
-* ``operators.toml``: a central operator and one MCU technician per province.
+* ``operators.toml``: a central operator and one MCU technician per province, each with
+  a console ``password_hash``; the passwords themselves in ``operator-passwords.json``
+  (mode 0600), for ``hnth console`` on the simulation.
 
 The command prints ``READY network DIR/network.toml`` and serves until SIGINT/SIGTERM.
 Every operator command (``hnth network check``, ``hnth cascade``...) then runs against the
@@ -159,7 +161,7 @@ async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
             "known_hosts": "\n".join(known_hosts) + "\n",
             "network.toml": _network_toml(topology, the_plan, sim, agent, chair, room_lines,
                                           snmp),
-            "operators.toml": _operators_toml(topology)})
+            "operators.toml": await asyncio.to_thread(_operators_toml, topology, out)})
         yield SimulatedNetwork(out, network_file, topology, the_plan, sim, agent, chair,
                                sampled)
 
@@ -197,13 +199,25 @@ def _network_toml(topology: Topology, the_plan: Plan, sim: NationalSim, agent: S
     return "\n".join(lines) + "\n"
 
 
-def _operators_toml(topology: Topology) -> str:
+def _operators_toml(topology: Topology, out: Path) -> str:
+    # Console passwords: random, in operator-passwords.json (mode 0600) for the demo and
+    # tests; the file holds their scrypt hashes (a lower cost than the console's default
+    # keeps start-up quick).
+    from hnth_drivers.console.passwords import hash_password
+
+    names = ["central"] + [f"op-{s.id}" for s in topology.sites if s.level is Level.PROVINCE]
+    passwords = {n: secrets.token_urlsafe(12) for n in names}
+    _private(out / "operator-passwords.json", json.dumps(passwords, indent=1).encode())
+    hashed = {n: hash_password(p, cost=(2**12, 8, 1)) for n, p in passwords.items()}
     lines = ["# Operators of the simulated network: who may do what, where.",
-             "", "[[operators]]", 'name = "central"', 'role = "central_operator"']
+             "", "[[operators]]", 'name = "central"', 'role = "central_operator"',
+             f"password_hash = {_Q(hashed['central'])}"]
     for site in topology.sites:
         if site.level is Level.PROVINCE:
-            lines += ["", "[[operators]]", f"name = {_Q('op-' + site.id)}",
-                      'role = "mcu_technician"', f"scope = {_Q(site.id)}"]
+            name = "op-" + site.id
+            lines += ["", "[[operators]]", f"name = {_Q(name)}",
+                      'role = "mcu_technician"', f"scope = {_Q(site.id)}",
+                      f"password_hash = {_Q(hashed[name])}"]
     return "\n".join(lines) + "\n"
 
 

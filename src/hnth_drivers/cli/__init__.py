@@ -47,6 +47,7 @@ _COMMAND_MODULES = (
     "camera_preset",
     "cascade",
     "codec",
+    "console",
     "core",
     "mcu",
     "meeting",

@@ -29,7 +29,7 @@ from .model import NetworkFileError, Where
 __all__ = ["load_operators"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}\Z")
-_KEYS = {"name", "role", "scope"}
+_KEYS = {"name", "role", "scope", "password_hash"}  # the hash: hnth console
 
 
 def load_operators(path: str | Path, sites: set[str] | None = None) -> dict[str, Operator]:
@@ -63,7 +63,7 @@ def load_operators(path: str | Path, sites: set[str] | None = None) -> dict[str,
             problem(at, "expected a table")
             continue
         for key in sorted(set(entry) - _KEYS):
-            problem((*at, key), "unknown key (expected name, role, scope)")
+            problem((*at, key), "unknown key (expected name, role, scope, password_hash)")
         name, role, scope = entry.get("name"), entry.get("role"), entry.get("scope")
         if not isinstance(name, str) or not _NAME.match(name):
             problem((*at, "name"), "expected an operator name")
