@@ -63,7 +63,8 @@ def record_mcu(out: Path = typer.Option(..., "--out", help="The recording to wri
         host = httpx.URL(url).host
         password = password_from_env(user, store_name=lambda u: f"mcu.{host}/{u}")
         target = DeviceTarget("mcu", host or "mcu", driver, url, user=user,
-                              password_ref="cli", ca_file=ca, pin_sha256=pin,
+                              password_ref="cli",  # noqa: S106 - a reference, not a value
+                              ca_file=ca, pin_sha256=pin,
                               options={"timeout_s": timeout})
         target.tls_trust()  # a missing CA file or a bad pin: one line, before the kit runs
         recorder = Recorder(kind="mcu", driver=driver, driver_version=_driver_version(cls),

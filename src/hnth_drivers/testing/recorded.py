@@ -81,7 +81,8 @@ async def replayed_driver(kind: str, name: str, recording: Path | Recording,
     if loaded.header.kind != kind or loaded.header.driver != name:
         Recording.load(loaded.path, kind=kind, driver=name)  # raises, naming both
     target = DeviceTarget(kind, f"replay:{loaded.path.name}", name, loaded.header.address,
-                          user=loaded.header.user, password_ref="replay",
+                          user=loaded.header.user,
+                          password_ref="replay",  # noqa: S106 - a reference, not a value
                           pin_sha256=_REPLAY_PIN)
     cls = get_driver(kind, name)
     with loaded.replaying():

@@ -171,4 +171,7 @@ def _leaves(value: Any) -> list[str]:
 def normalise_body(text: str, content_type: str = "") -> str:
     """The form a request body is matched in: secret fields redacted, layout ignored."""
     redacted = Redactor().body(text, content_type)
-    return _INTER_TAG.sub("><", redacted).strip()
+    try:
+        return json.dumps(json.loads(redacted), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return _INTER_TAG.sub("><", redacted).strip()

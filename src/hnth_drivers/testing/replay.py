@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,8 @@ class Recording:
                                  expected=f"a header line with format {FORMAT!r}",
                                  got=repr(records[0].get("format")) if records else "empty file")
         header = _header(records[0], where)
-        if kind is not None and header.kind != kind or driver is not None and \
-                header.driver != driver:
+        if (kind is not None and header.kind != kind) or \
+                (driver is not None and header.driver != driver):
             raise RecordingError("the recording was made with another driver", operation=where,
                                  expected=f"{kind or header.kind} driver "
                                           f"{driver or header.driver!r}",
@@ -169,7 +170,8 @@ class Player:
             if not self._used[i] and self._keys[i] == key:
                 self._used[i] = True
                 self._cursor = i + 1
-                return self.recording.exchanges[i]
+                served: Exchange = self.recording.exchanges[i]
+                return served
         asked = describe_request(method, path, body)
         same_op = [ex for ex in self.recording.exchanges if ex.describe() == asked]
         raise ReplayMiss(
@@ -177,7 +179,13 @@ class Player:
             device=device, operation=f"replay {self.recording.path.name}",
             expected=(f"{len(same_op)} recorded {asked} exchange(s), all used or with other "
                       "arguments" if same_op else f"an exchange recorded for {asked}"),
-            got=key[2][:200])
+            got=_summary(key[2]))
+
+
+def _summary(body: str) -> str:
+    # XML reads better as its text: "conference.create authenticationUser admin ..."
+    text = " ".join(re.sub(r"<[^>]*>", " ", body).split()) if body.startswith("<") else body
+    return text[:240]
 
 
 class ReplayTransport(httpx.AsyncBaseTransport):
