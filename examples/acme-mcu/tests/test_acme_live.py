@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from acme_hnth.mcu import AcmeMcu
-from acme_hnth.server import AcmeServer
-from hnth_sim.mcu.model import Network
-
 from hnth_drivers.errors import AuthError
 from hnth_drivers.registry import get_driver
 from hnth_drivers.security.policy import STRICT
 from hnth_drivers.security.secrets import Secret
 from hnth_drivers.testing import McuConformance
 from hnth_drivers.transport.https import TlsTrust
+from hnth_sim.mcu.model import Network
+
+from acme_hnth.mcu import AcmeMcu
+from acme_hnth.server import AcmeServer
 
 PASSWORD = "acme-test-pw"
 

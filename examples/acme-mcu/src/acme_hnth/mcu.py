@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self
 
 import httpx
-
 from hnth_drivers import errors
 from hnth_drivers.driver import DeviceTarget, SecretSource
 from hnth_drivers.mcu.base import Mcu

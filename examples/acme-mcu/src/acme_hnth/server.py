@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from hnth_drivers.model import Endpoint
 from hnth_sim.mcu.conditions import Refusal, SimError
 from hnth_sim.mcu.frontend import HttpsFrontEnd
 from hnth_sim.mcu.http import HttpRequest, HttpResponse
 from hnth_sim.mcu.model import McuModel, Network
-
-from hnth_drivers.model import Endpoint
 
 __all__ = ["PREFIX", "AcmeServer"]
 
