@@ -124,3 +124,19 @@ async def test_kit_driver_is_not_opened_on_the_network(tmp_path: Path) -> None:
     async with replayed_driver("mcu", "codian", rec) as mcu:
         assert isinstance(mcu, Driver)
         assert mcu.device.startswith("replay:")
+
+
+async def test_recording_keeps_the_servers_verification(sim: Sim, tmp_path: Path) -> None:
+    # The recorder wraps the policy-checked transport: a pin that does not match the
+    # server's certificate is refused as without it, and nothing is recorded.
+    from hnth_drivers.errors import PolicyViolation
+
+    target = dataclasses.replace(sim.target, ca_file=None, pin_sha256="ab" * 32)
+    recorder = Recorder(kind="mcu", driver=sim.driver, driver_version="test",
+                        address=target.address)
+    with recorder.installed(), pytest.raises(PolicyViolation, match="pin"):
+        driver = get_driver("mcu", sim.driver).from_target(
+            target, secrets=OneSecret(PASSWORD), policy=STRICT, audit=None)
+        async with driver:
+            pass
+    assert recorder.count == 0

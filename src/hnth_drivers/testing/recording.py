@@ -24,13 +24,14 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextvars import Token
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ..transport.https import transport_hook
+from ..transport.https import TransportHook, transport_hook
 from .redaction import Redactor, normalise_body
 
 __all__ = ["FORMAT", "Exchange", "Recorder", "RecordingHeader", "RecordingTransport",
@@ -180,7 +181,7 @@ class Recorder:
         try:
             yield self
         finally:
-            transport_hook.reset(token)
+            _reset(token)
 
     def redacted(self) -> tuple[RecordingHeader, list[Exchange]]:
         """The header and the exchanges with every secret removed."""
@@ -217,3 +218,10 @@ class Recorder:
 
 def _content_type(headers: Iterable[tuple[str, str]]) -> str:
     return next((v for k, v in headers if k.lower() == "content-type"), "")
+
+
+def _reset(token: Token[TransportHook | None]) -> None:
+    try:
+        transport_hook.reset(token)
+    except ValueError:  # left in another context (an async fixture's teardown task)
+        transport_hook.set(None)

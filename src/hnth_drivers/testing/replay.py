@@ -18,6 +18,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
+from contextvars import Token
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError, ProtocolError
-from ..transport.https import transport_hook
+from ..transport.https import TransportHook, transport_hook
 from .recording import FORMAT, Exchange, RecordingHeader, describe_request
 from .redaction import normalise_body
 
@@ -107,7 +108,7 @@ class Recording:
         try:
             yield player
         finally:
-            transport_hook.reset(token)
+            _reset(token)
 
 
 def _header(record: dict[str, Any], where: str) -> RecordingHeader:
@@ -202,3 +203,10 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         return httpx.Response(exchange.status, headers=list(exchange.response_headers),
                               content=exchange.response_body.encode("utf-8"),
                               request=request)
+
+
+def _reset(token: Token[TransportHook | None]) -> None:
+    try:
+        transport_hook.reset(token)
+    except ValueError:  # left in another context (an async fixture's teardown task)
+        transport_hook.set(None)
