@@ -93,3 +93,20 @@ def test_matching_ignores_secret_values_and_layout() -> None:
     assert normalise_body(a) == normalise_body(b)
     assert normalise_body('{"b": 1, "token": "t1"}') == normalise_body('{"token":"t2","b":1}')
     assert normalise_body("<a><b>x</b></a>") != normalise_body("<a><b>y</b></a>")
+
+
+# The Authenticate request of Huawei eSDK TP V100R003C30SPC100 Interface Reference 01
+# (server), topic eSDK_tp_00020, as printed (whitespace collapsed).
+ESDK_TP_00020 = (
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:smc="http://smc.huawei.com/">  <soapenv:Header/>  <soapenv:Body>  '
+    "<smc:Authenticate>  <encryptPassword>l/qjnOSOaby2KWBXEXILX7qp</encryptPassword>  "
+    "</smc:Authenticate>  </soapenv:Body> </soapenv:Envelope>")
+
+
+def test_the_vendors_documented_authenticate_is_redacted() -> None:
+    red = Redactor()
+    out = red.body(ESDK_TP_00020)
+    assert "l/qjnOSOaby2KWBXEXILX7qp" not in out
+    assert f"<encryptPassword>{REDACTED}</encryptPassword>" in out
+    assert red.names == {"xml element encryptPassword"}
