@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,29 @@ def test_the_vendors_documented_authenticate_is_redacted() -> None:
     assert "l/qjnOSOaby2KWBXEXILX7qp" not in out
     assert f"<encryptPassword>{REDACTED}</encryptPassword>" in out
     assert red.names == {"xml element encryptPassword"}
+
+
+SHIPPED = sorted([*(Path(__file__).parent / "recordings").glob("*.jsonl"),
+                  *(Path(__file__).parents[2] / "examples").glob("*/tests/recordings/*.jsonl")])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_recordings_hold_no_secret(path: Path) -> None:
+    from hnth_drivers.testing.replay import Recording
+
+    recording = Recording.load(path)
+    assert recording.header.redactions, "a recording of a login redacts something"
+    for ex in recording.exchanges:
+        for name, value in ex.request_headers + ex.response_headers:
+            if name.lower() in {"cookie", "set-cookie"}:
+                pairs = value.split(";") if name.lower() == "cookie" else value.split(";")[:1]
+                assert all(p.partition("=")[2] == REDACTED for p in pairs), (path, value)
+            elif is_secret_name(name):
+                assert value.split(" ")[-1] == REDACTED, (path, name)
+        for body in (ex.request_body, ex.response_body):
+            # a secret-named field holds the placeholder, nothing else
+            assert Redactor().body(body) == body or body == "", (path, ex.describe())
+
+
+def test_shipped_recordings_exist() -> None:
+    assert {p.name for p in SHIPPED} >= {"codian.jsonl", "smc.jsonl", "acme.jsonl"}
