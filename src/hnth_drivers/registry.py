@@ -95,13 +95,22 @@ class DriverInfo:
 
 
 def describe() -> list[DriverInfo]:
-    """Every installed driver with its capabilities (loading each; failures reported)."""
+    """Every installed driver with its capabilities (loading each; failures and
+    disagreements with the contract reported in ``error``)."""
+    # A driver that loads but disagrees with its contract (drifted signature, a declared
+    # capability without its methods) is listed with the reason, like one that fails.
+    from .testing.driver_check import driver_problems
+
     infos = []
     for kind in GROUPS:
         for name, entry in available(kind).items():
             try:
                 cls = get_driver(kind, name)
-                infos.append(DriverInfo(kind, name, entry.value, cls.capabilities))
             except RegistryError as exc:
                 infos.append(DriverInfo(kind, name, entry.value, frozenset(), str(exc)))
+                continue
+            problems = driver_problems(cls, _contract(kind))
+            error = (f"driver {name!r} disagrees with the {_contract(kind).__name__} "
+                     f"contract: {'; '.join(problems)}"[:600] if problems else None)
+            infos.append(DriverInfo(kind, name, entry.value, cls.capabilities, error))
     return infos

@@ -14,7 +14,7 @@ from hnth_drivers.registry import available, describe, get_driver
 
 PLUGIN = '''
 from hnth_drivers.mcu.base import Mcu
-from hnth_drivers.model import Capability
+from hnth_drivers.model import Capability, DeviceHealth
 
 class AcmeMcu(Mcu):
     name = "acme"
@@ -26,6 +26,9 @@ class AcmeMcu(Mcu):
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
+
+    async def health(self) -> DeviceHealth:  # declared capabilities are implemented
+        return DeviceHealth("acme", True)
 
 class NotADriver:
     pass

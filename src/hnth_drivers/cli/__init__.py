@@ -55,6 +55,7 @@ _COMMAND_MODULES = (
     "network",
     "plan",
     "readiness",
+    "record",
     "watch",
 )
 for _module in _COMMAND_MODULES:

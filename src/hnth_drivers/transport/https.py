@@ -18,7 +18,8 @@ import hashlib
 import re
 import ssl
 import typing
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +36,19 @@ from ..errors import (
 )
 from ..security.policy import SecurityPolicy, WaiverKind
 
-__all__ = ["HttpReply", "TlsTrust", "checked_url", "exchange", "https_client", "normalize_pin",
-           "ssl_context"]
+__all__ = ["HttpReply", "TlsTrust", "TransportHook", "checked_url", "exchange", "https_client",
+           "normalize_pin", "ssl_context", "transport_hook"]
+
+#: ``hook(transport, base_url=..., device=...)`` returns the transport a client uses instead.
+TransportHook = Callable[..., httpx.AsyncBaseTransport]
+
+#: Set by ``hnth_drivers.testing.recording`` / ``.replay`` (``hnth record``, offline kit
+#: runs): every client :func:`https_client` builds while it is set sends its requests
+#: through what the hook returns, after the policy checks above it have passed. Unset
+#: (the default), clients are built as if it did not exist.
+transport_hook: ContextVar[TransportHook | None] = ContextVar("hnth_https_transport_hook",
+                                                              default=None)
+
 
 _PIN_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -221,8 +233,12 @@ def https_client(
     tmo = httpx.Timeout(timeout, pool=None)
     if url.scheme == "http":
         policy.require_waiver(label, WaiverKind.HTTP, "open HTTP client")
+        hook = transport_hook.get()
+        plain = (None if hook is None else
+                 hook(httpx.AsyncHTTPTransport(limits=limits, trust_env=False),
+                      base_url=base_url, device=label))
         return httpx.AsyncClient(base_url=base_url, timeout=tmo, limits=limits,
-                                 headers=headers, trust_env=False)
+                                 transport=plain, headers=headers, trust_env=False)
     if url.scheme != "https":
         raise PolicyViolation("only HTTPS is allowed", device=label, operation="open HTTP client",
                               expected="https://", got=f"{url.scheme}://")
@@ -236,8 +252,11 @@ def https_client(
     if trust.pin_sha256 is not None:
         pool = transport._pool  # httpx keeps its httpcore pool here; no public hook exists
         pool._network_backend = _PinningBackend(pool._network_backend, trust.pin_sha256, label)
-    return httpx.AsyncClient(base_url=base_url, timeout=tmo,
-                             transport=_PolicyTransport(transport, label),
+    checked: httpx.AsyncBaseTransport = _PolicyTransport(transport, label)
+    hook = transport_hook.get()
+    if hook is not None:
+        checked = hook(checked, base_url=base_url, device=label)
+    return httpx.AsyncClient(base_url=base_url, timeout=tmo, transport=checked,
                              headers=headers, trust_env=False)
 
 

@@ -1,0 +1,227 @@
+"""Recording a driver's HTTPS exchanges, secrets redacted (``hnth record``).
+
+The file is JSON lines: a header, one line per request→response exchange, and an end line
+that counts them (a file without it, or with another count, is truncated)::
+
+    {"format": "hnth-recording/1", "kind": "mcu", "driver": "codian", "driver_version": "…",
+     "recorded_at": "2026-…Z", "address": "https://…/RPC2", "user": "admin",
+     "redactions": ["xml-rpc member authenticationPassword"]}
+    {"method": "POST", "path": "/RPC2", "request_headers": [...], "request_body": "…",
+     "status": 200, "response_headers": [...], "response_body": "…"}
+    {"end": 1}
+
+The recorder sits at the transport boundary: while :meth:`Recorder.installed` is active,
+every client :func:`hnth_drivers.transport.https.https_client` builds sends its requests
+through a :class:`RecordingTransport` wrapped around the policy-checked transport (the
+verification of the server is unchanged). Nothing is written until :meth:`Recorder.save`,
+which redacts by name, then scrubs every value so found (see :mod:`.redaction`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from contextvars import Token
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..transport.https import TransportHook, transport_hook
+from .redaction import Redactor, normalise_body
+
+__all__ = ["FORMAT", "Exchange", "Recorder", "RecordingHeader", "RecordingTransport",
+           "describe_request"]
+
+#: The ``format`` of a recording's header line.
+FORMAT = "hnth-recording/1"
+# Request headers worth keeping (to read a recording; never matched on).
+_KEEP_REQUEST = {"content-type", "soapaction", "authorization", "cookie", "x-auth-token",
+                 "x-api-key", "accept"}
+# Response headers a replay does not serve: they describe the original connection.
+_DROP_RESPONSE = {"content-length", "transfer-encoding", "connection", "keep-alive", "date",
+                  "content-encoding", "server"}
+_XMLRPC_METHOD = re.compile(r"<methodName>\s*([^<]+?)\s*</methodName>")
+_SOAP_OPERATION = re.compile(r"<(?:[\w.-]+:)?Body[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingHeader:
+    """The first line of a recording: which driver, when, where, what was redacted."""
+
+    kind: str
+    driver: str
+    driver_version: str
+    recorded_at: str
+    address: str
+    user: str = "admin"
+    redactions: tuple[str, ...] = ()
+    format: str = FORMAT
+
+    def to_json(self) -> dict[str, Any]:
+        """The header as a JSON object."""
+        data = asdict(self)
+        data["redactions"] = list(self.redactions)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and the response it got (bodies as text)."""
+
+    method: str
+    path: str
+    request_body: str
+    status: int
+    response_body: str
+    request_headers: tuple[tuple[str, str], ...] = field(default=())
+    response_headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def content_type(self) -> str:
+        """The request's content type ('' if none was sent)."""
+        return next((v for k, v in self.request_headers if k.lower() == "content-type"), "")
+
+    def key(self) -> tuple[str, str, str]:
+        """What a replayed request is matched on: method, path, normalised body."""
+        return self.method, self.path, normalise_body(self.request_body, self.content_type)
+
+    def describe(self) -> str:
+        """``POST /RPC2 conference.enumerate``: the exchange in words, for messages."""
+        return describe_request(self.method, self.path, self.request_body)
+
+    def to_json(self) -> dict[str, Any]:
+        """The exchange as a JSON object."""
+        return {"method": self.method, "path": self.path,
+                "request_headers": [list(h) for h in self.request_headers],
+                "request_body": self.request_body, "status": self.status,
+                "response_headers": [list(h) for h in self.response_headers],
+                "response_body": self.response_body}
+
+
+def describe_request(method: str, path: str, body: str) -> str:
+    """Method, path and the operation a body names (XML-RPC method, SOAP operation)."""
+    found = _XMLRPC_METHOD.search(body) or _SOAP_OPERATION.search(body)
+    return f"{method} {path}" + (f" {found[1]}" if found else "")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Sends each request through ``inner`` and notes the exchange in ``recorder``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, recorder: Recorder) -> None:
+        self._inner, self._recorder = inner, recorder
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        # A compressed reply could not be redacted: ask for it plain.
+        request.headers["accept-encoding"] = "identity"
+        response = await self._inner.handle_async_request(request)
+        try:
+            content = await response.aread()
+        finally:
+            await response.aclose()
+        self._recorder.note(Exchange(
+            method=request.method, path=request.url.raw_path.decode("ascii"),
+            request_body=_text(body), status=response.status_code,
+            response_body=_text(content),
+            request_headers=tuple((k, v) for k, v in request.headers.items()
+                                  if k.lower() in _KEEP_REQUEST),
+            response_headers=tuple((k, v) for k, v in response.headers.multi_items()
+                                   if k.lower() not in _DROP_RESPONSE)))
+        return httpx.Response(response.status_code, headers=response.headers,
+                              content=content, extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class Recorder:
+    """Collects exchanges in memory (raw) and saves them redacted.
+
+    ``secrets`` are values that must not appear anywhere in the file (the session's
+    password), whatever field carries them.
+    """
+
+    def __init__(self, *, kind: str, driver: str, driver_version: str, address: str,
+                 user: str = "admin", secrets: Iterable[str] = ()) -> None:
+        self._meta = (kind, driver, driver_version, address, user)
+        self._secrets = tuple(secrets)
+        self._exchanges: list[Exchange] = []
+
+    def __repr__(self) -> str:  # never the secrets
+        return f"<Recorder {self._meta[1]} {len(self._exchanges)} exchanges>"
+
+    @property
+    def count(self) -> int:
+        """Exchanges recorded so far."""
+        return len(self._exchanges)
+
+    def note(self, exchange: Exchange) -> None:
+        """Add one exchange (called by :class:`RecordingTransport`)."""
+        self._exchanges.append(exchange)
+
+    def hook(self, inner: httpx.AsyncBaseTransport, *, base_url: str,
+             device: str) -> httpx.AsyncBaseTransport:
+        """The :data:`~hnth_drivers.transport.https.transport_hook` of this recorder."""
+        del base_url, device
+        return RecordingTransport(inner, self)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[Recorder]:
+        """Record every HTTPS client built inside the ``with`` block."""
+        token = transport_hook.set(self.hook)
+        try:
+            yield self
+        finally:
+            _reset(token)
+
+    def redacted(self) -> tuple[RecordingHeader, list[Exchange]]:
+        """The header and the exchanges with every secret removed."""
+        redactor = Redactor(self._secrets)
+        named = []
+        for ex in self._exchanges:
+            named.append(Exchange(
+                ex.method, ex.path, redactor.body(ex.request_body, ex.content_type),
+                ex.status, redactor.body(ex.response_body, _content_type(ex.response_headers)),
+                tuple(redactor.headers(ex.request_headers)),
+                tuple(redactor.headers(ex.response_headers))))
+        scrub = redactor.scrub
+        clean = [Exchange(
+            ex.method, scrub(ex.path), scrub(ex.request_body), ex.status,
+            scrub(ex.response_body),
+            tuple((k, scrub(v)) for k, v in ex.request_headers),
+            tuple((k, scrub(v)) for k, v in ex.response_headers)) for ex in named]
+        kind, driver, version, address, user = self._meta
+        header = RecordingHeader(
+            kind=kind, driver=driver, driver_version=version,
+            recorded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            address=scrub(address), user=user, redactions=tuple(sorted(redactor.names)))
+        return header, clean
+
+    def save(self, path: Path) -> int:
+        """Write the redacted recording to ``path``; the number of exchanges."""
+        header, exchanges = self.redacted()
+        lines = [header.to_json(), *(ex.to_json() for ex in exchanges),
+                 {"end": len(exchanges)}]
+        path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                        encoding="utf-8")
+        return len(exchanges)
+
+
+def _content_type(headers: Iterable[tuple[str, str]]) -> str:
+    return next((v for k, v in headers if k.lower() == "content-type"), "")
+
+
+def _reset(token: Token[TransportHook | None]) -> None:
+    try:
+        transport_hook.reset(token)
+    except ValueError:  # left in another context (an async fixture's teardown task)
+        transport_hook.set(None)

@@ -1,0 +1,212 @@
+"""Serving a recording back to a driver: the conformance kit offline (napalm's mocked data).
+
+:meth:`Recording.load` reads and checks a file written by
+:class:`~hnth_drivers.testing.recording.Recorder` (``hnth record``): a file that is not a
+recording, is truncated, or was made with another driver raises :class:`RecordingError`.
+While :meth:`Recording.replaying` is active, every client
+:func:`~hnth_drivers.transport.https.https_client` builds is answered from the recording
+and nothing is sent on the network. A request is matched on method, path and normalised
+body (secret fields redacted, see :mod:`.redaction`); among the exchanges that match, the
+first unused one after the last served is taken (a recording of a session replays in
+order), else the first unused one. A request the recording does not hold raises
+:class:`ReplayMiss` naming it, at once: never a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from contextvars import Token
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import ConfigError, ProtocolError
+from ..transport.https import TransportHook, transport_hook
+from .recording import FORMAT, Exchange, RecordingHeader, describe_request
+from .redaction import normalise_body
+
+__all__ = ["Recording", "RecordingError", "ReplayMiss", "ReplayTransport"]
+
+
+class RecordingError(ConfigError):
+    """A recording that cannot be replayed: unreadable, truncated, or another driver's."""
+
+
+class ReplayMiss(ProtocolError):
+    """The driver sent a request the recording holds no (unused) exchange for."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A loaded recording: its header and exchanges."""
+
+    path: Path
+    header: RecordingHeader
+    exchanges: tuple[Exchange, ...]
+
+    @classmethod
+    def load(cls, path: Path, *, kind: str | None = None,
+             driver: str | None = None) -> Recording:
+        """Read ``path``; :class:`RecordingError` if it is not a complete recording of
+        ``driver`` (of ``kind``) when those are given."""
+        path = Path(path)
+        where = f"replay {path.name}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RecordingError("cannot read the recording", operation=where,
+                                 got=f"{type(exc).__name__}: {exc}") from None
+        lines = [line for line in text.splitlines() if line.strip()]
+        records: list[dict[str, Any]] = []
+        for number, line in enumerate(lines, 1):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise RecordingError(f"line {number} is not JSON (a truncated recording?)",
+                                     operation=where, expected="one JSON object per line",
+                                     got=line[:60]) from None
+            if not isinstance(record, dict):
+                raise RecordingError(f"line {number} is not a JSON object", operation=where,
+                                     got=type(record).__name__)
+            records.append(record)
+        if not records or records[0].get("format") != FORMAT:
+            raise RecordingError("not an hnth recording", operation=where,
+                                 expected=f"a header line with format {FORMAT!r}",
+                                 got=repr(records[0].get("format")) if records else "empty file")
+        header = _header(records[0], where)
+        if (kind is not None and header.kind != kind) or \
+                (driver is not None and header.driver != driver):
+            raise RecordingError("the recording was made with another driver", operation=where,
+                                 expected=f"{kind or header.kind} driver "
+                                          f"{driver or header.driver!r}",
+                                 got=f"{header.kind} driver {header.driver!r}")
+        end = records[-1].get("end") if len(records) > 1 else None
+        body = records[1:-1] if end is not None else records[1:]
+        if not isinstance(end, int) or isinstance(end, bool) or end != len(body):
+            raise RecordingError("the recording is truncated", operation=where,
+                                 expected='an end line {"end": N} counting the exchanges',
+                                 got=(f"no end line after {len(body)} exchanges"
+                                      if end is None else f"end {end!r}, "
+                                      f"{len(body)} exchanges"))
+        exchanges = tuple(_exchange(r, i + 2, where) for i, r in enumerate(body))
+        return cls(path, header, exchanges)
+
+    def player(self) -> Player:
+        """A fresh replay state (every exchange unused)."""
+        return Player(self)
+
+    @contextlib.contextmanager
+    def replaying(self) -> Iterator[Player]:
+        """Answer every HTTPS client built inside the ``with`` block from this recording."""
+        player = self.player()
+        token = transport_hook.set(player.hook)
+        try:
+            yield player
+        finally:
+            _reset(token)
+
+
+def _header(record: dict[str, Any], where: str) -> RecordingHeader:
+    try:
+        return RecordingHeader(
+            kind=str(record["kind"]), driver=str(record["driver"]),
+            driver_version=str(record.get("driver_version", "")),
+            recorded_at=str(record.get("recorded_at", "")), address=str(record["address"]),
+            user=str(record.get("user", "admin")),
+            redactions=tuple(str(r) for r in record.get("redactions", ())))
+    except KeyError as exc:
+        raise RecordingError("the recording's header lacks a field", operation=where,
+                             expected="kind, driver, address", got=f"no {exc}") from None
+
+
+def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
+    try:
+        return Exchange(
+            method=str(record["method"]), path=str(record["path"]),
+            request_body=str(record["request_body"]), status=int(record["status"]),
+            response_body=str(record["response_body"]),
+            request_headers=tuple((str(k), str(v)) for k, v in record.get("request_headers",
+                                                                          ())),
+            response_headers=tuple((str(k), str(v)) for k, v in record.get("response_headers",
+                                                                           ())))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordingError(f"line {line} is not an exchange", operation=where,
+                             expected="method, path, request_body, status, response_body",
+                             got=f"{type(exc).__name__}: {exc}"[:120]) from None
+
+
+class Player:
+    """Which exchanges of a recording were served; shared by every client it answers."""
+
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        self._keys = [ex.key() for ex in recording.exchanges]
+        self._used = [False] * len(self._keys)
+        self._cursor = 0
+
+    @property
+    def unused(self) -> list[Exchange]:
+        """Exchanges not served yet."""
+        return [ex for ex, used in zip(self.recording.exchanges, self._used, strict=True)
+                if not used]
+
+    def hook(self, inner: httpx.AsyncBaseTransport, *, base_url: str,
+             device: str) -> httpx.AsyncBaseTransport:
+        """The :data:`~hnth_drivers.transport.https.transport_hook` of this replay: the
+        policy-checked transport is discarded unopened."""
+        del inner, base_url
+        return ReplayTransport(self, device)
+
+    def serve(self, method: str, path: str, body: str, content_type: str,
+              device: str) -> Exchange:
+        """The exchange answering this request (:class:`ReplayMiss` if none is left)."""
+        key = (method, path, normalise_body(body, content_type))
+        order = [*range(self._cursor, len(self._keys)), *range(self._cursor)]
+        for i in order:
+            if not self._used[i] and self._keys[i] == key:
+                self._used[i] = True
+                self._cursor = i + 1
+                served: Exchange = self.recording.exchanges[i]
+                return served
+        asked = describe_request(method, path, body)
+        same_op = [ex for ex in self.recording.exchanges if ex.describe() == asked]
+        raise ReplayMiss(
+            f"the recording holds no unused exchange for {asked}",
+            device=device, operation=f"replay {self.recording.path.name}",
+            expected=(f"{len(same_op)} recorded {asked} exchange(s), all used or with other "
+                      "arguments" if same_op else f"an exchange recorded for {asked}"),
+            got=_summary(key[2]))
+
+
+def _summary(body: str) -> str:
+    # XML reads better as its text: "conference.create authenticationUser admin ..."
+    text = " ".join(re.sub(r"<[^>]*>", " ", body).split()) if body.startswith("<") else body
+    return text[:240]
+
+
+class ReplayTransport(httpx.AsyncBaseTransport):
+    """An httpx transport answering from a :class:`Player`; it never opens a socket."""
+
+    def __init__(self, player: Player, device: str) -> None:
+        self._player, self._device = player, device
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = (await request.aread()).decode("utf-8", errors="replace")
+        exchange = self._player.serve(request.method, request.url.raw_path.decode("ascii"),
+                                      body, request.headers.get("content-type", ""),
+                                      self._device)
+        return httpx.Response(exchange.status, headers=list(exchange.response_headers),
+                              content=exchange.response_body.encode("utf-8"),
+                              request=request)
+
+
+def _reset(token: Token[TransportHook | None]) -> None:
+    try:
+        transport_hook.reset(token)
+    except ValueError:  # left in another context (an async fixture's teardown task)
+        transport_hook.set(None)
