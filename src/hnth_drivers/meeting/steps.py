@@ -1,4 +1,4 @@
-"""The national procedure as data: steps, owners and deadlines (DESIGN.md, "Time rules").
+"""The national procedure as data: steps, owners and deadlines (docs/runbook.md).
 
 A step names the unit that owns it, the action that performs it and the check that
 proves it done (both resolved by name from :mod:`.actions`), a deadline and an earliest
