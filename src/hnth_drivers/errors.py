@@ -16,13 +16,13 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "DeviceError",
+    "DeviceTimeout",
     "HnthError",
     "NotSupported",
     "PolicyViolation",
     "ProtocolError",
     "RegistryError",
     "SecretStoreError",
-    "TimeoutError",
 ]
 
 
@@ -73,7 +73,7 @@ class AuthError(HnthError):
     """The device refused the credentials."""
 
 
-class TimeoutError(HnthError, builtins.TimeoutError):
+class DeviceTimeout(HnthError, builtins.TimeoutError):
     """A deadline passed before the device answered. Also a builtin TimeoutError."""
 
 

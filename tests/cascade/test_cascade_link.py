@@ -138,7 +138,7 @@ async def test_link_changes_are_audited_and_failures_raised(chain: Chain) -> Non
 
 
 async def test_live_link_states_while_dialling_and_after_a_drop(tmp_path: Path) -> None:
-    from hnth_drivers.errors import TimeoutError as HnthTimeout
+    from hnth_drivers.errors import DeviceTimeout as HnthTimeout
 
     clock = ManualClock()
     c = build_chain(tmp_path, depth=2, clock=clock)

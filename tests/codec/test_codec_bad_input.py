@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hnth_drivers.errors import DeviceError, HnthError, NotSupported, TimeoutError
+from hnth_drivers.errors import DeviceError, DeviceTimeout, HnthError, NotSupported
 from hnth_drivers.model import MoveDirection
 from hnth_drivers.vcs import ssh_codec
 from hnth_drivers.vcs.ssh_codec import PolycomCodec, SshCodecOptions, XapiCodec
@@ -29,7 +29,7 @@ async def test_xapi_driver_against_a_poly_codec(keys: dict[str, Path], tmp_path:
     with make_sim("polycom", keys) as sim:
         codec = XapiCodec(target_for(sim, known_hosts_for(sim, keys, tmp_path)),
                           options=options_for("xapi", timeout=0.5))
-        with pytest.raises(TimeoutError) as info:      # no xAPI banner ever ends in OK
+        with pytest.raises(DeviceTimeout) as info:      # no xAPI banner ever ends in OK
             await codec.open()
         assert info.value.device == codec.device and info.value.operation == "login"
         assert not codec.connected
@@ -42,7 +42,7 @@ async def test_poly_driver_against_an_xapi_codec(keys: dict[str, Path], tmp_path
                              options=options_for("polycom", timeout=0.5))
         with pytest.raises(HnthError) as info:
             await codec.open()
-        assert isinstance(info.value, DeviceError | TimeoutError)
+        assert isinstance(info.value, DeviceError | DeviceTimeout)
         assert info.value.device == codec.device and info.value.operation == "notify"
         assert not codec.connected
 
@@ -74,7 +74,7 @@ async def test_a_codec_that_never_answers(variant: str, keys: dict[str, Path],
                 # moves and stops have no documented feedback: done when sent
                 await codec.camera(1).move(MoveDirection.LEFT)
                 await codec.camera(1).stop()
-            with pytest.raises(TimeoutError) as info:
+            with pytest.raises(DeviceTimeout) as info:
                 await codec.microphones_muted()
             assert (info.value.device, info.value.operation) == (codec.device, "mute_state")
             # JSON replies carry ResultId: the session is kept; otherwise it is dropped

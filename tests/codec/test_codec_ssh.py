@@ -12,10 +12,10 @@ from hnth_drivers.errors import (
     ConfigError,
     ConnectError,
     DeviceError,
+    DeviceTimeout,
     NotSupported,
     PolicyViolation,
     ProtocolError,
-    TimeoutError,
 )
 from hnth_drivers.model import CallState, CameraPosition, MoveDirection, ZoomDirection
 from hnth_drivers.security.secrets import Secret
@@ -184,7 +184,7 @@ async def test_disconnect_mid_reply_then_reconnect(codec: SshCodec, sim: CodecSi
 async def test_silent_server_times_out(sim: CodecSimulator, known_hosts: Path) -> None:
     async with driver_for(sim, known_hosts, timeout=0.3) as codec:
         sim.faults.silent = True
-        with pytest.raises(TimeoutError):
+        with pytest.raises(DeviceTimeout):
             await codec.microphones_muted()
         sim.faults.silent = False
         assert await codec.microphones_muted() is False
@@ -221,7 +221,7 @@ async def test_wait_for_call_reads_events(codec: SshCodec) -> None:
     await codec.wait_for_call(call.call_id, CallState.CONNECTED, timeout=3.0)
     assert [c.state for c in await codec.calls()] == [CallState.CONNECTED]
     await codec.wait_for_call(call.call_id, CallState.CONNECTED, timeout=0.1)  # already there
-    with pytest.raises(TimeoutError):
+    with pytest.raises(DeviceTimeout):
         await codec.wait_for_call("999", CallState.CONNECTED, timeout=0.2)
     assert codec.connected
     await codec.hang_up(call.call_id)
@@ -263,7 +263,7 @@ async def test_a_shell_request_never_answered_times_out(
     codec = DRIVERS[sim.dialect](target)
     started = time.monotonic()
     try:
-        with pytest.raises(TimeoutError, match="shell"):
+        with pytest.raises(DeviceTimeout, match="shell"):
             await codec.open()
         assert time.monotonic() - started < 3.0
         assert not codec.connected

@@ -15,9 +15,9 @@ from hnth_drivers.errors import (
     AuthError,
     ConnectError,
     DeviceError,
+    DeviceTimeout,
     PolicyViolation,
     ProtocolError,
-    TimeoutError,
 )
 from hnth_drivers.mcu.codian import CodianMcu, CodianOptions
 from hnth_drivers.model import (
@@ -142,7 +142,7 @@ async def test_timeouts_never_hang(server: CodianServer, network: Network) -> No
     async with make_driver(server, timeout_s=0.3) as mcu:
         network.mcu("mcu-hn").faults.latency_ms = 5_000
         started = time.monotonic()
-        with pytest.raises(TimeoutError):
+        with pytest.raises(DeviceTimeout):
             await mcu.conferences()
         # a read is tried twice, each bounded by the timeout
         assert time.monotonic() - started < 2.0
@@ -259,7 +259,7 @@ async def test_a_dripping_server_cannot_hold_a_call(server: CodianServer) -> Non
                     options=CodianOptions(timeout_s=0.3))
     started = time.monotonic()
     try:
-        with pytest.raises(TimeoutError):
+        with pytest.raises(DeviceTimeout):
             await mcu.open()
     finally:
         slow.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hnth_drivers.errors import ConnectError, PolicyViolation, ProtocolError, TimeoutError
+from hnth_drivers.errors import ConnectError, DeviceTimeout, PolicyViolation, ProtocolError
 from hnth_drivers.security.policy import STRICT
 from hnth_drivers.transport.https import TlsTrust, exchange, https_client
 from hnth_sim.mcu.http import HttpRequest, HttpResponse, HttpsServer
@@ -74,7 +74,7 @@ async def test_status_accepted_or_refused(peer: tuple[str, Path]) -> None:
 
 async def test_deadline_is_transient(peer: tuple[str, Path]) -> None:
     base, ca = peer
-    with pytest.raises(TimeoutError) as err:
+    with pytest.raises(DeviceTimeout) as err:
         await run(base, ca, "/slow", deadline_s=0.3)
     assert err.value.transient and err.value.operation == "op"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hnth_drivers.errors import HnthError, ProtocolError, TimeoutError
+from hnth_drivers.errors import DeviceTimeout, HnthError, ProtocolError
 from hnth_drivers.mcu.smc_session import SmcOptions, SmcSession
 from hnth_drivers.security.policy import STRICT
 from hnth_drivers.security.secrets import Secret
@@ -156,7 +156,7 @@ async def test_hostile_replies_never_block_the_loop(
         gap, error = await _ticked(session.call("KeepAlive"))
     finally:
         await session._http.aclose()
-    assert isinstance(error, ProtocolError | TimeoutError), (attack, error)
+    assert isinstance(error, ProtocolError | DeviceTimeout), (attack, error)
     assert "passwd" not in str(error) and "lollol" not in str(error)
     assert gap < TIMEOUT_S / 2, f"{attack}: the event loop was blocked for {gap:.2f} s"
 

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from hnth_drivers.errors import AuthError, DeviceError, TimeoutError
+from hnth_drivers.errors import AuthError, DeviceError, DeviceTimeout
 from hnth_drivers.mcu.smc_protocol import (
     FLAGS,
     PRESENCE_MODES,
@@ -64,7 +64,7 @@ def test_every_result_code_is_a_typed_error(code: int) -> None:
     if known.kind in (ErrorKind.AUTH, ErrorKind.SESSION):
         assert isinstance(error, AuthError)
     if known.kind is ErrorKind.TIMEOUT:
-        assert isinstance(error, TimeoutError)
+        assert isinstance(error, DeviceTimeout)
 
 
 def test_an_undocumented_code_keeps_its_number() -> None:

@@ -9,7 +9,7 @@ import ssl
 import httpx
 import pytest
 
-from hnth_drivers.errors import ConnectError, DeviceError, PolicyViolation, TimeoutError
+from hnth_drivers.errors import ConnectError, DeviceError, DeviceTimeout, PolicyViolation
 from hnth_drivers.mcu.smc import SmcMcu, SmcOptions
 from hnth_drivers.mcu.smc_session import SmcAuthError, WriteNotRepeated
 from hnth_drivers.security.secrets import Secret
@@ -145,7 +145,7 @@ async def test_calls_without_a_session_get_a_result_code(smc_server: SmcServer) 
 async def test_slow_mcu_is_a_timeout(smc_server: SmcServer, network: Network) -> None:
     async with make_driver(smc_server, timeout_s=0.3) as driver:
         network.mcu("mcu-hn").faults.latency_ms = 2000
-        with pytest.raises(TimeoutError):
+        with pytest.raises(DeviceTimeout):
             await driver.conferences()
 
 

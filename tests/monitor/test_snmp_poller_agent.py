@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from hnth_drivers import STRICT
-from hnth_drivers.errors import AuthError, TimeoutError
+from hnth_drivers.errors import AuthError, DeviceTimeout
 from hnth_drivers.monitor import (
     AlarmEngine,
     AlarmEvent,
@@ -149,7 +149,7 @@ async def test_silent_device_times_out_without_hanging(agent: SnmpAgent,
     dev.silent = True
     target = target_for(agent, dev, timeout=0.2, retries=1)
     async with asyncio.timeout(GUARD_S):
-        with pytest.raises(TimeoutError) as err:
+        with pytest.raises(DeviceTimeout) as err:
             await poller.get(target, ["1.3.6.1.2.1.1.3.0"])
         h = await poller.poll(target)
     assert err.value.device == "dev0002" and err.value.operation == "snmp get"
@@ -320,7 +320,7 @@ async def test_per_target_timeouts_against_a_slow_device(agent: SnmpAgent,
     brisk = target_for(agent, "dev0001", timeout=0.1, retries=0)  # same agent, no delay
     async with asyncio.timeout(GUARD_S):
         patient_h, hasty_h, brisk_h = await poller.poll_all([patient, hasty, brisk])
-        with pytest.raises(TimeoutError):
+        with pytest.raises(DeviceTimeout):
             await poller.get(hasty, ["1.3.6.1.2.1.1.3.0"])
     assert patient_h.reachable and patient_h.uptime_s is not None
     assert not hasty_h.reachable

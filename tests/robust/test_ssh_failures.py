@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hnth_drivers.errors import AuthError, ConfigError, PolicyViolation, TimeoutError
+from hnth_drivers.errors import AuthError, ConfigError, DeviceTimeout, PolicyViolation
 from hnth_drivers.security.policy import STRICT
 from hnth_drivers.security.secrets import Secret
 from hnth_drivers.transport.ssh import SshTarget, ssh_connect
@@ -29,7 +29,7 @@ def target(tmp_path: Path, port: int, known: bytes, *, timeout: float = 5.0,
 def test_stalled_login_is_a_timeout_not_an_auth_failure(tmp_path: Path) -> None:
     key = make_host_key(tmp_path / "host")
     with ssh_server(key, "s3cret-pw", stall_s=3.0) as port, \
-            pytest.raises(TimeoutError, match="login timed out") as info:
+            pytest.raises(DeviceTimeout, match="login timed out") as info:
         ssh_connect(STRICT, target(tmp_path, port, known_hosts_line(port, key).encode(),
                                    timeout=0.5))
     assert not isinstance(info.value, AuthError)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hnth_drivers.errors import ConfigError, DeviceError, HnthError, TimeoutError
+from hnth_drivers.errors import ConfigError, DeviceError, DeviceTimeout, HnthError
 from hnth_drivers.model import (
     CallStats,
     CameraPosition,
@@ -79,8 +79,8 @@ def test_errors_say_device_operation_expected_got_and_pickle() -> None:
         assert part in text
     again = pickle.loads(pickle.dumps(err))
     assert str(again) == text and again.code == 7 and again.device == "mcu-hn"
-    assert isinstance(TimeoutError("x"), HnthError)
-    assert isinstance(TimeoutError("x"), builtins.TimeoutError)
+    assert isinstance(DeviceTimeout("x"), HnthError)
+    assert isinstance(DeviceTimeout("x"), builtins.TimeoutError)
 
 
 @pytest.mark.parametrize("make", [

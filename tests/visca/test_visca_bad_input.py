@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scripted import ScriptedPtyCamera, ScriptedUdpCamera
 
-from hnth_drivers.errors import TimeoutError
+from hnth_drivers.errors import DeviceTimeout
 from hnth_drivers.security.audit import AuditLog
 from hnth_drivers.security.policy import SecurityPolicy, Waiver, WaiverKind
 from hnth_drivers.vcs.visca.camera import ViscaOptions
@@ -63,7 +63,7 @@ async def test_ip_camera_that_never_acknowledges(tmp_path: Path) -> None:
     try:
         async with ViscaIpCamera(host, port, policy=_policy(host, port, tmp_path),
                                  options=OPTIONS) as cam:
-            with pytest.raises(TimeoutError, match="no reply") as err:
+            with pytest.raises(DeviceTimeout, match="no reply") as err:
                 await asyncio.wait_for(cam.recall_preset(1), 5)
             assert err.value.device == cam.device and err.value.operation == "memory_recall"
             await cam.recall_preset(3)  # the session is still usable
@@ -82,7 +82,7 @@ async def test_serial_truncated_frame_then_silence_then_a_good_exchange() -> Non
     ])
     try:
         async with ViscaSerialCamera(peer.path, options=OPTIONS) as cam:
-            with pytest.raises(TimeoutError) as err:
+            with pytest.raises(DeviceTimeout) as err:
                 await asyncio.wait_for(cam.recall_preset(1), 5)
             assert err.value.device == cam.device and err.value.operation == "memory_recall"
             await cam.recall_preset(2)  # the stale half frame is skipped as garbage

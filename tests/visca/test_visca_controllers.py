@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from hnth_drivers.errors import TimeoutError
+from hnth_drivers.errors import DeviceTimeout
 from hnth_drivers.model import CameraPosition
 from hnth_drivers.security.audit import AuditLog
 from hnth_drivers.security.policy import SecurityPolicy, Waiver, WaiverKind
@@ -85,7 +85,7 @@ async def test_five_recent_controllers_hold_their_slots_and_a_sixth_waits(
     try:
         for cam in drivers[:5]:
             await cam.open()
-        with pytest.raises(TimeoutError, match="no reply"):  # five spoke just now
+        with pytest.raises(DeviceTimeout, match="no reply"):  # five spoke just now
             await drivers[5].open()
         assert camera.refused_controllers >= 1
         clock.now += camera.idle_expiry  # now they are quiet: the sixth is served
@@ -116,7 +116,7 @@ async def test_a_controller_with_a_command_running_keeps_its_slot(
         for cam in newcomers[:4]:
             await cam.open()  # each takes a quiet controller's slot
         assert len(camera.controllers) == MAX_CONTROLLERS
-        with pytest.raises(TimeoutError, match="no reply"):
+        with pytest.raises(DeviceTimeout, match="no reply"):
             await newcomers[4].open()  # every slot holds a recent or busy controller
         clock.now += camera.idle_expiry  # all quiet now, but one still has a move running
         await newcomers[4].open()

@@ -15,8 +15,8 @@ from hnth_drivers.errors import (
     ConfigError,
     ConnectError,
     DeviceError,
+    DeviceTimeout,
     PolicyViolation,
-    TimeoutError,
 )
 from hnth_drivers.model import CameraPosition, MoveDirection
 from hnth_drivers.security.audit import AuditLog
@@ -91,7 +91,7 @@ async def test_ip_lost_inquiry_reply_is_asked_again(
 async def test_serial_does_not_retransmit_what_is_not_idempotent(
         sim: CameraSimulator, serial_camera: ViscaSerialCamera) -> None:
     sim.faults.drop_replies = 2
-    with pytest.raises(TimeoutError, match="pantilt_relative"):
+    with pytest.raises(DeviceTimeout, match="pantilt_relative"):
         await serial_camera.move_by(100, 0)
     assert sum(isinstance(c, PanTiltRelative) for c in sim.device.executed) == 1
     assert serial_camera.retransmissions == 0
@@ -137,16 +137,16 @@ async def test_not_executable_names_the_command(
 async def test_silent_camera_times_out_without_hanging(
         sim: CameraSimulator, camera: ViscaCamera) -> None:
     sim.faults.silent = True
-    with pytest.raises(TimeoutError, match="no reply"):
+    with pytest.raises(DeviceTimeout, match="no reply"):
         await asyncio.wait_for(camera.recall_preset(1), 10)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(DeviceTimeout):
         await asyncio.wait_for(camera.position(), 10)
 
 
 async def test_completion_that_never_comes_times_out(
         sim: CameraSimulator, sim_options_camera: ViscaCamera) -> None:
     sim.model.travel_scale = 100.0  # the move would take minutes
-    with pytest.raises(TimeoutError, match="never completed"):
+    with pytest.raises(DeviceTimeout, match="never completed"):
         await asyncio.wait_for(sim_options_camera.move_to(FAR), 10)
 
 

@@ -14,7 +14,7 @@ import pytest_asyncio
 from scripted import ScriptedUdpCamera
 from visca_vectors import hexbytes, vectors
 
-from hnth_drivers.errors import DeviceError, ProtocolError, TimeoutError
+from hnth_drivers.errors import DeviceError, DeviceTimeout, ProtocolError
 from hnth_drivers.security.audit import AuditLog
 from hnth_drivers.security.policy import SecurityPolicy, Waiver, WaiverKind
 from hnth_drivers.vcs.visca.camera import ViscaOptions
@@ -82,7 +82,7 @@ async def test_relative_move_whose_ack_and_completion_are_lost_times_out_typed(
     sim.model.travel_scale = 0.05
     cam.options = ViscaOptions(ack_timeout=0.2, completion_timeout=0.4, retries=2)
     sim.faults.drop_replies = 2
-    with pytest.raises(TimeoutError, match="executed") as err:
+    with pytest.raises(DeviceTimeout, match="executed") as err:
         await cam.move_by(300, 0)
     assert err.value.operation == "pantilt_relative" and err.value.device == cam.device
     assert sum(isinstance(c, PanTiltRelative) for c in sim.device.executed) == 1
@@ -93,7 +93,7 @@ async def test_lost_completion_is_a_typed_timeout_and_the_session_lives_on(
         sim: CameraSimulator, cam: ViscaIpCamera) -> None:
     cam.options = ViscaOptions(ack_timeout=0.2, completion_timeout=0.3)
     sim.faults.drop_completions = 1
-    with pytest.raises(TimeoutError, match="never completed") as err:
+    with pytest.raises(DeviceTimeout, match="never completed") as err:
         await cam.recall_preset(1)
     assert err.value.operation == "memory_recall"
     await cam.recall_preset(1)

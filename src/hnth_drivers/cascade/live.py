@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import AccessDenied, ConfigError, DeviceError, HnthError, TimeoutError
+from ..errors import AccessDenied, ConfigError, DeviceError, DeviceTimeout, HnthError
 from ..mcu.base import Mcu
 from ..model import ConnectionState, Participant
 from ..security.access import Action, Operator, SiteTree, authorize
@@ -169,7 +169,7 @@ class LiveCascade:
         Reads each slave's uplink (a small status query), dials the missing ones and
         redials the dropped ones, all at once.
 
-        Returns the final state per slave MCU. Raises :class:`TimeoutError` naming the
+        Returns the final state per slave MCU. Raises :class:`DeviceTimeout` naming the
         links still down after ``wait_s``.
         """
         links = self._by_depth()
@@ -241,7 +241,7 @@ class LiveCascade:
                 return states
             if time.monotonic() >= deadline:
                 shown = ", ".join(f"{k}: {v.value}" for k, v in sorted(bad.items())[:10])
-                raise TimeoutError("cascade links did not all connect", operation="cascade up",
+                raise DeviceTimeout("cascade links did not all connect", operation="cascade up",
                                    expected=f"all {len(states)} connected within {wait_s} s",
                                    got=f"{len(bad)} not connected ({shown})")
             await asyncio.sleep(poll_s)

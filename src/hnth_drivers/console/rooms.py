@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import AccessDenied, HnthError
-from ..errors import TimeoutError as HnthTimeout
+from ..errors import DeviceTimeout as HnthTimeout
 from ..security.access import Action, Operator, authorize
 
 if TYPE_CHECKING:

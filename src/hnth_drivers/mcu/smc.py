@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from ..driver import DeviceTarget, SecretSource
-from ..errors import ConfigError, DeviceError, NotSupported, ProtocolError, TimeoutError
+from ..errors import ConfigError, DeviceError, DeviceTimeout, NotSupported, ProtocolError
 from ..model import (
     Capability,
     Conference,
@@ -428,7 +428,7 @@ class SmcMcu(Mcu):
             if (status.broadcast or None) == uri:
                 return
             if time.monotonic() >= deadline:
-                raise TimeoutError("the broadcast site did not change", device=self._device,
+                raise DeviceTimeout("the broadcast site did not change", device=self._device,
                                    operation="setBroadcastSiteEx",
                                    expected=f"broadcast {uri!r}",
                                    got=repr(status.broadcast)[:60])

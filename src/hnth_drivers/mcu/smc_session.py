@@ -34,10 +34,10 @@ from ..errors import (
     AuthError,
     ConnectError,
     DeviceError,
+    DeviceTimeout,
     HnthError,
     PolicyViolation,
     ProtocolError,
-    TimeoutError,
 )
 from ..security.policy import SecurityPolicy
 from ..security.secrets import Secret
@@ -92,7 +92,7 @@ class SmcAuthError(AuthError):
         super().__init__(message, **kw)
 
 
-class SmcTimeoutError(TimeoutError):
+class SmcTimeoutError(DeviceTimeout):
     """The MCU says a conference-control command timed out (its result code kept)."""
 
     def __init__(self, message: str, *, code: int | None = None, **kw: str | None) -> None:
@@ -276,7 +276,7 @@ class SmcSession:
         except ProtocolError as exc:
             raise type(exc)(exc.message, **where, expected=exc.expected, got=exc.got) from None
         except (builtins.TimeoutError, httpx.TimeoutException):
-            raise TimeoutError("no answer in time", **where,
+            raise DeviceTimeout("no answer in time", **where,
                                expected=f"a reply within {limit} s") from None
         except PolicyViolation:
             raise

@@ -320,7 +320,7 @@ class ReadinessCheck:
     async def _probe(self, probe: Probe) -> str | None:
         try:
             await asyncio.wait_for(probe(), self.probe_timeout_s)
-        except (HnthError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, HnthError, OSError) as exc:
             return _describe(exc)
         return None
 

@@ -40,9 +40,9 @@ from ..errors import (
     ConfigError,
     ConnectError,
     DeviceError,
+    DeviceTimeout,
     HnthError,
     ProtocolError,
-    TimeoutError,
 )
 from ..security.policy import SecurityPolicy
 from ..transport.snmp import SnmpCommunity, SnmpV3User, snmp_credentials, snmp_target
@@ -229,14 +229,14 @@ class SnmpPoller:
                 async with asyncio.timeout(target.deadline_s):
                     indication, status, index, var_binds = await send(session)
             except builtins.TimeoutError:
-                raise TimeoutError("no answer before the deadline", device=target.name,
+                raise DeviceTimeout("no answer before the deadline", device=target.name,
                                    operation=operation,
                                    expected=f"an answer within {target.deadline_s:.1f} s"
                                    ) from None
         if indication:
             text = str(indication)
             if isinstance(indication, errind.RequestTimedOut):
-                raise TimeoutError("no answer", device=target.name, operation=operation,
+                raise DeviceTimeout("no answer", device=target.name, operation=operation,
                                    expected=f"an answer within {target.timeout} s × "
                                    f"{target.retries + 1} attempts")
             if isinstance(indication, _AUTH_FAILURES):
@@ -327,9 +327,9 @@ class SnmpPoller:
             await self._session(target)  # policy errors raise here, before any packet
             scalars = await self.get(target, profile.scalar_oids())
             columns = await self.walk(target, profile.column_oids())
-        except (TimeoutError, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
+        except (DeviceTimeout, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
             health = unreachable(target.name, started, str(exc), vendor=profile.name,
-                                 answered=not isinstance(exc, TimeoutError | ConnectError))
+                                 answered=not isinstance(exc, DeviceTimeout | ConnectError))
         else:
             health = interpret(target.name, profile, scalars, columns, polled_at=started,
                                previous=self._previous.get(target.name))
@@ -356,7 +356,7 @@ class SnmpPoller:
         async def one(i: int, target: SnmpTarget) -> None:
             try:
                 results[i] = await self.get(target, oids)
-            except (TimeoutError, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
+            except (DeviceTimeout, ConnectError, AuthError, ProtocolError, DeviceError) as exc:
                 results[i] = exc
 
         await self._bounded(items, one)

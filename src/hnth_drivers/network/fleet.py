@@ -230,7 +230,7 @@ class Fleet:
             except HnthError as exc:
                 error = exc
             except builtins.TimeoutError:
-                from ..errors import TimeoutError as HnthTimeout
+                from ..errors import DeviceTimeout as HnthTimeout
                 error = HnthTimeout("no answer", device=target.id, operation="open",
                                     expected=f"open within {timeout_s} s")
             result = DeviceResult(target, time.perf_counter() - t0, error)

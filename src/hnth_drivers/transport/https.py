@@ -29,10 +29,10 @@ import httpx
 from ..errors import (
     ConfigError,
     ConnectError,
+    DeviceTimeout,
     HnthError,
     PolicyViolation,
     ProtocolError,
-    TimeoutError,
 )
 from ..security.policy import SecurityPolicy, WaiverKind
 
@@ -295,7 +295,7 @@ async def exchange(
     """``POST body`` to ``path`` and read the reply, at most ``max_bytes`` of it, within
     ``deadline_s`` seconds for the whole exchange (a server dripping bytes cannot hold it).
 
-    Errors (each names ``device`` and ``operation``): TimeoutError and ConnectError with
+    Errors (each names ``device`` and ``operation``): DeviceTimeout and ConnectError with
     ``transient=True`` (no answer in time, connection refused or dropped, HTTP 502/503/504
     unless accepted), PolicyViolation for a refused certificate or TLS version,
     ProtocolError for a reply over ``max_bytes`` or a status not in ``accept_status``.
@@ -322,7 +322,7 @@ async def exchange(
     except HnthError:
         raise
     except (builtins.TimeoutError, httpx.TimeoutException) as exc:
-        raise _transient(TimeoutError("no answer in time", device=device, operation=operation,
+        raise _transient(DeviceTimeout("no answer in time", device=device, operation=operation,
                                       expected=f"a reply within {deadline_s:g} s",
                                       got=type(exc).__name__)) from None
     except httpx.HTTPError as exc:

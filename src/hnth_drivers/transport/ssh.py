@@ -18,7 +18,7 @@ from pathlib import Path
 
 import paramiko
 
-from ..errors import AuthError, ConfigError, ConnectError, PolicyViolation, TimeoutError
+from ..errors import AuthError, ConfigError, ConnectError, DeviceTimeout, PolicyViolation
 from ..security.policy import SecurityPolicy, WaiverKind
 from ..security.secrets import Secret
 
@@ -118,15 +118,15 @@ def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient
     except paramiko.AuthenticationException as exc:
         client.close()
         if "timeout" in str(exc).lower():  # paramiko: "Authentication timeout."
-            raise TimeoutError("SSH login timed out (the server did not answer the "
+            raise DeviceTimeout("SSH login timed out (the server did not answer the "
                                "authentication)", device=label, operation="ssh connect",
                                expected=f"an answer within {target.connect_timeout} s"
                                ) from None
         raise AuthError("SSH authentication failed", device=label, operation="ssh connect",
                         expected=f"valid credentials for {target.username!r}") from None
-    except (builtins.TimeoutError, socket.timeout):
+    except TimeoutError:
         client.close()
-        raise TimeoutError("SSH connect timed out", device=label, operation="ssh connect",
+        raise DeviceTimeout("SSH connect timed out", device=label, operation="ssh connect",
                            expected=f"an answer within {target.connect_timeout} s") from None
     except paramiko.SSHException as exc:
         client.close()
@@ -162,7 +162,7 @@ async def open_telnet(
     try:
         return await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except builtins.TimeoutError:
-        raise TimeoutError("telnet connect timed out", device=label,
+        raise DeviceTimeout("telnet connect timed out", device=label,
                            operation="open telnet") from None
     except OSError as exc:
         raise ConnectError("cannot reach the device", device=label, operation="open telnet",

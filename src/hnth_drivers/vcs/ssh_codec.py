@@ -23,7 +23,6 @@ import builtins
 import collections
 import dataclasses
 import logging
-import socket
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -34,10 +33,10 @@ from ..errors import (
     ConfigError,
     ConnectError,
     DeviceError,
+    DeviceTimeout,
     HnthError,
     NotSupported,
     PolicyViolation,
-    TimeoutError,
 )
 from ..model import Call, CallState, Capability, DeviceHealth, SignalProtocol
 from ..security.audit import AuditLog
@@ -177,7 +176,7 @@ class SshCodec(Codec):
                 channel = await asyncio.to_thread(self._open_shell, client)
         except builtins.TimeoutError:
             client.close()
-            raise TimeoutError("the codec did not open a shell", device=self.device,
+            raise DeviceTimeout("the codec did not open a shell", device=self.device,
                                operation="open shell",
                                expected=f"a shell within {limit} s") from None
         except BaseException:
@@ -266,7 +265,7 @@ class SshCodec(Codec):
         except DeviceError:
             self._ready_at = loop.time() + self.pacing_s
             raise                       # the codec answered: the session is still in step
-        except TimeoutError:
+        except DeviceTimeout:
             if session.resumable and self.connected:
                 session.abandon()       # tagged replies: a late one is recognised, not used
             else:
@@ -276,8 +275,8 @@ class SshCodec(Codec):
             self._drop()                # mid-reply state is unknown: reconnect next time
             raise
 
-    def _timeout(self, operation: str) -> TimeoutError:
-        return TimeoutError("no complete reply", device=self.device, operation=operation,
+    def _timeout(self, operation: str) -> DeviceTimeout:
+        return DeviceTimeout("no complete reply", device=self.device, operation=operation,
                             expected=f"the reply within {self.options.command_timeout_s} s")
 
     def _send(self, channel: paramiko.Channel, data: bytes, operation: str) -> None:
@@ -326,7 +325,7 @@ class SshCodec(Codec):
         channel.settimeout(timeout)
         try:
             data = channel.recv(65536)
-        except (builtins.TimeoutError, socket.timeout):
+        except TimeoutError:
             raise self._timeout(operation) from None
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise ConnectError("connection lost mid-reply", device=self.device,
@@ -339,7 +338,7 @@ class SshCodec(Codec):
 
     async def wait_for_call(self, call_id: str, state: CallState, timeout: float) -> None:
         """Return once the codec reports call ``call_id`` in ``state`` (read from its events,
-        not polled); :class:`TimeoutError` after ``timeout`` seconds (the session stays up).
+        not polled); :class:`DeviceTimeout` after ``timeout`` seconds (the session stays up).
         """
         listed = {c.call_id: c.state for c in await self.calls()}
         if listed.get(call_id, CallState.DISCONNECTED) is state:
@@ -362,13 +361,13 @@ class SshCodec(Codec):
                     continue
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise TimeoutError("the call did not reach the state", device=self.device,
+                    raise DeviceTimeout("the call did not reach the state", device=self.device,
                                        operation="wait_for_call",
                                        expected=f"call {call_id} {state.value} within "
                                        f"{timeout} s")
                 try:
                     chunk = await self._read(channel, remaining, "wait_for_call")
-                except TimeoutError:
+                except DeviceTimeout:
                     continue            # no command was pending: the session is in step
                 except BaseException:
                     self._drop()
@@ -422,7 +421,7 @@ class SshCodec(Codec):
             uptime = (await self.command("uptime") if "uptime" in self.dialect.commands
                       else None)
             active = len(await self.calls())
-        except (ConnectError, TimeoutError) as exc:
+        except (ConnectError, DeviceTimeout) as exc:
             return DeviceHealth(self.device, False, detail={"error": exc.message})
         except (PolicyViolation, DeviceError):
             raise

@@ -111,7 +111,7 @@ class AcmeMcu(Mcu):
             response = await self._client.request(method, path, json=body,
                                                   headers=self._auth())
         except httpx.TimeoutException:
-            raise errors.TimeoutError("no reply in time", device=self._device,
+            raise errors.DeviceTimeout("no reply in time", device=self._device,
                                       operation=operation,
                                       expected=f"a reply within {self._timeout} s") from None
         except httpx.HTTPError as exc:

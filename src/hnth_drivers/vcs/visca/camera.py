@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
-from ...errors import ConfigError, DeviceError, ProtocolError, TimeoutError
+from ...errors import ConfigError, DeviceError, DeviceTimeout, ProtocolError
 from ...model import CameraPosition, Capability, MoveDirection, ZoomDirection
 from ..base import Camera, RoomPresets
 from .codec import ErrorKind
@@ -105,7 +105,7 @@ class ViscaCamera(Camera, abc.ABC):
     async def _transact(self, command: Command) -> bytes:
         """Send ``command`` and return when it completes (an inquiry: its reply payload).
 
-        Raises ViscaRefused for an error reply, TimeoutError when a deadline passes.
+        Raises ViscaRefused for an error reply, DeviceTimeout when a deadline passes.
         """
 
     async def _await_ack(self, exchange: Exchange, resend: Callable[[], Awaitable[bool]],
@@ -122,7 +122,7 @@ class ViscaCamera(Camera, abc.ABC):
             if await exchange.wait(opts.ack_timeout, ack_only=not until_done) or exchange.acked:
                 return
             if attempt == opts.retries or not await resend():
-                raise TimeoutError(
+                raise DeviceTimeout(
                     "no reply from the camera", device=self.device,
                     operation=exchange.command.label,
                     expected=f"ACK or reply within {opts.ack_timeout:g} s"
@@ -134,7 +134,7 @@ class ViscaCamera(Camera, abc.ABC):
     async def _await_done(self, exchange: Exchange) -> bytes:
         """Wait for completion (or the inquiry reply) after the ACK; its result or error."""
         if not await exchange.wait(self.options.completion_timeout):
-            raise TimeoutError(
+            raise DeviceTimeout(
                 "the camera acknowledged but never completed" if exchange.note is None
                 else "the camera executed the command but its completion never came",
                 device=self.device, operation=exchange.command.label,

@@ -25,7 +25,7 @@ import logging
 from typing import ClassVar, Self
 
 from ...driver import DeviceTarget, SecretSource
-from ...errors import ConnectError, ProtocolError, TimeoutError
+from ...errors import ConnectError, DeviceTimeout, ProtocolError
 from ...security.audit import AuditLog
 from ...security.policy import SecurityPolicy, WaiverKind
 from ...transport.udp import open_udp
@@ -233,7 +233,7 @@ class ViscaIpCamera(ViscaCamera):
             except _SendAgain:
                 log.info("%s: %s: answer lost after execution, sending again with a new "
                          "sequence number", self.device, command.label)
-        raise TimeoutError("the camera's answers kept getting lost", device=self.device,
+        raise DeviceTimeout("the camera's answers kept getting lost", device=self.device,
                            operation=command.label,
                            expected="a reply after a resend with a new sequence number",
                            got=f"sequence-number errors {_SEND_AGAIN_LIMIT} times")

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Self
 import serial
 
 from ...driver import DeviceTarget, SecretSource
-from ...errors import ConfigError, ConnectError, ProtocolError, TimeoutError
+from ...errors import ConfigError, ConnectError, DeviceTimeout, ProtocolError
 from ...security.audit import AuditLog
 from ...security.policy import SecurityPolicy
 from ...transport.serial import open_serial
@@ -219,7 +219,7 @@ class ViscaSerialCamera(ViscaCamera):
         try:
             await asyncio.to_thread(port.write, frame)
         except serial.SerialTimeoutException:
-            raise TimeoutError("the serial line did not take the frame", device=self.device,
+            raise DeviceTimeout("the serial line did not take the frame", device=self.device,
                                operation=operation) from None
         except (serial.SerialException, OSError) as exc:
             raise ConnectError("cannot write to the serial line", device=self.device,
