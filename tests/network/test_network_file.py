@@ -160,6 +160,7 @@ def test_credential_reference_resolving_to_nothing(net_dir: Path) -> None:
     net = load_network(write(net_dir, VALID))
     key = net_dir / "secrets.key"
     key.write_bytes(b"k" * 32)
+    key.chmod(0o600)
     store = SecretStore(net_dir / "secrets.json", StoreKey.from_key_file(key))
     store.set("mcu/mcu-hn", Secret("pw-hn-123"))
     store.set("codec/p01", Secret("pw-codec-1"))

@@ -95,7 +95,11 @@ class MeetingRecord:
         return {"format": FORMAT, "meeting": self.meeting, "title": self.title,
                 "start": self.start, "end": self.end,
                 "sites": {k: asdict(v) for k, v in self.sites.items()},
-                "states": self.states, "links": self.links, "samples": self.samples,
+                "states": self.states, "links": self.links,
+                # an unmeasured figure (NaN in memory) is null in the file: JSON has no NaN
+                "samples": {k: [[None if isinstance(x, float) and math.isnan(x) else x
+                                 for x in row] for row in v]
+                            for k, v in self.samples.items()},
                 "switches": [asdict(s) for s in self.switches],
                 "alarms": [asdict(a) for a in self.alarms]}
 
@@ -115,7 +119,8 @@ class MeetingRecord:
                 sites={k: SiteEntry(**v) for k, v in doc["sites"].items()},
                 states={k: [(float(t), str(s)) for t, s in v] for k, v in doc["states"].items()},
                 links={k: [(float(t), str(s)) for t, s in v] for k, v in doc["links"].items()},
-                samples={k: [(float(t), float(a), float(b), float(c)) for t, a, b, c in v]
+                samples={k: [(float(t), _figure(a), _figure(b), _figure(c))
+                             for t, a, b, c in v]
                          for k, v in doc["samples"].items()},
                 switches=[SwitchEntry(**s) for s in doc["switches"]],
                 alarms=[AlarmEntry(**a) for a in doc["alarms"]])
@@ -137,6 +142,11 @@ def load_record(path: Path) -> MeetingRecord:
                           operation="read meeting record", expected=exc.expected,
                           got=exc.message[:200]) from None
     return MeetingRecord.from_json(doc)
+
+
+def _figure(value: Any) -> float:
+    """A sample's figure from the file: null (not measured) is NaN."""
+    return math.nan if value is None else float(value)
 
 
 def _change(series: list[tuple[float, str]], at: float, state: str) -> None:
