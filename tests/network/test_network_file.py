@@ -211,6 +211,10 @@ def test_reserve_reaches_the_topology_and_bad_ones_name_their_line(net_dir: Path
                              .replace("ports = 60", "ports = 60\nreserve = 4")))
     topo = net.topology()
     assert [topo.mcu(m).spare_ports for m in ("mcu-hn", "mcu-p01")] == [30, 4]
+    text = VALID.replace("ports = 60", "ports = 60\nreserve = 61")
+    [line] = problems(net_dir, text)
+    assert f":{line_of(text, 'reserve = ')}: mcus[1].reserve: a reserve of 61 ports is " \
+        "larger than the MCU's 60 ports" in line
     for bad in ('"lots"', "-1", "true", '"150%"'):
         text = VALID.replace("ports = 60", f"ports = 60\nreserve = {bad}")
         [line] = problems(net_dir, text)

@@ -394,6 +394,11 @@ def _build(r: _Reader, top: dict[str, Any], source: Path) -> Network | None:
             r.problem((*m["__path"], "pin"), "give ca_file or pin, not both")
         if not m["url"].startswith("https://"):
             r.problem((*m["__path"], "url"), "expected an https:// URL")
+        reserve = m.get("reserve")
+        if isinstance(reserve, int) and isinstance(m.get("ports"), int) and \
+                reserve > m["ports"]:
+            r.problem((*m["__path"], "reserve"), f"a reserve of {reserve} ports is larger "
+                      f"than the MCU's {m['ports']} ports")
     for s in sites:
         room = s.get("room") or {}
         codec = room.get("codec")
