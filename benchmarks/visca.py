@@ -24,10 +24,10 @@ from typing import cast
 
 from hnth_drivers.security.audit import AuditLog
 from hnth_drivers.security.policy import SecurityPolicy, Waiver, WaiverKind
-from hnth_drivers.vcs.visca.codec import NEED_DATA, Ack, Completion, InquiryReply, Role, ViscaCodec
 from hnth_drivers.vcs.visca.commands import Memory, MemoryOp
 from hnth_drivers.vcs.visca.ip import ViscaIpCamera
 from hnth_drivers.vcs.visca.serial import ViscaSerialCamera
+from hnth_drivers.vcs.visca.wire import NEED_DATA, Ack, Completion, InquiryReply, Role, ViscaWire
 from hnth_sim.camera import CameraSimulator
 
 GOAL = 1.4
@@ -175,26 +175,26 @@ async def serial_recall(rounds: int) -> list[float]:
 
 def decoder_throughput(frames: int) -> float:
     """Reply frames decoded per second (controller role), garbage-free stream."""
-    one = (ViscaCodec(Role.DEVICE).send(Ack(1)) + ViscaCodec(Role.DEVICE).send(Completion(1))
-           + ViscaCodec(Role.DEVICE).send(InquiryReply(bytes(8))))
+    one = (ViscaWire(Role.DEVICE).send(Ack(1)) + ViscaWire(Role.DEVICE).send(Completion(1))
+           + ViscaWire(Role.DEVICE).send(InquiryReply(bytes(8))))
     stream = one * (frames // 3)
-    codec = ViscaCodec(Role.CONTROLLER)
+    wire = ViscaWire(Role.CONTROLLER)
     start = time.perf_counter()
     for offset in range(0, len(stream), 4096):
-        codec.receive_data(stream[offset:offset + 4096])
-        while codec.next_event() is not NEED_DATA:
+        wire.receive_data(stream[offset:offset + 4096])
+        while wire.next_event() is not NEED_DATA:
             pass
     return (frames // 3) * 3 / (time.perf_counter() - start)
 
 
 def command_decoder_throughput(frames: int) -> float:
     """Command frames decoded per second (device role, what the simulator does)."""
-    frame = ViscaCodec(Role.CONTROLLER).send(Memory(MemoryOp.RECALL, 2))
-    codec = ViscaCodec(Role.DEVICE)
+    frame = ViscaWire(Role.CONTROLLER).send(Memory(MemoryOp.RECALL, 2))
+    wire = ViscaWire(Role.DEVICE)
     stream = frame * frames
     start = time.perf_counter()
-    codec.receive_data(stream)
-    while codec.next_event() is not NEED_DATA:
+    wire.receive_data(stream)
+    while wire.next_event() is not NEED_DATA:
         pass
     return frames / (time.perf_counter() - start)
 

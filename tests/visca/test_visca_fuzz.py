@@ -9,25 +9,6 @@ from hypothesis import strategies as st
 
 from hnth_drivers.errors import ProtocolError
 from hnth_drivers.model import MoveDirection, ZoomDirection
-from hnth_drivers.vcs.visca.codec import (
-    MAX_FRAME,
-    NEED_DATA,
-    Ack,
-    AddressSetReply,
-    Completion,
-    ErrorKind,
-    ErrorReply,
-    Event,
-    Garbage,
-    IfClearEcho,
-    InquiryReply,
-    Reply,
-    Request,
-    Role,
-    UnknownMessage,
-    ViscaCodec,
-    decode_datagram,
-)
 from hnth_drivers.vcs.visca.commands import (
     PAN_SPEED_MAX,
     PRESET_MAX,
@@ -57,6 +38,25 @@ from hnth_drivers.vcs.visca.overip import (
     decode_ip,
     encode_ip,
     split_datagram,
+)
+from hnth_drivers.vcs.visca.wire import (
+    MAX_FRAME,
+    NEED_DATA,
+    Ack,
+    AddressSetReply,
+    Completion,
+    ErrorKind,
+    ErrorReply,
+    Event,
+    Garbage,
+    IfClearEcho,
+    InquiryReply,
+    Reply,
+    Request,
+    Role,
+    UnknownMessage,
+    ViscaWire,
+    decode_datagram,
 )
 
 EVENT_TYPES = (Ack, Completion, ErrorReply, InquiryReply, AddressSetReply, IfClearEcho,
@@ -99,9 +99,9 @@ replies: st.SearchStrategy[Reply] = st.one_of(
 )
 
 
-def _drain(codec: ViscaCodec) -> list[Event]:
+def _drain(wire: ViscaWire) -> list[Event]:
     out = []
-    while (event := codec.next_event()) is not NEED_DATA:
+    while (event := wire.next_event()) is not NEED_DATA:
         assert isinstance(event, EVENT_TYPES)
         out.append(event)
     return out
@@ -110,13 +110,13 @@ def _drain(codec: ViscaCodec) -> list[Event]:
 @settings(max_examples=300, deadline=None)
 @given(roles, st.lists(st.binary(max_size=40), max_size=8))
 def test_any_bytes_yield_only_events(role: Role, chunks: list[bytes]) -> None:
-    codec = ViscaCodec(role)
+    wire = ViscaWire(role)
     events = []
     for chunk in chunks:
-        codec.receive_data(chunk)  # the contract allows typed errors; in fact none come
-        events += _drain(codec)
+        wire.receive_data(chunk)  # the contract allows typed errors; in fact none come
+        events += _drain(wire)
     # a partial frame never grows past the limit; skipped bytes come in bounded reports
-    assert codec.pending < MAX_FRAME
+    assert wire.pending < MAX_FRAME
     for event in events:
         if isinstance(event, Garbage):
             assert event.data and len(event.data) <= MAX_FRAME
@@ -126,34 +126,34 @@ def test_any_bytes_yield_only_events(role: Role, chunks: list[bytes]) -> None:
 @given(st.binary(max_size=60), commands, addresses)
 def test_a_valid_command_after_terminated_garbage_is_decoded(
         garbage: bytes, command: Command, address: int) -> None:
-    frame = ViscaCodec(Role.CONTROLLER, address).send(command)
-    codec = ViscaCodec(Role.DEVICE)
-    codec.receive_data(garbage + b"\xff" + frame)
-    events = _drain(codec)
+    frame = ViscaWire(Role.CONTROLLER, address).send(command)
+    wire = ViscaWire(Role.DEVICE)
+    wire.receive_data(garbage + b"\xff" + frame)
+    events = _drain(wire)
     destination = 8 if command.broadcast else address
     assert events[-1] == Request(destination, command)
-    assert codec.pending == 0
+    assert wire.pending == 0
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=60), replies, addresses)
 def test_a_valid_reply_after_terminated_garbage_is_decoded(
         garbage: bytes, reply: Reply, address: int) -> None:
-    device = ViscaCodec(Role.DEVICE, address)
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(garbage + b"\xff" + device.send(reply))
+    device = ViscaWire(Role.DEVICE, address)
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(garbage + b"\xff" + device.send(reply))
     expected = reply
     if isinstance(reply, Ack | Completion | ErrorReply | InquiryReply):
         expected = dataclasses.replace(reply, address=address)
-    assert _drain(codec)[-1] == expected
+    assert _drain(wire)[-1] == expected
 
 
 @settings(max_examples=300, deadline=None)
 @given(commands, addresses)
 def test_every_command_round_trips(command: Command, address: int) -> None:
-    frame = ViscaCodec(Role.CONTROLLER, address).send(command)
+    frame = ViscaWire(Role.CONTROLLER, address).send(command)
     assert 3 <= len(frame) <= MAX_FRAME and frame.index(0xFF) == len(frame) - 1
-    device = ViscaCodec(Role.DEVICE)
+    device = ViscaWire(Role.DEVICE)
     device.receive_data(frame)
     assert _drain(device) == [Request(8 if command.broadcast else address, command)]
 
@@ -161,9 +161,9 @@ def test_every_command_round_trips(command: Command, address: int) -> None:
 @settings(max_examples=300, deadline=None)
 @given(replies)
 def test_every_reply_round_trips(reply: Reply) -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(ViscaCodec(Role.DEVICE).send(reply))
-    assert _drain(codec) == [reply]
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(ViscaWire(Role.DEVICE).send(reply))
+    assert _drain(wire) == [reply]
 
 
 @settings(max_examples=300, deadline=None)
@@ -193,12 +193,12 @@ def test_ip_messages_round_trip(kind: PayloadType, sequence: int, payload: bytes
 @given(roles, st.binary(max_size=120), st.lists(st.integers(1, 20), max_size=30))
 def test_events_do_not_depend_on_how_the_bytes_are_split(
         role: Role, stream: bytes, cuts: list[int]) -> None:
-    whole = ViscaCodec(role)
+    whole = ViscaWire(role)
     whole.receive_data(stream)
-    bytewise = ViscaCodec(role)
+    bytewise = ViscaWire(role)
     for i in range(len(stream)):
         bytewise.receive_data(stream[i:i + 1])
-    chunked = ViscaCodec(role)
+    chunked = ViscaWire(role)
     pos = 0
     for cut in cuts:
         chunked.receive_data(stream[pos:pos + cut])
@@ -223,9 +223,9 @@ def test_the_fast_split_agrees_with_decode_ip(datagram: bytes) -> None:
 @settings(max_examples=300, deadline=None)
 @given(roles, st.binary(min_size=1, max_size=16))
 def test_whole_datagram_decoding_matches_the_stream_codec(role: Role, payload: bytes) -> None:
-    codec = ViscaCodec(role)
-    codec.receive_data(payload)
-    expected = _drain(codec)
-    if codec.pending:
-        expected.append(Garbage(payload[len(payload) - codec.pending:], "unterminated message"))
+    wire = ViscaWire(role)
+    wire.receive_data(payload)
+    expected = _drain(wire)
+    if wire.pending:
+        expected.append(Garbage(payload[len(payload) - wire.pending:], "unterminated message"))
     assert list(decode_datagram(payload, role)) == expected

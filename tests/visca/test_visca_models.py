@@ -1,5 +1,5 @@
 """Per-model VISCA: the vendor vectors of each model, the profiles, and camera transcripts
-(BRC-300, BRC-H700, a 4 + 4 clone) replayed against the sans-I/O codec and against the
+(BRC-300, BRC-H700, a 4 + 4 clone) replayed against the sans-I/O wire protocol and against the
 drivers over real sockets with a scripted peer (no simulator)."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from hnth_drivers.model import CameraPosition
 from hnth_drivers.security.audit import AuditLog
 from hnth_drivers.security.policy import SecurityPolicy, Waiver, WaiverKind
 from hnth_drivers.vcs.visca.camera import ViscaOptions
-from hnth_drivers.vcs.visca.codec import Ack, Completion, InquiryReply, Role, ViscaCodec
 from hnth_drivers.vcs.visca.commands import (
     NARROW,
     WIDE_PAN,
@@ -30,6 +29,7 @@ from hnth_drivers.vcs.visca.commands import (
 from hnth_drivers.vcs.visca.ip import ViscaIpCamera
 from hnth_drivers.vcs.visca.profiles import PROFILES, profile
 from hnth_drivers.vcs.visca.serial import ViscaSerialCamera
+from hnth_drivers.vcs.visca.wire import Ack, Completion, InquiryReply, Role, ViscaWire
 
 MODELS = vectors()["models"]
 TRANSCRIPTS = {t["name"]: t for t in vectors()["transcripts"]}
@@ -49,7 +49,7 @@ def _command(name: str, args: dict[str, Any], model: str) -> Command:
 @pytest.mark.parametrize("vector", [v for v in MODELS if "command" in v], ids=lambda v: v["name"])
 def test_model_commands_encode_and_decode_as_documented(vector: dict[str, Any]) -> None:
     command = _command(vector["command"], vector["args"], vector["model"])
-    frame = ViscaCodec(Role.CONTROLLER).send(command)
+    frame = ViscaWire(Role.CONTROLLER).send(command)
     assert frame == hexbytes(vector["bytes"])
     assert decode_message(frame[1:-1]) == command  # the simulator reads it back
 
@@ -83,12 +83,12 @@ def test_a_one_speed_layout_carries_the_pan_speed_only() -> None:
     assert decode_message(bytes.fromhex("01 06 02 18 14 0F 07 05 0A 08 0E 07 09 06")) is None
 
 
-# -- transcripts against the codec alone ----------------------------------------------------
+# -- transcripts against the wire protocol alone ------------------------------------------
 @pytest.mark.parametrize("name", [n for n, t in TRANSCRIPTS.items() if t["transport"] == "serial"])
-def test_serial_transcript_replays_against_the_codec(name: str) -> None:
+def test_serial_transcript_replays_against_the_wire(name: str) -> None:
     transcript = TRANSCRIPTS[name]
     model = profile(transcript["model"])
-    codec = ViscaCodec(Role.CONTROLLER)
+    wire = ViscaWire(Role.CONTROLLER)
     for step in transcript["steps"]:
         args = step.get("args", {})
         if "refused" in step:
@@ -96,10 +96,10 @@ def test_serial_transcript_replays_against_the_codec(name: str) -> None:
                 model.check_preset("recall_preset", args["preset"])
             continue
         command = _command(step["command"], args, transcript["model"])
-        assert codec.send(command) == hexbytes(step["send"])
+        assert wire.send(command) == hexbytes(step["send"])
         for reply in step["receive"]:
-            codec.receive_data(hexbytes(reply))
-        events = codec.events()
+            wire.receive_data(hexbytes(reply))
+        events = wire.events()
         means = step.get("means", {})
         if isinstance(command, PanTiltPositionInquiry):
             (event,) = events

@@ -11,7 +11,6 @@ from visca_values import COMMANDS
 from visca_vectors import hexbytes, vectors
 
 from hnth_drivers.errors import ConfigError, ProtocolError
-from hnth_drivers.vcs.visca.codec import Role, ViscaCodec
 from hnth_drivers.vcs.visca.overip import (
     IpMessage,
     PayloadType,
@@ -26,6 +25,7 @@ from hnth_drivers.vcs.visca.profiles import (
     load_profiles,
     profile,
 )
+from hnth_drivers.vcs.visca.wire import Role, ViscaWire
 
 IP_VECTORS = vectors()["ip"]
 
@@ -54,11 +54,11 @@ def test_decode_matches_the_vector(vector: dict[str, Any]) -> None:
 
 def test_ip_payloads_are_the_serial_frames_for_camera_1() -> None:
     by_name = {v["name"]: v for v in IP_VECTORS}
-    codec = ViscaCodec(Role.CONTROLLER, 1)
+    wire = ViscaWire(Role.CONTROLLER, 1)
     recall = COMMANDS["memory_recall"]({"preset": 2})
-    assert codec.send(recall) == hexbytes(by_name["command"]["payload"])
+    assert wire.send(recall) == hexbytes(by_name["command"]["payload"])
     power = COMMANDS["inquiry_power"]({})
-    assert codec.send(power) == hexbytes(by_name["inquiry"]["payload"])
+    assert wire.send(power) == hexbytes(by_name["inquiry"]["payload"])
 
 
 @pytest.mark.parametrize(("datagram", "why"), [

@@ -6,15 +6,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hnth_drivers.model import MoveDirection, ZoomDirection
-from hnth_drivers.vcs.visca.codec import (
-    Ack,
-    AddressSetReply,
-    Completion,
-    ErrorKind,
-    ErrorReply,
-    InquiryReply,
-    Reply,
-)
 from hnth_drivers.vcs.visca.commands import (
     AddressSet,
     Cancel,
@@ -33,6 +24,15 @@ from hnth_drivers.vcs.visca.commands import (
     Zoom,
     ZoomDirect,
     ZoomPositionInquiry,
+)
+from hnth_drivers.vcs.visca.wire import (
+    Ack,
+    AddressSetReply,
+    Completion,
+    ErrorKind,
+    ErrorReply,
+    InquiryReply,
+    Reply,
 )
 
 Args = Mapping[str, Any]

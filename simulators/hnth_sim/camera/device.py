@@ -1,6 +1,6 @@
 """The camera's VISCA behaviour, shared by the serial (pty) and UDP front ends.
 
-A :class:`CameraDevice` takes decoded requests (from the library's codec in the device
+A :class:`CameraDevice` takes decoded requests (from the library's wire protocol in the device
 role) and answers through a *sink* the front end provides: ACK, then completion when the
 motion ends (two command sockets; "buffer full" when both are busy), inquiry replies,
 errors. :class:`Faults` injects what real lines do: lost requests and replies, delay,
@@ -17,16 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hnth_drivers.model import MoveDirection, ZoomDirection
-from hnth_drivers.vcs.visca.codec import (
-    Ack,
-    AddressSetReply,
-    Completion,
-    ErrorKind,
-    ErrorReply,
-    IfClearEcho,
-    InquiryReply,
-    Reply,
-)
 from hnth_drivers.vcs.visca.commands import (
     AddressSet,
     Cancel,
@@ -46,6 +36,16 @@ from hnth_drivers.vcs.visca.commands import (
     Zoom,
     ZoomDirect,
     ZoomPositionInquiry,
+)
+from hnth_drivers.vcs.visca.wire import (
+    Ack,
+    AddressSetReply,
+    Completion,
+    ErrorKind,
+    ErrorReply,
+    IfClearEcho,
+    InquiryReply,
+    Reply,
 )
 
 from .model import CameraModel

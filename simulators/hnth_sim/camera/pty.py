@@ -17,14 +17,14 @@ import os
 import tty
 from pathlib import Path
 
-from hnth_drivers.vcs.visca.codec import (
+from hnth_drivers.vcs.visca.wire import (
     Garbage,
     NeedData,
     Reply,
     Request,
     Role,
     UnknownMessage,
-    ViscaCodec,
+    ViscaWire,
 )
 
 from .device import CameraDevice
@@ -46,7 +46,7 @@ class PtyCamera:
         self.attach = os.fspath(attach) if attach is not None else None
         self._master = self._slave = -1
         self.path = ""
-        self._codec = ViscaCodec(Role.DEVICE)
+        self._wire = ViscaWire(Role.DEVICE)
         #: garbage the camera skipped on its input
         self.garbage_frames = 0
 
@@ -92,8 +92,8 @@ class PtyCamera:
             return
         if self.device.faults.lose_request():
             return
-        self._codec.receive_data(data)
-        while not isinstance(event := self._codec.next_event(), NeedData):
+        self._wire.receive_data(data)
+        while not isinstance(event := self._wire.next_event(), NeedData):
             match event:
                 case Request(destination=dest, command=command) if dest in (
                         self.device.address, BROADCAST):
@@ -108,8 +108,8 @@ class PtyCamera:
     def _send(self, reply: Reply, garbage: bytes) -> None:
         if self._master < 0:
             return
-        self._codec.address = self.device.address
+        self._wire.address = self.device.address
         try:
-            os.write(self._master, garbage + self._codec.send(reply))
+            os.write(self._master, garbage + self._wire.send(reply))
         except OSError as exc:
             log.warning("pty camera: write failed: %s", exc)

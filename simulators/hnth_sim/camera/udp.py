@@ -35,15 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hnth_drivers.errors import ProtocolError
-from hnth_drivers.vcs.visca.codec import (
-    Ack,
-    ErrorReply,
-    Reply,
-    Request,
-    Role,
-    ViscaCodec,
-    decode_datagram,
-)
 from hnth_drivers.vcs.visca.overip import (
     ACKNOWLEDGE,
     RESET,
@@ -53,6 +44,15 @@ from hnth_drivers.vcs.visca.overip import (
     decode_ip,
     encode_ip,
     split_datagram,
+)
+from hnth_drivers.vcs.visca.wire import (
+    Ack,
+    ErrorReply,
+    Reply,
+    Request,
+    Role,
+    ViscaWire,
+    decode_datagram,
 )
 
 from .device import HISTORY, CameraDevice
@@ -136,8 +136,8 @@ class UdpCamera(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
         self._peers: dict[Address, _Peer] = {}
         self._retired: OrderedDict[Address, _Peer] = OrderedDict()
-        # One datagram holds one whole message, so one codec serves every datagram.
-        self._codec = ViscaCodec(Role.DEVICE)
+        # One datagram holds one whole message, so one wire serves every datagram.
+        self._wire = ViscaWire(Role.DEVICE)
         self._frames: dict[int, tuple[Reply, bytes]] = {}
         #: the datagrams received, as (sequence, payload type), the most recent last
         self.received: deque[tuple[int, int]] = deque(maxlen=HISTORY)
@@ -152,7 +152,7 @@ class UdpCamera(asyncio.DatagramProtocol):
         entry = self._frames.get(id(reply))
         if entry is not None and entry[0] is reply:
             return entry[1]
-        frame = self._codec.send(reply)
+        frame = self._wire.send(reply)
         if len(self._frames) >= 64:
             self._frames.clear()
         self._frames[id(reply)] = (reply, frame)

@@ -91,18 +91,25 @@ class _Trouble:
 
 
 Notify = Callable[[WatchdogEvent], Awaitable[None] | None]
+#: The watchdog's reading step: every watched participant's state, keyed by (MCU id,
+#: participant name). Pass one to share a round of reads with another reader (the console
+#: reads once per round for both the drops and its tree's colours).
+ReadStates = Callable[[], Awaitable[dict[tuple[str, str], ConnectionState]]]
 
 
 class Watchdog:
     """Watches one :class:`LiveCascade` (see the module docstring).
 
-    ``clock`` (seconds) paces the backoff; tests pass a fake one.
+    ``clock`` (seconds) paces the backoff; tests pass a fake one. ``read_states`` replaces
+    the reading step (default: each MCU's participant list, concurrently, an MCU that does
+    not answer skipped with a warning).
     """
 
     def __init__(self, cascade: LiveCascade, *, notify: Notify | None = None,
                  audit: AuditLog | None = None, actor: str = "watchdog",
                  poll_s: float = 2.0, backoff: Backoff | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 read_states: ReadStates | None = None) -> None:
         if poll_s <= 0:
             raise ConfigError("poll interval must be positive", operation="Watchdog",
                               got=repr(poll_s))
@@ -113,6 +120,7 @@ class Watchdog:
         self.poll_s = poll_s
         self.backoff = backoff or Backoff()
         self.clock = clock
+        self.read_states: ReadStates = read_states or self._read_cascade
         self._held: set[tuple[str, str]] = set()
         self._trouble: dict[tuple[str, str], _Trouble] = {}
 
@@ -193,6 +201,10 @@ class Watchdog:
         return events
 
     async def _states(self) -> dict[tuple[str, str], ConnectionState]:
+        return await self.read_states()
+
+    async def _read_cascade(self) -> dict[tuple[str, str], ConnectionState]:
+        """The default reading step: every MCU's participant list, read concurrently."""
         # One MCU not answering must not blind the watchdog to the others.
         c = self.cascade
 

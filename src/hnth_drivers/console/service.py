@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 from functools import partial
-from typing import Any
 
 from ..cascade.live import gather_bounded
 from ..cascade.switch import Call, Switcher, SwitchTrace
@@ -53,19 +52,6 @@ def trace_json(trace: SwitchTrace, names: dict[str, str]) -> dict[str, object]:
             "verdict": trace.verdict, "confirmed": trace.within_limit, "reason": trace.reason,
             "actions": [call(c) for c in trace.actions],
             "confirmations": [call(c) for c in trace.confirmations]}
-
-
-class _SharedReadWatchdog(Watchdog):
-    """The watchdog whose participant lists are the console's own round: one read per MCU
-    serves both the drops and redials and the tree's colours (it overrides the
-    watchdog's reading step, ``_states``)."""
-
-    def __init__(self, service: ConsoleService, **kwargs: Any) -> None:
-        super().__init__(service.cascade, **kwargs)
-        self._service = service
-
-    async def _states(self) -> dict[tuple[str, str], ConnectionState]:
-        return await self._service.read_states()
 
 
 class ConsoleService:
@@ -283,8 +269,9 @@ class ConsoleService:
             if r.error is not None:
                 self._mcu_alarm(r.target.id, str(r.error))
         if self.watch:
-            dog = _SharedReadWatchdog(self, notify=self._on_watchdog, audit=self.fleet.audit,
-                                      actor="console-watchdog", poll_s=self.poll_s)
+            dog = Watchdog(self.cascade, read_states=self.read_states,
+                           notify=self._on_watchdog, audit=self.fleet.audit,
+                           actor="console-watchdog", poll_s=self.poll_s)
             self._tasks.append(asyncio.create_task(dog.run(self._stop)))
         else:
             self._tasks.append(asyncio.create_task(self._poll_loop()))

@@ -1,6 +1,6 @@
-"""Sony VISCA PTZ cameras: a sans-I/O codec, VISCA over IP framing, per-model profiles.
+"""Sony VISCA PTZ cameras: the sans-I/O wire protocol, VISCA over IP framing, per-model profiles.
 
-``codec`` (frames, commands, replies; both roles), ``commands`` and ``positions`` (the
+``wire`` (frames, commands, replies; both roles), ``commands`` and ``positions`` (the
 messages, and pan/tilt layouts per model), ``overip`` (the 8-byte VISCA-over-IP header)
 and ``profiles`` (model widths and limits as data) do no I/O, so the camera simulator uses
 them too. The drivers live in ``serial`` (RS-232, pyserial in a worker thread) and ``ip``

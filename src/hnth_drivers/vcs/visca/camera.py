@@ -20,7 +20,6 @@ from typing import ClassVar
 from ...errors import ConfigError, DeviceError, DeviceTimeout, ProtocolError
 from ...model import CameraPosition, Capability, MoveDirection, ZoomDirection
 from ..base import Camera, RoomPresets
-from .codec import ErrorKind
 from .commands import (
     Command,
     Inquiry,
@@ -39,6 +38,7 @@ from .commands import (
 )
 from .exchange import Alarm, Exchange, ViscaRefused
 from .profiles import GENERIC, CameraProfile
+from .wire import ErrorKind
 
 __all__ = ["Alarm", "Exchange", "ViscaCamera", "ViscaOptions", "ViscaRefused"]
 

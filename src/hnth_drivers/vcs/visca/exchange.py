@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from .codec import (
+from .commands import Command
+from .wire import (
     Ack,
     AddressSetReply,
     Completion,
@@ -19,7 +20,6 @@ from .codec import (
     InquiryReply,
     Reply,
 )
-from .commands import Command
 
 __all__ = ["Alarm", "Exchange", "ViscaRefused"]
 

@@ -31,7 +31,6 @@ from ...security.policy import SecurityPolicy, WaiverKind
 from ...transport.udp import open_udp
 from ..base import RoomPresets
 from .camera import Exchange, ViscaCamera, ViscaOptions
-from .codec import Garbage, Request, Role, UnknownMessage, ViscaCodec, decode_datagram
 from .commands import Command, Inquiry
 from .overip import (
     ACKNOWLEDGE,
@@ -45,6 +44,7 @@ from .overip import (
     split_datagram,
 )
 from .profiles import GENERIC, CameraProfile, profile
+from .wire import Garbage, Request, Role, UnknownMessage, ViscaWire, decode_datagram
 
 __all__ = ["ViscaIpCamera"]
 
@@ -114,7 +114,7 @@ class ViscaIpCamera(ViscaCamera):
         self._sequence = SequenceCounter()
         self._in_flight: dict[int, Exchange] = {}
         self._resetting: Exchange | None = None
-        self._codec = ViscaCodec(Role.CONTROLLER, 1)  # the address is fixed at 1 over IP
+        self._wire = ViscaWire(Role.CONTROLLER, 1)  # the address is fixed at 1 over IP
         #: replies dropped because their sequence number matched nothing in flight
         self.ignored_replies = 0
 
@@ -252,7 +252,7 @@ class ViscaIpCamera(ViscaCamera):
         else:
             sequence = self._sequence.next()
             kind = PayloadType.INQUIRY if isinstance(command, Inquiry) else PayloadType.COMMAND
-            datagram = encode_ip(kind, sequence, self._codec.send(command))
+            datagram = encode_ip(kind, sequence, self._wire.send(command))
             self._in_flight[sequence] = exchange
 
         async def resend() -> bool:

@@ -25,7 +25,9 @@ from ...security.policy import SecurityPolicy
 from ...transport.serial import open_serial
 from ..base import RoomPresets
 from .camera import Exchange, ViscaCamera, ViscaOptions
-from .codec import (
+from .commands import AddressSet, Command, IfClear
+from .profiles import GENERIC, CameraProfile, profile
+from .wire import (
     Ack,
     AddressSetReply,
     Completion,
@@ -37,10 +39,8 @@ from .codec import (
     Reply,
     Role,
     UnknownMessage,
-    ViscaCodec,
+    ViscaWire,
 )
-from .commands import AddressSet, Command, IfClear
-from .profiles import GENERIC, CameraProfile, profile
 
 __all__ = ["ViscaSerialCamera"]
 
@@ -107,7 +107,7 @@ class ViscaSerialCamera(ViscaCamera):
                               got=str(baudrate))
         self.port_name, self.baudrate, self.address = port, baudrate, address
         self.assign_addresses = assign_addresses
-        self._codec = ViscaCodec(Role.CONTROLLER, address)
+        self._wire = ViscaWire(Role.CONTROLLER, address)
         self._port: serial.Serial | None = None
         self._reader: _LineReader | None = None
         self._send_lock = asyncio.Lock()
@@ -167,8 +167,8 @@ class ViscaSerialCamera(ViscaCamera):
 
     # -- replies from the reader thread ----------------------------------------------------
     def _received(self, data: bytes) -> None:
-        self._codec.receive_data(data)
-        while not isinstance(event := self._codec.next_event(), NeedData):
+        self._wire.receive_data(data)
+        while not isinstance(event := self._wire.next_event(), NeedData):
             match event:
                 case Garbage(data=junk, reason=reason):
                     self.garbage_frames += 1
@@ -227,7 +227,7 @@ class ViscaSerialCamera(ViscaCamera):
         self._last_send = time.monotonic()
 
     async def _transact(self, command: Command) -> bytes:
-        frame = self._codec.send(command)
+        frame = self._wire.send(command)
         exchange = Exchange(command, self._alarm)
 
         async def resend() -> bool:

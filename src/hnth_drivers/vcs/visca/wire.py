@@ -1,8 +1,8 @@
-"""The VISCA codec, sans-I/O (h11 style), for both ends of the line.
+"""The VISCA wire protocol, sans-I/O (h11 style), for both ends of the line.
 
-Push received bytes in with :meth:`ViscaCodec.receive_data`, pull events out with
-:meth:`ViscaCodec.next_event` until it returns :data:`NEED_DATA`, and turn outgoing values
-into bytes with :meth:`ViscaCodec.send`. The codec never touches a socket or a port.
+Push received bytes in with :meth:`ViscaWire.receive_data`, pull events out with
+:meth:`ViscaWire.next_event` until it returns :data:`NEED_DATA`, and turn outgoing values
+into bytes with :meth:`ViscaWire.send`. The wire never touches a socket or a port.
 
 - In the **controller** role (drivers) it sends :class:`~.commands.Command` values and
   yields replies: :class:`Ack`, :class:`Completion`, :class:`ErrorReply`,
@@ -13,7 +13,7 @@ into bytes with :meth:`ViscaCodec.send`. The codec never touches a socket or a p
 Frames are 3..16 bytes ending in ``FF``. Bytes that are not a frame are skipped up to a
 frame header or the next terminator and reported as :class:`Garbage` (never glued onto
 the next frame); a run of 16 bytes without a terminator is reported as too long and the
-codec resynchronises on the next ``FF``.
+wire resynchronises on the next ``FF``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ __all__ = [
     "Request",
     "Role",
     "UnknownMessage",
-    "ViscaCodec",
+    "ViscaWire",
     "decode_datagram",
 ]
 
@@ -54,7 +54,7 @@ MAX_FRAME: Final = 16
 
 
 class Role(enum.Enum):
-    """Which end of the line the codec serves."""
+    """Which end of the line the wire serves."""
 
     CONTROLLER = "controller"
     DEVICE = "device"
@@ -171,7 +171,7 @@ def _check_address(address: int) -> None:
                           expected="1..7", got=repr(address))
 
 
-class ViscaCodec:
+class ViscaWire:
     """Frames and parses VISCA for one end of a serial line or one UDP peer.
 
     ``address`` is the camera's address (1..7): the destination of commands in the
@@ -374,9 +374,9 @@ def _decode_request_datagram(payload: bytes) -> tuple[Event, ...]:
 
 
 def _decode_whole(payload: bytes, role: Role) -> tuple[Event, ...]:
-    codec = ViscaCodec(role)
-    codec.receive_data(payload)
-    events = codec.events()
-    if codec.pending:
-        events.append(Garbage(bytes(codec._buffer), "unterminated message"))
+    wire = ViscaWire(role)
+    wire.receive_data(payload)
+    events = wire.events()
+    if wire.pending:
+        events.append(Garbage(bytes(wire._buffer), "unterminated message"))
     return tuple(events)

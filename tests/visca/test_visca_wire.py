@@ -1,4 +1,4 @@
-"""The sans-I/O codec against the vendor vectors (tests/vectors/visca.json), in both roles,
+"""The sans-I/O wire protocol against the vendor vectors (tests/vectors/visca.json), in both roles,
 and its resync rules."""
 
 from __future__ import annotations
@@ -11,7 +11,18 @@ from visca_vectors import hexbytes, vectors
 
 from hnth_drivers.errors import ConfigError
 from hnth_drivers.model import MoveDirection, ZoomDirection
-from hnth_drivers.vcs.visca.codec import (
+from hnth_drivers.vcs.visca.commands import (
+    Memory,
+    MemoryOp,
+    PanTiltDrive,
+    PanTiltPositionInquiry,
+    Power,
+    PowerInquiry,
+    Zoom,
+    ZoomDirect,
+    ZoomPositionInquiry,
+)
+from hnth_drivers.vcs.visca.wire import (
     NEED_DATA,
     Ack,
     Completion,
@@ -23,18 +34,7 @@ from hnth_drivers.vcs.visca.codec import (
     Request,
     Role,
     UnknownMessage,
-    ViscaCodec,
-)
-from hnth_drivers.vcs.visca.commands import (
-    Memory,
-    MemoryOp,
-    PanTiltDrive,
-    PanTiltPositionInquiry,
-    Power,
-    PowerInquiry,
-    Zoom,
-    ZoomDirect,
-    ZoomPositionInquiry,
+    ViscaWire,
 )
 
 COMMAND_VECTORS = vectors()["commands"]
@@ -51,33 +51,33 @@ def test_every_vector_name_is_mapped() -> None:
 
 @pytest.mark.parametrize("vector", COMMAND_VECTORS, ids=_id)
 def test_controller_sends_the_vector_bytes(vector: dict[str, Any]) -> None:
-    codec = ViscaCodec(Role.CONTROLLER, vector.get("address", 1))
+    wire = ViscaWire(Role.CONTROLLER, vector.get("address", 1))
     command = command_of(vector)
-    assert codec.send(command) == hexbytes(vector["bytes"])
+    assert wire.send(command) == hexbytes(vector["bytes"])
     assert command.label == vector["name"]
 
 
 @pytest.mark.parametrize("vector", COMMAND_VECTORS, ids=_id)
 def test_device_decodes_the_vector_bytes(vector: dict[str, Any]) -> None:
-    codec = ViscaCodec(Role.DEVICE)
+    wire = ViscaWire(Role.DEVICE)
     command = command_of(vector)
-    codec.receive_data(hexbytes(vector["bytes"]))
+    wire.receive_data(hexbytes(vector["bytes"]))
     destination = 8 if command.broadcast else vector.get("address", 1)
-    assert codec.next_event() == Request(destination, command)
-    assert codec.next_event() is NEED_DATA
+    assert wire.next_event() == Request(destination, command)
+    assert wire.next_event() is NEED_DATA
 
 
 @pytest.mark.parametrize("vector", REPLY_VECTORS, ids=_id)
 def test_controller_decodes_the_reply_vectors(vector: dict[str, Any]) -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(hexbytes(vector["bytes"]))
-    assert codec.events() == [reply_of(vector)]
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(hexbytes(vector["bytes"]))
+    assert wire.events() == [reply_of(vector)]
 
 
 @pytest.mark.parametrize("vector", REPLY_VECTORS, ids=_id)
 def test_device_sends_the_reply_vectors(vector: dict[str, Any]) -> None:
-    codec = ViscaCodec(Role.DEVICE, vector["means"].get("from_address", 1))
-    assert codec.send(reply_of(vector)) == hexbytes(vector["bytes"])
+    wire = ViscaWire(Role.DEVICE, vector["means"].get("from_address", 1))
+    assert wire.send(reply_of(vector)) == hexbytes(vector["bytes"])
 
 
 @pytest.mark.parametrize("vector", [v for v in REPLY_VECTORS if "inquiry" in v], ids=_id)
@@ -97,77 +97,77 @@ def test_inquiry_replies_parse_and_encode(vector: dict[str, Any]) -> None:
 
 def test_broadcast_if_clear_echo_in_the_controller_role() -> None:
     echo = next(v for v in COMMAND_VECTORS if v["name"] == "if_clear_broadcast")
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(hexbytes(echo["bytes"]))
-    assert codec.events() == [IfClearEcho()]
-    assert ViscaCodec(Role.DEVICE).send(IfClearEcho()) == hexbytes(echo["bytes"])
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(hexbytes(echo["bytes"]))
+    assert wire.events() == [IfClearEcho()]
+    assert ViscaWire(Role.DEVICE).send(IfClearEcho()) == hexbytes(echo["bytes"])
 
 
 def test_a_frame_split_across_reads_waits_for_its_terminator() -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(b"\x90")
-    assert codec.next_event() is NEED_DATA
-    codec.receive_data(b"\x41")
-    assert codec.next_event() is NEED_DATA and codec.pending == 2
-    codec.receive_data(b"\xff\x90")
-    assert codec.next_event() == Ack(1)
-    codec.receive_data(b"\x51\xff")
-    assert codec.events() == [Completion(1)]
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(b"\x90")
+    assert wire.next_event() is NEED_DATA
+    wire.receive_data(b"\x41")
+    assert wire.next_event() is NEED_DATA and wire.pending == 2
+    wire.receive_data(b"\xff\x90")
+    assert wire.next_event() == Ack(1)
+    wire.receive_data(b"\x51\xff")
+    assert wire.events() == [Completion(1)]
 
 
 def test_garbage_before_a_frame_is_reported_then_the_frame_decoded() -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(b"\x12\x34\xa0\x90\x41\xff")
-    assert codec.events() == [Garbage(b"\x12\x34\xa0", "bytes before a frame header"), Ack(1)]
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(b"\x12\x34\xa0\x90\x41\xff")
+    assert wire.events() == [Garbage(b"\x12\x34\xa0", "bytes before a frame header"), Ack(1)]
 
 
 def test_terminated_noise_is_one_garbage_event_not_part_of_the_next_frame() -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(b"\x01\x02\xff\x90\x51\xff")
-    assert codec.events() == [Garbage(b"\x01\x02\xff", "not a VISCA frame"), Completion(1)]
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(b"\x01\x02\xff\x90\x51\xff")
+    assert wire.events() == [Garbage(b"\x01\x02\xff", "not a VISCA frame"), Completion(1)]
 
 
 def test_a_frame_over_16_bytes_is_an_error_and_the_codec_resyncs() -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
+    wire = ViscaWire(Role.CONTROLLER)
     long_frame = b"\x90\x50" + bytes(range(16)) + b"\xff"
-    codec.receive_data(long_frame + b"\x90\x41\xff")
-    events = codec.events()
+    wire.receive_data(long_frame + b"\x90\x41\xff")
+    events = wire.events()
     assert events[0] == Garbage(long_frame[:16], "no terminator within 16 bytes")
     assert isinstance(events[1], Garbage) and events[1].data == long_frame[16:]
     assert events[2:] == [Ack(1)]
 
 
 def test_a_16_byte_frame_is_still_a_frame() -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
+    wire = ViscaWire(Role.CONTROLLER)
     reply = b"\x90\x50" + bytes(13) + b"\xff"
     assert len(reply) == 16
-    codec.receive_data(reply)
-    assert codec.events() == [InquiryReply(bytes(13))]
+    wire.receive_data(reply)
+    assert wire.events() == [InquiryReply(bytes(13))]
 
 
 def test_unknown_reply_and_unknown_error_code_are_reported() -> None:
-    codec = ViscaCodec(Role.CONTROLLER)
-    codec.receive_data(b"\x90\x77\xff\x90\x61\x99\xff")
-    assert codec.events() == [UnknownMessage(1, b"\x77"), UnknownMessage(1, b"\x61\x99")]
+    wire = ViscaWire(Role.CONTROLLER)
+    wire.receive_data(b"\x90\x77\xff\x90\x61\x99\xff")
+    assert wire.events() == [UnknownMessage(1, b"\x77"), UnknownMessage(1, b"\x61\x99")]
 
 
 def test_device_reports_an_unknown_command_so_the_camera_can_say_syntax_error() -> None:
-    codec = ViscaCodec(Role.DEVICE)
-    codec.receive_data(b"\x81\x01\x7e\x01\xff")
-    assert codec.events() == [UnknownMessage(1, b"\x01\x7e\x01")]
+    wire = ViscaWire(Role.DEVICE)
+    wire.receive_data(b"\x81\x01\x7e\x01\xff")
+    assert wire.events() == [UnknownMessage(1, b"\x01\x7e\x01")]
 
 
 def test_device_refuses_values_outside_the_protocol() -> None:
-    codec = ViscaCodec(Role.DEVICE)
+    wire = ViscaWire(Role.DEVICE)
     # pan speed 0x30 is beyond 0x18; a nibble field carrying 0x1F is not a nibble
-    codec.receive_data(b"\x81\x01\x06\x01\x30\x05\x03\x01\xff\x81\x01\x04\x47\x1f\x00\x00\x00\xff")
-    assert [type(e) for e in codec.events()] == [UnknownMessage, UnknownMessage]
+    wire.receive_data(b"\x81\x01\x06\x01\x30\x05\x03\x01\xff\x81\x01\x04\x47\x1f\x00\x00\x00\xff")
+    assert [type(e) for e in wire.events()] == [UnknownMessage, UnknownMessage]
 
 
 def test_device_reports_requests_for_other_addresses_on_the_chain() -> None:
-    codec = ViscaCodec(Role.DEVICE)
-    codec.receive_data(b"\x83\x01\x04\x00\x02\xff")
-    assert codec.events() == [Request(3, Power(True))]
+    wire = ViscaWire(Role.DEVICE)
+    wire.receive_data(b"\x83\x01\x04\x00\x02\xff")
+    assert wire.events() == [Request(3, Power(True))]
 
 
 @pytest.mark.parametrize("make", [
@@ -185,13 +185,13 @@ def test_commands_refuse_values_the_protocol_cannot_carry(make: Any) -> None:
 
 def test_roles_send_only_their_own_values() -> None:
     with pytest.raises(ConfigError):
-        ViscaCodec(Role.CONTROLLER).send(Ack(1))
+        ViscaWire(Role.CONTROLLER).send(Ack(1))
     with pytest.raises(ConfigError):
-        ViscaCodec(Role.DEVICE).send(Power(True))
+        ViscaWire(Role.DEVICE).send(Power(True))
     with pytest.raises(ConfigError):
-        ViscaCodec(Role.DEVICE).send(InquiryReply(bytes(14)))  # 17 bytes
+        ViscaWire(Role.DEVICE).send(InquiryReply(bytes(14)))  # 17 bytes
     with pytest.raises(ConfigError):
-        ViscaCodec(Role.CONTROLLER, 8)
+        ViscaWire(Role.CONTROLLER, 8)
 
 
 def test_error_kinds_have_vector_names() -> None:
@@ -202,4 +202,4 @@ def test_error_kinds_have_vector_names() -> None:
 
 def test_device_send_refuses_what_is_not_a_reply() -> None:
     with pytest.raises(ConfigError, match="not a VISCA reply"):
-        ViscaCodec(Role.DEVICE).send(Request(1, Power(True)))  # type: ignore[arg-type]
+        ViscaWire(Role.DEVICE).send(Request(1, Power(True)))  # type: ignore[arg-type]
