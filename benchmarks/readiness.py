@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import resource
 import statistics
@@ -93,6 +94,7 @@ async def main(args: argparse.Namespace) -> int:
 async def bare(drivers: dict[str, object], limit: int, snmp: SimulatedSnmp, stats: bool,
                conference: str) -> None:
     """The sweep's calls without the readiness logic."""
+    from hnth_drivers.errors import NotSupported
     from hnth_drivers.mcu.base import Mcu
 
     async def one(mcu_id: str) -> None:
@@ -100,7 +102,8 @@ async def bare(drivers: dict[str, object], limit: int, snmp: SimulatedSnmp, stat
         assert isinstance(driver, Mcu)
         await driver.participants(conference)
         if stats:
-            await driver.stats(conference)
+            with contextlib.suppress(NotSupported):  # as the sweep: no statistics, no figures
+                await driver.stats(conference)
         await snmp.poller.poll(snmp.targets[mcu_id])
 
     await gather_bounded([partial(one, m) for m in drivers], limit)
