@@ -2,8 +2,12 @@
 
 :func:`serve_network` plans a built-in profile's cascade, starts
 :class:`~hnth_sim.network.NationalSim` (every planned MCU, each site connected to its MCU),
-one SNMPv3 agent with a device per MCU (its context is the MCU id), SSH codecs and
-VISCA-over-IP cameras for a sample of rooms, and writes into ``DIR``:
+one SNMPv3 agent with a device per MCU (its context is the MCU id) and one per sampled
+room (its context and ``[[snmp]]`` id are the site id: the room codec's agent, serving
+its call to the MCU with the vendor's documented objects: POLYCOM-VIDEO-MIB loss, jitter
+and latency for a Polycom room, CISCO-TELEPRESENCE-CALL-MIB per-stream counters and
+jitter for a Cisco one), SSH codecs and VISCA-over-IP cameras for those rooms, and writes
+into ``DIR``:
 
 * ``network.toml``: the network file naming all of them (``docs/network.md``);
 * ``tls/ca.pem`` (the MCUs' CA), ``known_hosts`` (the codecs' host keys);
@@ -44,7 +48,7 @@ if TYPE_CHECKING:  # the simulators load when a command runs, not with the CLI
     from hnth_drivers.cascade.topology import Topology
 
     from .network import NationalSim
-    from .snmp import SnmpAgent
+    from .snmp import SimDevice, SnmpAgent
 
 __all__ = ["SimulatedNetwork", "serve_network"]
 
@@ -130,16 +134,17 @@ async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
                           {a.site: a.mcu for a in the_plan.sites}, password=mcu_pw,
                           tls_dir=out / "tls", latency_ms=latency_ms, seed=seed)
         await stack.enter_async_context(sim)
+        sampled = _sample_rooms(topology, chair, rooms, seed)
         agent = SnmpAgent([SimDevice(m.id, descr=f"hnth-sim MCU {m.id}")
-                           for m in the_plan.mcus] if snmp else [SimDevice("none")],
+                           for m in the_plan.mcus] + _room_agents(the_plan, sampled, seed)
+                          if snmp else [SimDevice("none")],
                           auth_key=auth, priv_key=priv)
         await stack.enter_async_context(agent)
         host_key = load_or_create_host_key(out / "codec_host_key")
-        sampled = _sample_rooms(topology, chair, rooms, seed)
         room_lines: dict[str, list[str]] = {}
         known_hosts = []
         for n, site in enumerate(sampled):
-            dialect = "xapi" if n % 2 == 0 else "polycom"
+            dialect = _dialect(n)
             codec = stack.enter_context(CodecSimulator(dialect, host_key=host_key,
                                                        users={"admin": codec_pw}))
             chost, cport = codec.address
@@ -166,6 +171,33 @@ async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
                                sampled)
 
 
+def _dialect(n: int) -> str:
+    """The codec dialect of the n-th sampled room (alternating)."""
+    return "xapi" if n % 2 == 0 else "polycom"
+
+
+# The SNMP profile of each dialect's room agent (hnth_drivers/monitor/vendors.json).
+_ROOM_PROFILE = {"xapi": "cisco-tp", "polycom": "polycom-codec"}
+
+
+def _room_agents(the_plan: Plan, rooms: list[str], seed: int) -> list[SimDevice]:
+    """One SNMP device per sampled room, in a call to its MCU. The call's figures are
+    plausible (seeded), not measured: a simulation."""
+    from .snmp import SimDevice
+    from .snmp.device import SimVendor
+
+    rng = random.Random(f"{seed}/rooms")
+    out = []
+    for n, site in enumerate(rooms):
+        device = SimDevice(site, descr=f"hnth-sim room codec {site}",
+                           vendor=SimVendor(_ROOM_PROFILE[_dialect(n)]), seed=seed)
+        device.add_call(the_plan.mcu_of(site), audio_loss_percent=round(rng.uniform(0, 0.5), 2),
+                        video_loss_percent=round(rng.uniform(0, 0.5), 2),
+                        jitter_ms=round(rng.uniform(2, 15)), delay_ms=round(rng.uniform(20, 120)))
+        out.append(device)
+    return out
+
+
 def _network_toml(topology: Topology, the_plan: Plan, sim: NationalSim, agent: SnmpAgent,
                   chair: str, rooms: dict[str, list[str]], snmp: bool) -> str:
     lines = [f"# Written by 'hnth sim network' for the {topology.name} simulation.",
@@ -189,6 +221,11 @@ def _network_toml(topology: Topology, the_plan: Plan, sim: NationalSim, agent: S
             lines += ["", "[[snmp]]", f"id = {_Q(m.id)}", f"address = {_Q(f'{host}:{port}')}",
                       'user = "admin"', 'auth = { secret = "snmp/auth" }',
                       'priv = { secret = "snmp/priv" }', f"context = {_Q(m.id)}"]
+        for n, room in enumerate(rooms):  # each room's own agent: its id is the site's
+            lines += ["", "[[snmp]]", f"id = {_Q(room)}", f"address = {_Q(f'{host}:{port}')}",
+                      'user = "admin"', 'auth = { secret = "snmp/auth" }',
+                      'priv = { secret = "snmp/priv" }', f"context = {_Q(room)}",
+                      f"vendor = {_Q(_ROOM_PROFILE[_dialect(n)])}"]
     for site in topology.sites:
         lines += ["", "[[sites]]", f"id = {_Q(site.id)}", f"name = {_Q(site.name)}",
                   f"level = {_Q(site.level.value)}"]

@@ -284,3 +284,23 @@ def test_wrongly_typed_target_values_are_config_errors(tmp_path: Path, body: str
     env = {"HNTH_PASSWORD": "auth-pass-1", "HNTH_PRIV_PASSWORD": "priv-pass-1"}
     with pytest.raises(ConfigError):
         load_targets(f, env=env)
+
+
+@pytest.mark.parametrize(("name", "data", "says"), [
+    ("nan.json", b'{"format": "hnth-snmp-vendors", "version": 1, "profiles": '
+                 b'{"x": {"uptime": {"oid": "1.3.6.1", "scale": NaN}}}}', "NaN"),
+    ("binary.json", b'{"format"\x00: 1}', "binary"),
+    ("latin1.toml", 'description = "caf\u00e9"'.encode("latin-1"), "UTF-8"),
+    ("deep.json", b"[" * 200 + b"]" * 200, "nested too deeply"),
+    ("broken.toml", b"[profiles\n", "TOML"),
+])
+def test_a_hostile_vendor_file_is_one_config_error_naming_it(
+        tmp_path: Path, name: str, data: bytes, says: str) -> None:
+    """The vendor tables are read by the shared hardened reader, like every user file."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as err:
+        load_profiles([path])
+    assert str(path) in str(err.value) and says in str(err.value)
+    with pytest.raises(ConfigError, match="no such file"):
+        load_profiles([tmp_path / "missing.json"])

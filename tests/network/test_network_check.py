@@ -19,7 +19,11 @@ def test_sim_writes_a_network_file_with_everything_it_needs(sim_network: Path) -
     assert (out / "secrets.key").stat().st_mode & 0o077 == 0
     net = load_network(sim_network)
     assert net.store == out / "secrets.json" and net.key_file == out / "secrets.key"
-    assert len(net.sites) > 3000 and len(net.mcus) == len(net.snmp) > 30
+    mcu_ids, site_ids = {m.id for m in net.mcus}, {s.id for s in net.sites}
+    assert len(net.sites) > 3000 and len(net.mcus) > 30
+    assert {t.id for t in net.snmp if t.id in mcu_ids} == mcu_ids  # each MCU's agent
+    rooms = {s.id for s in net.sites if s.room}  # and each sampled room's own agent
+    assert {t.id for t in net.snmp if t.id not in mcu_ids} == rooms <= site_ids
     assert sum(1 for s in net.sites if s.room and s.room.codec) == 3
     text = sim_network.read_text()
     assert "password = {" in text and "token" not in text

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hnth_drivers.meeting.readiness import Problem, ReadinessReport, ReadinessRow, Status
 from hnth_drivers.meeting.summary import from_json, read_csv, to_json, write_csv
 from hnth_drivers.model import ConnectionState, Level
+from hnth_drivers.monitor.quality import FIGURE_NAMES, SOURCES, sources_text
 
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
                max_size=40)
@@ -16,7 +17,9 @@ figure = st.floats(min_value=0, max_value=1e5, allow_nan=False)
 
 @st.composite
 def rows(draw: st.DrawFn) -> ReadinessRow:
-    measured = draw(st.booleans())
+    # each figure measured or not, each measured one from its own source
+    sources = {f: draw(st.sampled_from(SOURCES)) for f in FIGURE_NAMES if draw(st.booleans())}
+    measured = bool(sources)
     problems = tuple(draw(st.lists(st.sampled_from(list(Problem)), unique=True, max_size=4)))
     if not measured:
         problems = tuple(p for p in problems if p is not Problem.QUALITY)
@@ -25,10 +28,11 @@ def rows(draw: st.DrawFn) -> ReadinessRow:
         level=draw(st.sampled_from(list(Level))), unit=draw(text), mcu=draw(text),
         carrier=draw(text), status=draw(st.sampled_from(list(Status))),
         connection=draw(st.none() | st.sampled_from(list(ConnectionState))),
-        loss_percent=draw(figure) if measured else None,
-        jitter_ms=draw(figure) if measured else None,
-        delay_ms=draw(figure) if measured else None,
+        loss_percent=draw(figure) if "loss" in sources else None,
+        jitter_ms=draw(figure) if "jitter" in sources else None,
+        delay_ms=draw(figure) if "delay" in sources else None,
         quality_ok=(Problem.QUALITY not in problems) if measured else None,
+        quality_source=sources_text(sources), quality_sources=sources,
         test_call_s=draw(st.none() | figure), problems=problems, detail=draw(text),
         contact=draw(text))
 
@@ -45,6 +49,7 @@ def test_every_code_has_a_label_in_both_languages() -> None:
     from hnth_drivers.meeting.summary import COLUMNS, LABELS
 
     keys = {*COLUMNS, "title", "good", "poor", "unknown", *(s.value for s in Status),
+            *(f"source.{s}" for s in SOURCES),
             *(lv.value for lv in Level), *(f"problem.{p.value}" for p in Problem)}
     for lang, labels in LABELS.items():
         assert keys <= set(labels), (lang, keys - set(labels))

@@ -19,11 +19,13 @@ enterprise number IANA reserves for documentation, RFC 5612)::
             hnthCallJitter     .5    Gauge32  receive jitter, ms
             hnthCallDelay      .6    Gauge32  one-way delay, ms
 
-Devices of another :class:`SimVendor` also serve that vendor's objects, with the
-documented types and indexes (sources in ``docs/monitoring.md``):
+Only devices of our own kind (:attr:`SimVendor.HNTH`) serve that subtree. Devices of
+another :class:`SimVendor` serve that vendor's objects instead, with the documented types
+and indexes (sources in ``docs/monitoring.md``):
 
 - ``polycom-codec``: POLYCOM-VIDEO-MIB polycomVSPercentPacketLoss / polycomVSJitter /
-  polycomVSLatency (2684.1.1.21/.22/.23.0), DisplayString numbers such as ``"4"``;
+  polycomVSLatency (2684.1.1.21/.22/.23.0), DisplayString numbers such as ``"4"``, while
+  the device is in a call;
 - ``polycom-mcu``: active conferences (13885.101.1.5.1.0, from secondary sources);
 - ``cisco-tp``: CISCO-TELEPRESENCE-CALL-MIB ctpcTable (…644.1.4.8.1: ctpcRemoteDirNum .2
   when the far end is an E.164 string, ctpcState .11) for active and recently ended
@@ -48,7 +50,7 @@ from pysnmp.proto.rfc1902 import (
     TimeTicks,
 )
 
-from .device import STREAM_RATES, SimDevice, SimVendor
+from .device import STREAM_RATES, SimCall, SimDevice, SimVendor
 
 __all__ = ["HNTH_SIM", "OID", "MibView", "parse_oid", "render"]
 
@@ -82,6 +84,19 @@ def _centi(percent: float) -> int:
     return round(percent * 100)
 
 
+def _hnth_calls(calls: list[SimCall]) -> Iterable[tuple[OID, Any]]:
+    """HNTH-SIM-MIB: served by our own kind of device only (a simulated Cisco or Polycom
+    device serves its vendor's documented objects, not ours)."""
+    yield CALL_COUNT, Gauge32(len(calls))
+    for c in calls:
+        yield (*CALL_ENTRY, 1, c.index), Integer32(c.index)
+        yield (*CALL_ENTRY, 2, c.index), OctetString(c.remote)
+        yield (*CALL_ENTRY, 3, c.index), Gauge32(_centi(c.audio_loss_percent))
+        yield (*CALL_ENTRY, 4, c.index), Gauge32(_centi(c.video_loss_percent))
+        yield (*CALL_ENTRY, 5, c.index), Gauge32(round(c.jitter_ms))
+        yield (*CALL_ENTRY, 6, c.index), Gauge32(round(c.delay_ms))
+
+
 def _objects(dev: SimDevice) -> Iterable[tuple[OID, Any]]:
     yield (*SYSTEM, 1, 0), OctetString(dev.descr)
     yield (*SYSTEM, 2, 0), ObjectIdentifier(HNTH_SIM)
@@ -96,16 +111,11 @@ def _objects(dev: SimDevice) -> Iterable[tuple[OID, Any]]:
     for n, load in enumerate(dev.cpu_loads):
         yield (*HR_PROCESSOR_LOAD, HR_DEVICE_BASE + 1 + n), Integer32(load)
     calls = sorted(dev.calls.values(), key=lambda c: c.index)
-    yield CALL_COUNT, Gauge32(len(calls))
-    for c in calls:
-        yield (*CALL_ENTRY, 1, c.index), Integer32(c.index)
-        yield (*CALL_ENTRY, 2, c.index), OctetString(c.remote)
-        yield (*CALL_ENTRY, 3, c.index), Gauge32(_centi(c.audio_loss_percent))
-        yield (*CALL_ENTRY, 4, c.index), Gauge32(_centi(c.video_loss_percent))
-        yield (*CALL_ENTRY, 5, c.index), Gauge32(round(c.jitter_ms))
-        yield (*CALL_ENTRY, 6, c.index), Gauge32(round(c.delay_ms))
-    if dev.vendor is SimVendor.POLYCOM_CODEC:
-        # One codec-wide figure each: the worst call (integers, percent and ms).
+    if dev.vendor is SimVendor.HNTH:
+        yield from _hnth_calls(calls)
+    if dev.vendor is SimVendor.POLYCOM_CODEC and calls:
+        # One codec-wide figure each: the worst call (integers, percent and ms). The MIB
+        # describes them "when in an H.323 call": out of a call, none is served.
         loss = max((max(c.audio_loss_percent, c.video_loss_percent) for c in calls), default=0)
         jitter = max((c.jitter_ms for c in calls), default=0)
         delay = max((c.delay_ms for c in calls), default=0)

@@ -44,7 +44,8 @@ simulated_sweep: SimulatedSweep | None = None
 async def sweep_fleet(fleet: Fleet, *, operator: Operator | None, sample_calls: int,
                       seed: int, read_stats: bool = True) -> ReadinessReport:
     """Sweep the network of ``fleet``: every site through its MCU, each MCU's SNMP health,
-    every room's codec and camera; test calls (switches) only with an ``operator``."""
+    each site's own SNMP agent (call figures the MCU does not measure), every room's codec
+    and camera; test calls (switches) only with an ``operator``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..cascade.switch import Switcher
@@ -65,7 +66,8 @@ async def sweep_fleet(fleet: Fleet, *, operator: Operator | None, sample_calls: 
         cascade, directory, carriers={m.id: m.carrier for m in net.mcus},
         snmp=await fleet.poller() if net.snmp else None,
         snmp_targets={t: v for t, v in fleet.snmp_targets().items() if t in cascade.nodes},
-        codecs=codecs, cameras=cameras, switcher=switcher,
+        site_snmp_targets=fleet.site_snmp_targets(), codecs=codecs, cameras=cameras,
+        switcher=switcher,
         sample_calls=sample_calls if switcher else 0, seed=seed,
         recent_quality=None if read_stats else {})
     with Progress(TextColumn("  readiness"), BarColumn(), MofNCompleteColumn(),

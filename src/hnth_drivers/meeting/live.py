@@ -37,7 +37,7 @@ from ..cascade.planner import Plan
 from ..cascade.switch import Switcher, SwitchTrace
 from ..cascade.topology import Topology
 from ..cascade.watchdog import EventKind, Watchdog
-from ..model import CallStats, ConnectionState
+from ..model import ConnectionState
 from ..monitor.alarms import AlarmEngine
 from ..monitor.snmp import SnmpPoller, SnmpTarget
 from ..security.audit import AuditLog
@@ -101,6 +101,7 @@ class LiveMeeting:
     report_html: Path
     snmp: SnmpPoller | None = None
     snmp_targets: Mapping[str, SnmpTarget] = field(default_factory=dict)
+    site_snmp_targets: Mapping[str, SnmpTarget] = field(default_factory=dict)
     sample_calls: int = 3
     seed: int = 0
     audit: AuditLog | None = None
@@ -115,6 +116,7 @@ class LiveMeeting:
     def _check(self) -> ReadinessCheck:
         return ReadinessCheck(self.cascade, self.directory, carriers=self.carriers,
                               snmp=self.snmp, snmp_targets=self.snmp_targets,
+                              site_snmp_targets=self.site_snmp_targets,
                               switcher=self.switcher, sample_calls=self.sample_calls,
                               seed=self.seed)
 
@@ -142,7 +144,8 @@ async def live_meeting_from_fleet(fleet: Fleet, meeting: Meeting, *, operator: O
         [item.show for item in meeting.script], report_html,
         snmp=await fleet.poller() if fleet.network.snmp else None,
         snmp_targets={k: v for k, v in fleet.snmp_targets().items() if k in cascade.nodes},
-        sample_calls=sample_calls, seed=seed, audit=fleet.audit, progress=progress)
+        site_snmp_targets=fleet.site_snmp_targets(), sample_calls=sample_calls, seed=seed,
+        audit=fleet.audit, progress=progress)
 
 
 def _advance(ctx: StepContext) -> None:
@@ -253,7 +256,9 @@ def register_live_actions(registry: StepRegistry, live: LiveMeeting) -> None:
 async def _serve(ctx: StepContext, live: LiveMeeting, cascade: LiveCascade) -> StepOutcome:
     """The chair's script with recording, SNMP alarms, an injected fault and the watchdog."""
     recorder = MeetingRecorder.start(cascade, live.directory, meeting=ctx.meeting.id,
-                                     title=ctx.meeting.title, carriers=live.carriers)
+                                     title=ctx.meeting.title, carriers=live.carriers,
+                                     snmp=live.snmp,
+                                     site_snmp_targets=live.site_snmp_targets)
     engine = AlarmEngine()
     engine.on_event(lambda e: recorder.alarm("snmp", e.kind.value, e.severity.value,
                                              e.device, e.subject, e.message))
@@ -263,11 +268,8 @@ async def _serve(ctx: StepContext, live: LiveMeeting, cascade: LiveCascade) -> S
             for health in await live.snmp.poll_all(live.snmp_targets.values()):
                 await engine.observe(health)
 
-    if live.readiness is not None:  # every site's figures from the readiness sweep
-        recorder.observe_stats(
-            [CallStats(r.site, r.loss_percent, r.jitter_ms or 0.0, r.delay_ms or 0.0)
-             for r in live.readiness.rows if r.loss_percent is not None],
-            at=live.readiness.checked_at)
+    if live.readiness is not None:  # every site's figures (and sources) from the sweep
+        recorder.observe_readiness(live.readiness)
     watched = {m for site in live.script for m in cascade.path(site)}
     await recorder.sample(stats_mcus=watched)
     await snmp_round()

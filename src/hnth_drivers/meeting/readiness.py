@@ -7,10 +7,13 @@ and gives one :class:`ReadinessRow` per site:
 - **cascade path up**: every link between the site's MCU and the master is connected
   (link states come from the same participant lists);
 - **recent call quality** within :class:`~hnth_drivers.monitor.alarms.QualityThresholds`
-  (defaults: delay ≥ 250 ms, jitter ≥ 50 ms, loss ≥ 3 % are bad), read
-  from the MCU's receive-side statistics (one ``stats`` call per MCU); only the figures
-  their source measured are judged, and the row says where they came from
-  (``quality_source``: a Codian MCU documents loss, not jitter or delay);
+  (defaults: delay ≥ 250 ms, jitter ≥ 50 ms, loss ≥ 3 % are bad), each figure from the
+  source that measures it (:func:`~hnth_drivers.monitor.quality.merge`): the MCU's
+  receive-side statistics (one ``stats`` call per MCU), the site's own SNMP agent (its
+  room codec: ``site_snmp_targets``), or figures handed in (``recent_quality``). A Codian
+  MCU documents loss, not jitter or delay: on a Codian network loss comes from the MCU
+  and jitter and delay from the room's SNMP agent where one is known. Only measured
+  figures are judged; the row names the source of each (``quality_sources``);
 - the **MCU's own health** over SNMP when a target is known for it (one poll per MCU);
 - the **room codec and camera** reachable, where a probe is known for the site;
 - **test calls** from the chair to ``sample_calls`` district/commune sites (the procedure
@@ -42,6 +45,7 @@ from ..errors import HnthError
 from ..model import CallStats, ConnectionState, Level, Participant
 from ..monitor.alarms import QualityThresholds
 from ..monitor.health import CallQuality, SnmpHealth, unreachable
+from ..monitor.quality import MCU, MONITOR, PRECEDENCE, SNMP, merge, site_stats_from_snmp
 from ..monitor.snmp import SnmpPoller, SnmpTarget
 
 if TYPE_CHECKING:
@@ -168,11 +172,15 @@ class ReadinessRow:
     delay_ms: float | None = None
     quality_ok: bool | None = None
     quality_source: str = ""
-    """Where the loss/jitter/delay figures came from (figures it did not measure are None)."""
+    """The sources of the figures, readable: ``loss: mcu, jitter: snmp, delay: snmp``
+    (:func:`~hnth_drivers.monitor.quality.sources_text` of ``quality_sources``)."""
     test_call_s: float | None = None
     problems: tuple[Problem, ...] = ()
     detail: str = ""
     contact: str = ""
+    quality_sources: Mapping[str, str] = field(default_factory=dict)
+    """Per figure (``loss``, ``jitter``, ``delay``) the source it came from (``mcu``,
+    ``snmp``, ``monitor``); a figure no source measured is absent here and None above."""
 
 
 @dataclass(frozen=True)
@@ -248,8 +256,11 @@ class ReadinessCheck:
     ``sample_levels``, the deepest in the cascade first.
 
     Call quality is read from each MCU (``Mcu.stats``) unless ``recent_quality`` gives the
-    monitor's latest figures by site id: the MCU read is exact but costs one call per site
-    on some APIs (Codian's ``participant.diagnostics``), the monitor's figures are free.
+    monitor's latest figures by site id (then no statistics call is made). With ``snmp``,
+    ``site_snmp_targets`` (by site id: the room codec's agent) are polled too, one poll
+    per site. Each figure of a site comes from the first source of ``precedence[figure]``
+    (default :data:`~hnth_drivers.monitor.quality.PRECEDENCE`: MCU, SNMP, monitor) that
+    measured it; the row names each figure's source.
     """
 
     def __init__(self, cascade: LiveCascade, directory: Mapping[str, SiteInfo], *,
@@ -263,7 +274,9 @@ class ReadinessCheck:
                  sample_levels: Sequence[Level] = (Level.DISTRICT, Level.COMMUNE),
                  test_sites: Sequence[str] | None = None, seed: int = 0,
                  probe_timeout_s: float = 5.0,
-                 recent_quality: Mapping[str, CallStats] | None = None) -> None:
+                 recent_quality: Mapping[str, CallStats] | None = None,
+                 site_snmp_targets: Mapping[str, SnmpTarget] | None = None,
+                 precedence: Mapping[str, Sequence[str]] = PRECEDENCE) -> None:
         self.cascade = cascade
         self.directory = directory
         self.carriers = dict(carriers or {})
@@ -279,6 +292,8 @@ class ReadinessCheck:
         self.seed = seed
         self.probe_timeout_s = probe_timeout_s
         self.recent_quality = recent_quality
+        self.site_snmp_targets = dict(site_snmp_targets or {})
+        self.precedence = precedence
 
     # ---- what to call -----------------------------------------------------------------
 
@@ -316,6 +331,24 @@ class ReadinessCheck:
             except HnthError as exc:
                 reading.snmp = unreachable(mcu_id, time.time(), _describe(exc))
         return reading
+
+    async def _read_site_snmp(self) -> dict[str, SnmpHealth]:
+        """One poll of each site's own SNMP agent (none without a poller)."""
+        if self.snmp is None:
+            return {}
+        jobs = [(site, target) for site, target in self.site_snmp_targets.items()
+                if site in self.cascade.sites]
+
+        async def one(target: SnmpTarget) -> SnmpHealth:
+            assert self.snmp is not None
+            try:
+                return await self.snmp.poll(target)
+            except HnthError as exc:  # a policy or profile error: no figures from it
+                return unreachable(target.name, time.time(), _describe(exc))
+
+        got = await gather_bounded([partial(one, t) for _, t in jobs],
+                                   self.cascade.concurrency)
+        return {site: health for (site, _), health in zip(jobs, got, strict=True)}
 
     async def _probe(self, probe: Probe) -> str | None:
         try:
@@ -361,10 +394,11 @@ class ReadinessCheck:
         readings = dict(await gather_bounded([partial(one, m) for m in cascade.nodes],
                                              cascade.concurrency))
         links = self._link_states(readings)
+        site_snmp = await self._read_site_snmp()
         probed = await self._probe_rooms()
         made = tuple(calls) if calls is not None else await self.test_calls(progress)
         by_site = {c.site: c for c in made}
-        rows = tuple(self._row(site, readings, links, probed, by_site)
+        rows = tuple(self._row(site, readings, links, probed, by_site, site_snmp.get(site))
                      for site in cascade.sites)
         return ReadinessReport(rows, made, self.thresholds, time.time(),
                                time.perf_counter() - t0)
@@ -381,14 +415,15 @@ class ReadinessCheck:
 
     def _row(self, site: str, readings: Mapping[str, _McuReading],
              links: Mapping[str, ConnectionState], probed: Mapping[tuple[str, str], str | None],
-             calls: Mapping[str, TestCall]) -> ReadinessRow:
+             calls: Mapping[str, TestCall], site_snmp: SnmpHealth | None = None
+             ) -> ReadinessRow:
         mcu = self.cascade.sites[site]
         info = self.directory.get(site) or SiteInfo(site, site, Level.COMMUNE, "")
         reading = readings[mcu]
         problems: list[Problem] = []
         notes: list[str] = []
         state: ConnectionState | None = None
-        stats: CallStats | None = None
+        figures = merge({})
         quality_ok: bool | None = None
         if reading.error is not None:
             problems.append(Problem.MCU_ERROR)
@@ -400,12 +435,15 @@ class ReadinessCheck:
             if state is not ConnectionState.CONNECTED:
                 problems.append(Problem.DISCONNECTED)
             else:
-                stats = (reading.stats if self.recent_quality is None
-                         else self.recent_quality).get(site)  # None: no figures for it
-                if stats is not None:
+                figures = merge({
+                    MCU: reading.stats.get(site) if self.recent_quality is None else None,
+                    MONITOR: None if self.recent_quality is None
+                    else self.recent_quality.get(site),
+                    SNMP: site_stats_from_snmp(site, site_snmp)}, self.precedence)
+                if figures.sources:
                     breaches = self.thresholds.breaches(CallQuality(
-                        "*", site, loss_percent=_figure(stats, "loss"),
-                        jitter_ms=_figure(stats, "jitter"), delay_ms=_figure(stats, "delay")))
+                        "*", site, loss_percent=figures.loss_percent,
+                        jitter_ms=figures.jitter_ms, delay_ms=figures.delay_ms))
                     quality_ok = not breaches
                     if breaches:
                         problems.append(Problem.QUALITY)
@@ -417,6 +455,8 @@ class ReadinessCheck:
             notes.append("link " + ", ".join(f"{m}: {links.get(m, '?')}" for m in down))
         if reading.stats_error is not None:
             notes.append(f"{mcu} statistics: {reading.stats_error}")
+        if site_snmp is not None and site_snmp.error is not None:
+            notes.append(f"SNMP: {site_snmp.error}")
         snmp = reading.snmp
         if snmp is not None:
             if not snmp.reachable or snmp.error is not None:  # silent, or refused us
@@ -438,24 +478,9 @@ class ReadinessCheck:
         return ReadinessRow(
             site=site, name=info.name, level=info.level, unit=info.unit, mcu=mcu,
             carrier=self.carriers.get(mcu, ""), status=_status(problems), connection=state,
-            loss_percent=_figure(stats, "loss"), jitter_ms=_figure(stats, "jitter"),
-            delay_ms=_figure(stats, "delay"), quality_ok=quality_ok,
-            quality_source=_source(stats, self.recent_quality is not None),
+            loss_percent=figures.loss_percent, jitter_ms=figures.jitter_ms,
+            delay_ms=figures.delay_ms, quality_ok=quality_ok,
+            quality_source=figures.summary, quality_sources=dict(figures.sources),
             test_call_s=call.seconds if call else None, problems=tuple(problems),
             detail="; ".join(notes)[:300], contact=info.contact)
 
-
-def _figure(stats: CallStats | None, name: str) -> float | None:
-    """One figure of ``stats``, None when its source did not measure it."""
-    if stats is None or name not in stats.measured:
-        return None
-    return {"loss": stats.loss_percent, "jitter": stats.jitter_ms,
-            "delay": stats.delay_ms}[name]
-
-
-def _source(stats: CallStats | None, recent: bool) -> str:
-    if stats is None:
-        return ""
-    where = stats.source or ("monitor" if recent else "mcu")
-    missing = sorted({"loss", "jitter", "delay"} - stats.measured)
-    return where + (f" ({', '.join(missing)} not measured)" if missing else "")

@@ -8,8 +8,13 @@ reads: the *meeting state* of ``hnth report MEETING-STATE``.
 
 :class:`MeetingRecorder` fills a record from a live cascade: :meth:`~MeetingRecorder.sample`
 reads every MCU's participant list once (site and link states) and, for the MCUs asked,
-the call statistics; :meth:`~MeetingRecorder.switch` and :meth:`~MeetingRecorder.watchdog`
-take what the switch path and the watchdog report. Times are seconds since the epoch.
+the call statistics, and polls each site's own SNMP agent when it has them; each
+figure of a sample comes from the source that measures it (loss from a Codian MCU,
+jitter and delay from the room's SNMP agent: :func:`~hnth_drivers.monitor.quality.merge`)
+and the record keeps, per site and figure, the sources its samples came from
+(``sources``). A figure no source measured is NaN in memory and ``null`` in the file.
+:meth:`~MeetingRecorder.switch` and :meth:`~MeetingRecorder.watchdog` take what the switch
+path and the watchdog report. Times are seconds since the epoch.
 """
 
 from __future__ import annotations
@@ -29,7 +34,19 @@ from ..cascade.watchdog import WatchdogEvent
 from ..documents import load_document
 from ..errors import ConfigError, HnthError
 from ..model import CallStats, ConnectionState, Participant
-from .readiness import SiteInfo, link_states_from
+from ..monitor.health import SnmpHealth
+from ..monitor.quality import (
+    FIGURE_NAMES,
+    MCU,
+    PRECEDENCE,
+    SNMP,
+    SOURCES,
+    SiteFigures,
+    merge,
+    site_stats_from_snmp,
+)
+from ..monitor.snmp import SnmpPoller, SnmpTarget
+from .readiness import ReadinessReport, SiteInfo, link_states_from
 from .state import write_atomic
 
 __all__ = ["AlarmEntry", "MeetingRecord", "MeetingRecorder", "SiteEntry", "SwitchEntry",
@@ -89,6 +106,9 @@ class MeetingRecord:
     samples: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
     switches: list[SwitchEntry] = field(default_factory=list)
     alarms: list[AlarmEntry] = field(default_factory=list)
+    sources: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Per site, per figure (``loss``, ``jitter``, ``delay``), the sources its samples of
+    that figure came from, in the order first seen (``mcu``, ``snmp``, ``monitor``)."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -101,7 +121,8 @@ class MeetingRecord:
                                  for x in row] for row in v]
                             for k, v in self.samples.items()},
                 "switches": [asdict(s) for s in self.switches],
-                "alarms": [asdict(a) for a in self.alarms]}
+                "alarms": [asdict(a) for a in self.alarms],
+                "sources": self.sources}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> MeetingRecord:
@@ -123,7 +144,8 @@ class MeetingRecord:
                              for t, a, b, c in v]
                          for k, v in doc["samples"].items()},
                 switches=[SwitchEntry(**s) for s in doc["switches"]],
-                alarms=[AlarmEntry(**a) for a in doc["alarms"]])
+                alarms=[AlarmEntry(**a) for a in doc["alarms"]],
+                sources=_sources(doc.get("sources", {})))  # absent in older records
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError("malformed meeting record", operation="read meeting record",
                               got=f"{type(exc).__name__}: {exc}"[:200]) from exc
@@ -149,6 +171,25 @@ def _figure(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
+def _sources(raw: Any) -> dict[str, dict[str, list[str]]]:
+    out: dict[str, dict[str, list[str]]] = {}
+    for site, figures in dict(raw).items():
+        out[str(site)] = {}
+        for figure, names in dict(figures).items():
+            if figure not in FIGURE_NAMES or not isinstance(names, list) \
+                    or not all(isinstance(n, str) for n in names):
+                raise ValueError(f"sources of {site!r}: figure -> [source, ...], "
+                                 f"got {figure!r}: {names!r}"[:200])
+            out[str(site)][figure] = list(names)
+    return out
+
+
+def _kind(stats: CallStats, default: str) -> str:
+    """The source a CallStats names first (``"mcu packetLossCritical"`` → ``mcu``)."""
+    word = stats.source.split(" ", 1)[0]
+    return word if word in SOURCES else default
+
+
 def _change(series: list[tuple[float, str]], at: float, state: str) -> None:
     if not series or series[-1][1] != state:
         series.append((at, state))
@@ -158,16 +199,23 @@ class MeetingRecorder:
     """Fills a :class:`MeetingRecord` from a live cascade (see the module docstring)."""
 
     def __init__(self, record: MeetingRecord, cascade: LiveCascade, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, snmp: SnmpPoller | None = None,
+                 site_snmp_targets: Mapping[str, SnmpTarget] | None = None) -> None:
         self.record = record
         self.cascade = cascade
         self.clock = clock
+        self.snmp = snmp
+        self.site_snmp_targets = {s: t for s, t in (site_snmp_targets or {}).items()
+                                  if s in record.sites}
 
     @classmethod
     def start(cls, cascade: LiveCascade, directory: Mapping[str, SiteInfo], *,
               meeting: str, title: str, carriers: Mapping[str, str] | None = None,
-              clock: Callable[[], float] = time.time) -> MeetingRecorder:
-        """A recorder for a meeting starting now, with every site of the cascade."""
+              clock: Callable[[], float] = time.time, snmp: SnmpPoller | None = None,
+              site_snmp_targets: Mapping[str, SnmpTarget] | None = None
+              ) -> MeetingRecorder:
+        """A recorder for a meeting starting now, with every site of the cascade;
+        with ``snmp``, each sample also polls ``site_snmp_targets`` (by site id)."""
         carriers = carriers or {}
         sites = {}
         for site, mcu in cascade.sites.items():
@@ -175,7 +223,8 @@ class MeetingRecorder:
             sites[site] = SiteEntry(site, info.name if info else site,
                                     info.level.value if info else "", info.unit if info else "",
                                     mcu, carriers.get(mcu, ""))
-        return cls(MeetingRecord(meeting, title, clock(), sites=sites), cascade, clock=clock)
+        return cls(MeetingRecord(meeting, title, clock(), sites=sites), cascade, clock=clock,
+                   snmp=snmp, site_snmp_targets=site_snmp_targets)
 
     def observe_sites(self, states: Mapping[str, ConnectionState],
                       at: float | None = None) -> None:
@@ -191,17 +240,42 @@ class MeetingRecorder:
         for mcu, state in states.items():
             _change(self.record.links.setdefault(mcu, []), now, state.value)
 
-    def observe_stats(self, stats: Iterable[CallStats], at: float | None = None) -> None:
-        """Record call-quality samples (participants that are not sites are ignored)."""
+    def observe_stats(self, stats: Iterable[CallStats], at: float | None = None, *,
+                      source: str = MCU) -> None:
+        """Record call-quality samples of one source (participants that are not sites
+        are ignored). The source is the one the stats name first (``mcu …``,
+        ``snmp …``), else ``source``."""
+        self.observe_figures({s.participant: merge({_kind(s, source): s}) for s in stats},
+                             at)
+
+    def observe_figures(self, figures: Mapping[str, SiteFigures],
+                        at: float | None = None) -> None:
+        """Record one sample per site of figures already merged, with their sources
+        (sites not in the meeting, and samples with no figure at all, are ignored)."""
         now = self.clock() if at is None else at
-        for s in stats:
-            if s.participant in self.record.sites:
-                # a figure the source did not measure is NaN: the report leaves it out
-                def fig(name: str, value: float, s: CallStats = s) -> float:
-                    return value if name in s.measured else math.nan
-                self.record.samples.setdefault(s.participant, []).append(
-                    (now, fig("loss", s.loss_percent), fig("jitter", s.jitter_ms),
-                     fig("delay", s.delay_ms)))
+        for site, got in figures.items():
+            if site not in self.record.sites or not got.sources:
+                continue
+
+            # a figure no source measured is NaN: the report leaves it out
+            def fig(name: str, got: SiteFigures = got) -> float:
+                value = got.value(name)
+                return math.nan if value is None else value
+            self.record.samples.setdefault(site, []).append(
+                (now, fig("loss"), fig("jitter"), fig("delay")))
+            seen = self.record.sources.setdefault(site, {})
+            for figure, source in got.sources.items():
+                names = seen.setdefault(figure, [])
+                if source not in names:
+                    names.append(source)
+
+    def observe_readiness(self, report: ReadinessReport) -> None:
+        """Every site's figures of a readiness sweep, with their sources, as one sample
+        at the time of the sweep."""
+        self.observe_figures({
+            r.site: SiteFigures(r.loss_percent, r.jitter_ms, r.delay_ms,
+                                dict(r.quality_sources))
+            for r in report.rows}, at=report.checked_at)
 
     def switch(self, trace: SwitchTrace, at: float | None = None) -> None:
         """Record one switch (``at``: when it was asked for; default now − its duration)."""
@@ -235,17 +309,20 @@ class MeetingRecorder:
 
     async def sample(self, *, stats_mcus: Iterable[str] = ()) -> None:
         """One observation round: every MCU's participant list (site and link states),
-        and the call statistics of ``stats_mcus``. An MCU that fails is skipped (its
-        sites keep their last state) and recorded as an alarm."""
+        the call statistics of ``stats_mcus`` and a poll of each site's SNMP agent, each
+        figure from the source that measures it. An MCU that fails is skipped (its sites
+        keep their last state) and recorded as an alarm."""
         cascade = self.cascade
         want_stats = set(stats_mcus)
+        from_mcu: dict[str, CallStats] = {}
 
         async def one(mcu_id: str) -> tuple[str, list[Participant] | None]:
             node = cascade.nodes[mcu_id]
             try:
                 parts = await node.driver.participants(node.conference)
                 if mcu_id in want_stats:
-                    self.observe_stats(await node.driver.stats(node.conference))
+                    from_mcu.update((s.participant, s)
+                                    for s in await node.driver.stats(node.conference))
             except HnthError as exc:
                 self.alarm("recorder", "mcu_error", "warning", mcu_id, "mcu",
                            f"{type(exc).__name__}: {exc}"[:200])
@@ -254,7 +331,12 @@ class MeetingRecorder:
 
         lists = dict(await gather_bounded([partial(one, m) for m in cascade.nodes],
                                           cascade.concurrency))
+        from_snmp = await self._poll_sites()
         now = self.clock()
+        self.observe_figures({
+            site: merge({MCU: from_mcu.get(site),
+                         SNMP: site_stats_from_snmp(site, from_snmp.get(site))}, PRECEDENCE)
+            for site in {*from_mcu, *from_snmp}}, now)
         sites: dict[str, ConnectionState] = {}
         for site, mcu in cascade.sites.items():
             parts = lists.get(mcu)
@@ -264,6 +346,14 @@ class MeetingRecorder:
         self.observe_sites(sites, now)
         links = link_states_from(cascade, lists)
         self.observe_links(links, now)
+
+    async def _poll_sites(self) -> dict[str, SnmpHealth]:
+        snmp = self.snmp
+        if snmp is None or not self.site_snmp_targets:
+            return {}
+        sites = list(self.site_snmp_targets)
+        got = await snmp.poll_all(self.site_snmp_targets[s] for s in sites)
+        return dict(zip(sites, got, strict=True))
 
     def finish(self, at: float | None = None) -> MeetingRecord:
         """Mark the end of the meeting; returns the record."""

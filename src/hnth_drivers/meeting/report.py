@@ -4,8 +4,11 @@
 how long each took to recover, loss/jitter/delay percentiles (p50, p95, max) against the
 thresholds (defaults in docs/monitoring.md; a site is *poor* when a p95 reaches one),
 the switches to it with their times against 30 s; then the same aggregated by province
-(the site's unit), by MCU and by carrier; every switch and every alarm. :func:`to_json`
-is the machine-readable report; :mod:`.report_html` renders the HTML one with charts.
+(the site's unit), by MCU and by carrier; every switch and every alarm. Each figure says
+which sources its samples came from (``sources``: e.g. loss from the MCU, jitter and
+delay from the room's SNMP agent); a figure no source measured has no percentiles
+(``None``, ``null`` in JSON). :func:`to_json` is the machine-readable report;
+:mod:`.report_html` renders the HTML one with charts.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..model import ConnectionState
 from ..monitor.alarms import QualityThresholds
+from ..monitor.quality import FIGURE_NAMES, SOURCES
 from .record import AlarmEntry, MeetingRecord, SiteEntry, SwitchEntry
 
 __all__ = ["GroupQuality", "Percentiles", "QualityReport", "SiteQuality", "evaluate",
@@ -70,6 +74,8 @@ class SiteQuality:
     poor: tuple[str, ...]
     switches: int
     switches_over_limit: int
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per figure with samples, the sources they came from (``mcu``, ``snmp``...)."""
 
     @property
     def verdict(self) -> str:
@@ -95,6 +101,8 @@ class GroupQuality:
     poor_sites: int
     switches: int
     switches_over_limit: int
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per figure, the sources the members' samples of it came from."""
 
 
 @dataclass(frozen=True)
@@ -170,10 +178,24 @@ def _site(entry: SiteEntry, record: MeetingRecord, end: float,
             poor.append(name)
     span = max(end - record.start, 1e-9)
     mine = [s for s in switches if s.site == entry.id]
+    seen = record.sources.get(entry.id, {})
+    sources = {f: tuple(seen.get(f, ())) for f in FIGURE_NAMES
+               if metrics[f] is not None and seen.get(f)}
     return SiteQuality(entry, round(connected, 3), round(min(1.0, connected / span), 4), drops,
                        tuple(recoveries), open_drops, len(samples), metrics["loss"],
                        metrics["jitter"], metrics["delay"], tuple(poor), len(mine),
-                       sum(1 for s in mine if not s.ok))
+                       sum(1 for s in mine if not s.ok), sources)
+
+
+def _union(members: Iterable[SiteQuality]) -> dict[str, tuple[str, ...]]:
+    """Per figure, every member's sources: known ones in precedence order, then others."""
+    found: dict[str, set[str]] = {}
+    for m in members:
+        for figure, names in m.sources.items():
+            found.setdefault(figure, set()).update(names)
+    rank = {s: i for i, s in enumerate(SOURCES)}
+    return {f: tuple(sorted(found[f], key=lambda s: (rank.get(s, len(rank)), s)))
+            for f in FIGURE_NAMES if f in found}
 
 
 def _group(key: str, members: list[SiteQuality], record: MeetingRecord) -> GroupQuality:
@@ -193,7 +215,8 @@ def _group(key: str, members: list[SiteQuality], record: MeetingRecord) -> Group
         sum(m.drops for m in members), max(recoveries, default=None),
         round(statistics.median(recoveries), 3) if recoveries else None,
         p95(1), p95(2), p95(3), sum(1 for m in members if m.poor),
-        sum(m.switches for m in members), sum(m.switches_over_limit for m in members))
+        sum(m.switches for m in members), sum(m.switches_over_limit for m in members),
+        _union(members))
 
 
 def _groups(sites: Iterable[SiteQuality], key: Callable[[SiteQuality], str],
@@ -237,7 +260,12 @@ def _site_json(s: SiteQuality) -> dict[str, Any]:
             "loss_percent": asdict(s.loss) if s.loss else None,
             "jitter_ms": asdict(s.jitter) if s.jitter else None,
             "delay_ms": asdict(s.delay) if s.delay else None,
-            "switches": s.switches, "switches_over_limit": s.switches_over_limit}
+            "switches": s.switches, "switches_over_limit": s.switches_over_limit,
+            "sources": {f: list(v) for f, v in s.sources.items()}}
+
+
+def _group_json(g: GroupQuality) -> dict[str, Any]:
+    return {**asdict(g), "sources": {f: list(v) for f, v in g.sources.items()}}
 
 
 def to_json(report: QualityReport) -> dict[str, Any]:
@@ -264,9 +292,9 @@ def to_json(report: QualityReport) -> dict[str, Any]:
             "alarms": len(report.alarms),
         },
         "sites": [_site_json(s) for s in report.sites],
-        "by_province": [asdict(g) for g in report.by_province],
-        "by_mcu": [asdict(g) for g in report.by_mcu],
-        "by_carrier": [asdict(g) for g in report.by_carrier],
+        "by_province": [_group_json(g) for g in report.by_province],
+        "by_mcu": [_group_json(g) for g in report.by_mcu],
+        "by_carrier": [_group_json(g) for g in report.by_carrier],
         "switches": [asdict(s) for s in report.switches],
         "alarms": [asdict(a) for a in report.alarms],
         "link_drops": report.link_drops,

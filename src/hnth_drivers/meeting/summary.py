@@ -3,7 +3,8 @@
 The procedure asks each unit to fill in one summary form: site, level, unit, MCU, status,
 quality, contact. :func:`write_csv`, :func:`to_json` and :func:`rich_table` render a
 :class:`~.readiness.ReadinessReport` as that form, with labels in Vietnamese (``vi``) or
-English (``en``); the CSV also carries the figures behind the quality column so that
+English (``en``); the CSV also carries the figures behind the quality column, each
+with the source it came from (MCU, the site's SNMP agent, the monitor), so that
 :func:`read_csv` gives back the same rows (either language), and :func:`from_json` the
 same report.
 """
@@ -20,17 +21,19 @@ from typing import Any
 from ..errors import ConfigError
 from ..model import ConnectionState, Level
 from ..monitor.alarms import QualityThresholds
+from ..monitor.quality import FIGURE_NAMES, SOURCES, sources_text
 from .readiness import Problem, ReadinessReport, ReadinessRow, Status, TestCall
 
 __all__ = ["COLUMNS", "LABELS", "LANGS", "from_json", "quality_text", "read_csv",
-           "rich_table", "to_json", "write_csv"]
+           "rich_table", "source_label", "to_json", "write_csv"]
 
 LANGS = ("vi", "en")
 
 COLUMNS = ("site", "name", "level", "unit", "mcu", "carrier", "status", "quality",
-           "contact", "connection", "loss_percent", "jitter_ms", "delay_ms", "quality_source",
-           "test_call_s", "problems", "detail")
-"""CSV columns in order: the form's seven first (with the site's name), then the figures."""
+           "contact", "connection", "loss_percent", "loss_source", "jitter_ms",
+           "jitter_source", "delay_ms", "delay_source", "test_call_s", "problems", "detail")
+"""CSV columns in order: the form's seven first (with the site's name), then the figures,
+each followed by its source."""
 
 LABELS: dict[str, dict[str, str]] = {
     "vi": {
@@ -40,7 +43,9 @@ LABELS: dict[str, dict[str, str]] = {
         "quality": "Chất lượng",
         "contact": "Liên hệ", "connection": "Kết nối", "loss_percent": "Mất gói (%)",
         "jitter_ms": "Jitter (ms)", "delay_ms": "Độ trễ (ms)",
-        "quality_source": "Nguồn số liệu", "test_call_s": "Gọi thử (s)",
+        "loss_source": "Nguồn số liệu mất gói", "jitter_source": "Nguồn số liệu jitter",
+        "delay_source": "Nguồn số liệu độ trễ", "test_call_s": "Gọi thử (s)",
+        "source.mcu": "MCU", "source.snmp": "SNMP", "source.monitor": "giám sát",
         "problems": "Vấn đề", "detail": "Chi tiết",
         "ready": "Sẵn sàng", "degraded": "Cần theo dõi", "not_ready": "Chưa sẵn sàng",
         "good": "Tốt", "poor": "Kém", "unknown": "Không rõ",
@@ -60,7 +65,9 @@ LABELS: dict[str, dict[str, str]] = {
         "carrier": "Carrier", "status": "Status", "quality": "Quality",
         "contact": "Contact",
         "connection": "Connection", "loss_percent": "Loss (%)", "jitter_ms": "Jitter (ms)",
-        "delay_ms": "Delay (ms)", "quality_source": "Figures from",
+        "delay_ms": "Delay (ms)", "loss_source": "Loss from",
+        "jitter_source": "Jitter from", "delay_source": "Delay from",
+        "source.mcu": "MCU", "source.snmp": "SNMP", "source.monitor": "monitor",
         "test_call_s": "Test call (s)", "problems": "Problems",
         "detail": "Detail",
         "ready": "Ready", "degraded": "Degraded", "not_ready": "Not ready",
@@ -85,18 +92,34 @@ def _labels(lang: str) -> dict[str, str]:
     return LABELS[lang]
 
 
+def source_label(source: str | None, lang: str = "en") -> str:
+    """A figure's source in ``lang`` (``MCU``, ``SNMP``, ``giám sát``...); a source of the
+    caller's own naming as it is; ``""`` for none."""
+    if not source:
+        return ""
+    return _labels(lang).get(f"source.{source}", source)
+
+
+def _source_code(label: str, lang: str) -> str:
+    lab = LABELS[lang]
+    return next((s for s in SOURCES if lab[f"source.{s}"] == label), label)
+
+
 def quality_text(row: ReadinessRow, lang: str = "en") -> str:
-    """``Good (0.1 % / 4 ms / 40 ms)``, ``Poor (…)`` or ``Unknown``: verdict and figures."""
+    """``Good (0.1 % MCU / 4 ms SNMP / 40 ms SNMP)``, ``Poor (…)`` or ``Unknown``: the
+    verdict, each figure with its source, ``–`` for a figure no source measured."""
     lab = _labels(lang)
     if row.quality_ok is None:
         return lab["unknown"]
     verdict = lab["good" if row.quality_ok else "poor"]
 
-    def fig(value: float | None, unit: str) -> str:   # None: its source did not measure it
-        return "–" if value is None else f"{value:g} {unit}"
-    text = (f"{verdict} ({fig(row.loss_percent, '%')} / {fig(row.jitter_ms, 'ms')} / "
-            f"{fig(row.delay_ms, 'ms')})")
-    return f"{text} [{row.quality_source}]" if row.quality_source else text
+    def fig(name: str, value: float | None, unit: str) -> str:
+        if value is None:
+            return "–"
+        source = source_label(row.quality_sources.get(name), lang)
+        return f"{value:g} {unit}" + (f" {source}" if source else "")
+    return (f"{verdict} ({fig('loss', row.loss_percent, '%')} / "
+            f"{fig('jitter', row.jitter_ms, 'ms')} / {fig('delay', row.delay_ms, 'ms')})")
 
 
 def _num(text: str) -> float | None:
@@ -114,7 +137,9 @@ def _record(row: ReadinessRow, lab: Mapping[str, str], lang: str) -> dict[str, s
         "quality": quality_text(row, lang), "contact": row.contact,
         "connection": row.connection.value if row.connection else "",
         "loss_percent": _fmt(row.loss_percent), "jitter_ms": _fmt(row.jitter_ms),
-        "delay_ms": _fmt(row.delay_ms), "quality_source": row.quality_source,
+        "delay_ms": _fmt(row.delay_ms),
+        **{f"{f}_source": source_label(row.quality_sources.get(f), lang)
+           for f in FIGURE_NAMES},
         "test_call_s": _fmt(row.test_call_s),
         "problems": " | ".join(lab[f"problem.{p.value}"] for p in row.problems),
         "detail": row.detail,
@@ -165,8 +190,10 @@ def read_csv(source: Path | str) -> list[ReadinessRow]:
         problems = tuple(
             Problem(_reverse(lang, p, [f"problem.{x.value}" for x in Problem])[8:])
             for p in rec["problems"].split(" | ") if p)
+        sources = {f: _source_code(rec[f"{f}_source"], lang) for f in FIGURE_NAMES
+                   if rec[f"{f}_source"]}
         quality_ok = None
-        if rec["loss_percent"]:
+        if sources:
             quality_ok = Problem.QUALITY not in problems
         rows.append(ReadinessRow(
             site=rec["site"], name=rec["name"],
@@ -176,8 +203,8 @@ def read_csv(source: Path | str) -> list[ReadinessRow]:
             connection=ConnectionState(rec["connection"]) if rec["connection"] else None,
             loss_percent=_num(rec["loss_percent"]), jitter_ms=_num(rec["jitter_ms"]),
             delay_ms=_num(rec["delay_ms"]), quality_ok=quality_ok,
-            quality_source=rec["quality_source"], test_call_s=_num(rec["test_call_s"]),
-            problems=problems, detail=rec["detail"],
+            quality_source=sources_text(sources), quality_sources=sources,
+            test_call_s=_num(rec["test_call_s"]), problems=problems, detail=rec["detail"],
             contact=rec["contact"]))
     return rows
 
@@ -202,7 +229,8 @@ def to_json(report: ReadinessReport, *, lang: str = "vi") -> dict[str, Any]:
             "quality_ok": r.quality_ok, "contact": r.contact,
             "connection": r.connection.value if r.connection else None,
             "loss_percent": r.loss_percent, "jitter_ms": r.jitter_ms, "delay_ms": r.delay_ms,
-            "quality_source": r.quality_source, "test_call_s": r.test_call_s,
+            "quality_source": r.quality_source,
+            "quality_sources": dict(r.quality_sources), "test_call_s": r.test_call_s,
             "problems": [p.value for p in r.problems],
             "detail": r.detail,
         } for r in report.rows],
@@ -219,6 +247,7 @@ def from_json(data: Mapping[str, Any] | str) -> ReadinessReport:
             connection=ConnectionState(r["connection"]) if r["connection"] else None,
             loss_percent=r["loss_percent"], jitter_ms=r["jitter_ms"], delay_ms=r["delay_ms"],
             quality_ok=r["quality_ok"], quality_source=r.get("quality_source", ""),
+            quality_sources=_sources(r.get("quality_sources")),
             test_call_s=r["test_call_s"],
             problems=tuple(Problem(p) for p in r["problems"]), detail=r["detail"],
             contact=r["contact"]) for r in doc["rows"])
@@ -232,6 +261,15 @@ def from_json(data: Mapping[str, Any] | str) -> ReadinessReport:
                            doc.get("duration_s", 0.0))
 
 
+def _sources(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(
+            k in FIGURE_NAMES and isinstance(v, str) for k, v in raw.items()):
+        raise ValueError(f"quality_sources: figure -> source, got {raw!r}"[:200])
+    return dict(raw)
+
+
 _STYLE = {Status.READY: "green", Status.DEGRADED: "yellow", Status.NOT_READY: "bold red"}
 
 
@@ -239,7 +277,8 @@ def rich_table(report: ReadinessReport, *, lang: str = "vi", limit: int | None =
                problems_first: bool = True) -> Any:
     """A :class:`rich.table.Table` of the form; ``limit`` rows at most (problem rows
     first when ``problems_first``), with the counts in the caption. The quality column
-    gives the verdict (the figures are in the CSV and JSON, and in the problem note)."""
+    gives the verdict and, below it, the source of loss / jitter / delay (the figures are
+    in the CSV and JSON, and in the problem note)."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -263,6 +302,9 @@ def rich_table(report: ReadinessReport, *, lang: str = "vi", limit: int | None =
         if r.problems:
             status += "\n" + escape(", ".join(lab[f"problem.{p.value}"] for p in r.problems))
         quality = lab["unknown" if r.quality_ok is None else "good" if r.quality_ok else "poor"]
+        if r.quality_sources:  # where loss / jitter / delay came from, "–": not measured
+            quality += "\n" + escape("/".join(
+                source_label(r.quality_sources.get(f), lang) or "–" for f in FIGURE_NAMES))
         table.add_row(escape(r.site), lab[r.level.value], escape(r.unit), escape(r.mcu),
                       status, quality, escape(r.contact))
     return table

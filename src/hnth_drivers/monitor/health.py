@@ -74,13 +74,18 @@ class CallQuality:
     state: str | None = None
 
     def to_call_stats(self) -> CallStats:
-        """The library-wide :class:`~hnth_drivers.model.CallStats` (worst loss of any kind)."""
+        """The library-wide :class:`~hnth_drivers.model.CallStats` (worst loss of any kind);
+        only the figures the agent told are ``measured``, its ``source`` is ``snmp``."""
         losses = [v for v in (self.loss_percent, self.audio_loss_percent,
                               self.video_loss_percent) if v is not None]
+        told = frozenset(name for name, told in (
+            ("loss", bool(losses)), ("jitter", self.jitter_ms is not None),
+            ("delay", self.delay_ms is not None)) if told)
         return CallStats(participant=(self.remote or "").strip()[:255] or f"call {self.call}",
                          loss_percent=min(100.0, max(losses, default=0.0)),
                          jitter_ms=min(60_000.0, self.jitter_ms or 0.0),
-                         delay_ms=min(60_000.0, self.delay_ms or 0.0))
+                         delay_ms=min(60_000.0, self.delay_ms or 0.0),
+                         source="snmp", measured=told)
 
 
 @dataclass(frozen=True)

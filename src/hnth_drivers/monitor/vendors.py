@@ -19,14 +19,13 @@ read with WALK and joined on their row index. ``stream_table`` rows are indexed
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from ..documents import load_document, parse_json
 from ..errors import ConfigError
 
 __all__ = ["CALL_FIELDS", "OID", "STREAM_FIELDS", "Metric", "VendorProfile",
@@ -175,15 +174,9 @@ def _build(name: str, raw: Mapping[str, Any], known: Mapping[str, VendorProfile]
 
 
 def _read(path: Path) -> Mapping[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        doc: Any = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except OSError as exc:
-        raise ConfigError("cannot read vendor table", operation="load_profiles",
-                          got=f"{path}: {exc.strerror}") from None
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("vendor table is not valid JSON/TOML", operation="load_profiles",
-                          got=f"{path}: {exc}") from None
+    # the shared hardened reader: size, binary, encoding, depth, NaN... are ConfigErrors
+    doc = load_document(path, what="vendor table",
+                        fmt="toml" if path.suffix == ".toml" else "json")
     return _check_doc(doc, str(path))
 
 
@@ -210,7 +203,8 @@ def builtin_profiles() -> dict[str, VendorProfile]:
     text = resources.files(__package__ or "hnth_drivers.monitor").joinpath(
         "vendors.json").read_text(encoding="utf-8")
     out: dict[str, VendorProfile] = {}
-    _merge(out, _check_doc(json.loads(text), "vendors.json"))
+    _merge(out, _check_doc(parse_json(text, source="vendors.json", what="vendor table"),
+                           "vendors.json"))
     return out
 
 

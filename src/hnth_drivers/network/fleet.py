@@ -255,6 +255,12 @@ class Fleet:
                                    retries=t.retries)
         return out
 
+    def site_snmp_targets(self) -> dict[str, SnmpTarget]:
+        """The SNMP targets whose id is a site's id: each site's own agent (its room
+        codec), whose call figures readiness and the recorder merge with the MCU's."""
+        sites = {s.id for s in self.network.sites}
+        return {k: v for k, v in self.snmp_targets().items() if k in sites}
+
     async def poller(self) -> SnmpPoller:
         """The fleet's SNMP poller (its policy, bounded in flight), opened; closed with it."""
         if self._poller is None:
