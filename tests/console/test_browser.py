@@ -93,7 +93,7 @@ def test_show_a_commune_found_without_diacritics_on_the_chairs_screen(
 def test_a_provincial_operator_is_offered_only_its_province_and_refused_elsewhere(
         browser: object, console: Console, tmp_path: Path) -> None:
     page, errors = _log_in(browser, console, "op-p01")
-    assert "op-p01 (mcu_technician · area p01)" in page.inner_text("#who")  # type: ignore[attr-defined]
+    assert "op-p01 (MCU technician · area p01)" in page.inner_text("#who")  # type: ignore[attr-defined]
     assert page.locator("details.province").count() == 1  # type: ignore[attr-defined]
     page.fill("#q", "hai phong")  # type: ignore[attr-defined]
     page.wait_for_selector("#results li")  # type: ignore[attr-defined]

@@ -320,6 +320,10 @@ class ConsoleService:
             try:
                 async with asyncio.timeout(self.mcu_timeout_s):
                     await self.fleet.ensure_open(node.driver, mcu_id)
+                # A switch may have begun while the driver opened: wait again (outside
+                # the time limit); nothing awaits between this gate and the call.
+                await self._quiet.wait()
+                async with asyncio.timeout(self.mcu_timeout_s):
                     parts = {p.name: p.state
                              for p in await node.driver.participants(node.conference)}
             except (HnthError, TimeoutError, OSError) as exc:
