@@ -100,6 +100,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "h_median_rec": ("median recovery (s)", "khôi phục trung vị (giây)"),
     "h_worst_rec": ("worst recovery (s)", "khôi phục lâu nhất (giây)"),
     "h_over": ("switches > 30 s", "chuyển hình > 30 giây"),
+    "m_loss": ("loss", "mất gói"), "m_jitter": ("jitter", "jitter"),
+    "m_delay": ("delay", "độ trễ"),
+    "lv_government": ("government", "trung ương"), "lv_province": ("province", "tỉnh"),
+    "lv_district": ("district", "huyện"), "lv_commune": ("commune", "xã"),
+    "lv_room": ("room", "phòng họp"),
 }
 """Every word of the report: (English, Vietnamese)."""
 
@@ -252,12 +257,13 @@ def _group_head(w: dict[str, str]) -> tuple[str, ...]:
 def _site_rows(sites: Sequence[SiteQuality], w: dict[str, str]) -> list[list[object]]:
     order = {"poor": 0, "unknown": 1, "good": 2}
     ranked = sorted(sites, key=lambda s: (order[s.verdict], -s.drops, s.site.id))
-    return [[s.site.id, s.site.name, s.site.level, s.site.unit, s.site.mcu, s.site.carrier,
+    return [[s.site.id, s.site.name, w.get(f"lv_{s.site.level}", s.site.level), s.site.unit,
+             s.site.mcu, s.site.carrier,
              f"{s.in_call_share * 100:.1f} %", s.drops,
              ", ".join(f"{r:.1f}" for r in s.recoveries_s) or "–",
              _fmt(s.loss.p95 if s.loss else None, 2), _fmt(s.jitter.p95 if s.jitter else None),
              _fmt(s.delay.p95 if s.delay else None), s.samples, w[s.verdict],
-             ", ".join(s.poor)] for s in ranked]
+             ", ".join(w.get(f"m_{m}", m) for m in s.poor)] for s in ranked]
 
 
 _CSS = """
@@ -306,7 +312,7 @@ def render_html(report: QualityReport, *, lang: str = "en") -> str:
     alarms = _table((w["h_at"], w["h_source"], w["h_kind"], w["h_severity"], w["h_device"],
                      w["h_subject"], w["h_message"]), [
         (_when(a.at), a.source, a.kind, a.severity, a.device, a.subject, a.message)
-        for a in report.alarms])
+        for a in report.alarms], "alarms raw")  # as the devices and the watchdog said
     sites = _table((w["h_site"], w["h_name"], w["h_level"], w["h_unit"], "MCU",
                     w["h_carrier"], w["h_in_call"], w["drops"], w["h_recoveries"],
                     w["h_loss"], w["h_jitter"], w["h_delay"], w["h_samples"], w["h_verdict"],

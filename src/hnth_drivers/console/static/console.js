@@ -37,7 +37,7 @@
     for (const [phase, calls] of [[tr.phase_act, t.actions], [tr.phase_confirm, t.confirmations]]) {
       for (const c of calls) {
         table.append(el("tr", {}, el("td", {}, phase), el("td", {}, c.mcu),
-          el("td", {}, c.operation + " " + c.detail), el("td", {}, Math.round(c.started_ms)),
+          el("td", {}, el("span", { class: "raw" }, c.operation + " " + c.detail)), el("td", {}, Math.round(c.started_ms)),
           el("td", {}, Math.round(c.ms)), el("td", { class: c.error ? "bad" : "ok" },
             c.error ? el("span", { class: "raw" }, c.error) : tr.call_ok)));
       }
@@ -191,8 +191,8 @@
           const line = el("div", { class: "camera" }, tr.camera + " " + cam.camera + ": ");
           for (const p of cam.presets) {
             if (room.can_control) {
-              line.append(el("button", { class: "preset", "data-preset": p, onclick: () => recall(room.site, cam.camera, p) }, p), " ");
-            } else { line.append(p + " "); }
+              line.append(el("button", { class: "preset raw", "data-preset": p, onclick: () => recall(room.site, cam.camera, p) }, p), " ");
+            } else { line.append(el("span", { class: "raw" }, p), " "); }  // the network file's names
           }
           li.append(line);
         }
@@ -238,7 +238,7 @@
         ...r.steps.map((s) => el("tr", { "data-step": s.name, "data-status": s.status, class: "verdict-" + s.verdict },
           el("td", {}, tr["step_" + s.name] || s.name, " ", el("span", { class: "pid" }, s.name)),
           el("td", {}, tr["st_" + s.status] || s.status, s.error ? el("span", { class: "raw" }, " — " + s.error) : ""),
-          el("td", {}, s.deadline ? s.deadline.replace("T", " ") : "—"), el("td", {}, tr["v_" + s.verdict] || s.verdict),
+          el("td", {}, s.deadline ? s.deadline.replace("T", " ") : "—"), el("td", { class: "verdict" }, tr["v_" + s.verdict] || s.verdict),
           el("td", {}, stepAction(r, s)))));
     } catch (e) { document.getElementById("runbook-status").textContent = e.message; }
   }
