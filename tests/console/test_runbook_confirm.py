@@ -141,3 +141,49 @@ def test_a_confirmation_is_refused_without_rights_token_or_a_waiting_step(
     assert ("op-p01", asking) in refused_by and ("central", "notify_units") in refused_by
     assert ("central", "no_such_step") in refused_by
     assert all("client" in r["detail"] for r in mine)
+
+
+def test_hnth_meeting_run_waits_for_the_consoles_confirmation(tmp_path: Path) -> None:
+    """``hnth meeting run --console-confirm`` without a terminal: the manual step waits
+    (instead of stopping the run) until a confirmation is recorded, then the run goes on."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import HNTH
+
+    from .runner import now_meeting
+
+    meeting = tmp_path / "meeting.toml"
+    meeting.write_text(now_meeting(), encoding="utf-8")
+    state_file = tmp_path / "meeting.state.json"
+    proc = subprocess.Popen([*HNTH, "meeting", "run", str(meeting), "--console-confirm"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=user_env(tmp_path))
+
+    def asking(within_s: float = 60.0) -> str:
+        end = time.monotonic() + within_s
+        while time.monotonic() < end and proc.poll() is None:
+            if state_file.exists():
+                state = load_state(state_file)
+                for rec in state.steps.values():
+                    if rec.detail.get("awaiting_confirmation") and (
+                            rec.name not in confirmations(state_file, run_key(state))):
+                        return rec.name
+            time.sleep(0.1)
+        raise AssertionError(f"no step asks (exit {proc.poll()})")
+
+    try:
+        first = asking()
+        state = load_state(state_file)
+        assert state.status is RunStatus.RUNNING  # waiting, not stopped
+        record_confirmation(state_file, Confirmation(first, "op-console",
+                                                     dt.datetime.now(dt.UTC), run_key(state)))
+        second = asking()
+        assert second != first
+        assert load_state(state_file).steps[first].detail["confirmed_by"] == "op-console"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err[-2000:]
+    assert "asking" in out and first in out
