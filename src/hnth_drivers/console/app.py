@@ -42,16 +42,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from ..errors import AccessDenied, ConfigError, HnthError
-from ..meeting.summary import to_json as summary_json
-from ..meeting.summary import write_csv
 from ..security.access import Action
 from . import pages
 from .accounts import Accounts, LoginGuard, Session, Sessions
 from .headers import SecurityHeaders
 from .i18n import Msg, pick
 from .passwords import equal
-from .runbook import Refusal, RunbookBoard, render_report
+from .readiness import readiness_routes
+from .runbook import RunbookBoard
+from .runbook_routes import runbook_routes
 from .service import ConsoleService, trace_json
+from .web import Web
 
 __all__ = ["MAX_BODY", "SESSION_COOKIE", "build_app"]
 
@@ -323,92 +324,6 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         return JSONResponse({"site": site, "camera": camera, "preset": preset,
                              "ms": round(took * 1000, 1)})
 
-    async def api_readiness(request: Request) -> Response:
-        checked = await state_change(request, "console.readiness")
-        if isinstance(checked, Response):
-            return checked
-        session, _ = checked
-        op = session.operator
-        try:
-            await service.readiness.run()
-        except HnthError as exc:
-            await service.audit(op.name, "console.readiness", "-", "failed", reason=str(exc))
-            return answer(request, 502, Msg("readiness_failed", {"error": exc}))
-        report = service.readiness.for_operator(op)
-        assert report is not None
-        await service.audit(op.name, "console.readiness", op.scope or "all", "ok",
-                            sites=len(report.rows), ready=report.ready)
-        data = summary_json(report, lang=lang_of(request))
-        problems = [r for r in data["rows"] if r["status"] != "ready"]
-        return JSONResponse({"ready": data["ready"], "counts": data["counts"],
-                             "sites": len(data["rows"]), "duration_s": data["duration_s"],
-                             "problems": problems[:200], "more": max(0, len(problems) - 200)})
-
-    async def readiness_download(request: Request, session: Session) -> Response:
-        kind = request.path_params["kind"]
-        lang = request.query_params.get("lang", "vi")
-        if kind not in ("csv", "json") or lang not in ("vi", "en"):
-            return answer(request, 404, Msg("bad_download"))
-        report = service.readiness.for_operator(session.operator)
-        if report is None:
-            return answer(request, 404, Msg("no_readiness"))
-        name = f"readiness-{lang}.{kind}"
-        headers = {"content-disposition": f'attachment; filename="{name}"'}
-        if kind == "csv":
-            return Response(write_csv(report, lang=lang).encode("utf-8"),
-                            media_type="text/csv; charset=utf-8", headers=headers)
-        return Response(json.dumps(summary_json(report, lang=lang), ensure_ascii=False,
-                                   indent=1).encode("utf-8"),
-                        media_type="application/json", headers=headers)
-
-    async def api_runbook(request: Request, session: Session) -> Response:
-        if board is None:
-            return answer(request, 404, Msg("no_runbook"))
-        try:
-            return JSONResponse(await board.view(session.operator))
-        except ConfigError as exc:
-            return answer(request, 502, Msg("runbook_unreadable", {"error": exc}))
-
-    async def api_runbook_confirm(request: Request) -> Response:
-        checked = await state_change(request, "console.runbook_confirm")
-        if isinstance(checked, Response):
-            return checked
-        session, body = checked
-        op = session.operator
-        try:
-            step = json.loads(body)["step"]
-            if not isinstance(step, str) or not 0 < len(step) <= 64:
-                raise ValueError("step")
-        except (ValueError, KeyError, TypeError):
-            return await refuse(request, op.name, "console.runbook_confirm", "-", 400,
-                                Msg("bad_confirm"))
-        if board is None:
-            return await refuse(request, op.name, "console.runbook_confirm", step, 404,
-                                Msg("no_runbook"))
-        try:
-            done = await board.confirm(op, step, request.client.host if request.client
-                                       else "-")
-        except Refusal as exc:
-            return answer(request, exc.status, exc.message)
-        return JSONResponse({"step": done.step, "by": done.by,
-                             "at": done.at.isoformat(timespec="seconds")})
-
-    async def quality_report(request: Request, session: Session) -> Response:
-        lang = lang_of(request)
-        record = None
-        if board is not None:
-            try:
-                record = await asyncio.to_thread(board.record_path)
-            except ConfigError as exc:
-                return answer(request, 502, Msg("runbook_unreadable", {"error": exc}))
-        if record is None or not record.is_file():
-            return answer(request, 404, Msg("no_report"))
-        try:
-            page = await asyncio.to_thread(render_report, record, lang)
-        except HnthError as exc:
-            return answer(request, 502, Msg("report_failed", {"error": exc}))
-        return keep_lang(request, HTMLResponse(page))
-
     async def events(request: Request, session: Session) -> Response:
         async def stream() -> AsyncIterator[bytes]:
             async with service.hub.subscribe(session.operator) as queue:
@@ -438,6 +353,8 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                 watcher.cancel()
             await service.stop()
 
+    web = Web(answer=answer, refuse=refuse, state_change=state_change, lang_of=lang_of,
+              keep_lang=keep_lang)
     routes = [
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
@@ -447,13 +364,10 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         Route("/api/province/{pid}", reader(api_province), methods=["GET"]),
         Route("/api/search", reader(api_search), methods=["GET"]),
         Route("/api/switch", api_switch, methods=["POST"]),
-        Route("/api/readiness", api_readiness, methods=["POST"]),
         Route("/api/rooms", reader(api_rooms), methods=["GET"]),
-        Route("/api/runbook", reader(api_runbook), methods=["GET"]),
-        Route("/api/runbook/confirm", api_runbook_confirm, methods=["POST"]),
-        Route("/report", reader(quality_report), methods=["GET"]),
+        *runbook_routes(board, web, reader),
         Route("/api/preset", api_preset, methods=["POST"]),
-        Route("/readiness.{kind}", reader(readiness_download), methods=["GET"]),
+        *readiness_routes(service, web, reader),
         Route("/events", reader(events), methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
     ]

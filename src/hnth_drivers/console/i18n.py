@@ -51,6 +51,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "hop": ("hop", "chặng"),
     "hops": ("hops", "chặng"),
     "not_confirmed": ("Not confirmed: ", "Chưa xác nhận: "),
+    "superseded": ("Not run: a later request for {site} replaced it",
+                   "Không thực hiện: đã được thay bằng yêu cầu sau cho {site}"),
     "no_answer": ("No answer from the console: ", "Bảng điều khiển không trả lời: "),
     "no_site": ("no site found", "không tìm thấy điểm cầu"),
     "mcu_down": ("DOWN", "MẤT KẾT NỐI"),

@@ -50,6 +50,7 @@ def trace_json(trace: SwitchTrace, names: dict[str, str]) -> dict[str, object]:
             "path": list(trace.path), "hops": trace.hops,
             "total_ms": round(trace.total_s * 1000, 1), "limit_s": trace.limit_s,
             "verdict": trace.verdict, "confirmed": trace.within_limit, "reason": trace.reason,
+            "superseded_by": trace.superseded_by,
             "actions": [call(c) for c in trace.actions],
             "confirmations": [call(c) for c in trace.confirmations]}
 

@@ -48,10 +48,15 @@
     if (!box) return;
     box.className = t.confirmed ? "confirmed" : "failed";
     document.getElementById("chair-site").textContent = t.name + " (" + t.site + ")";
-    document.getElementById("chair-status").textContent = t.confirmed
-      ? tr.confirmed + " " + (t.total_ms / 1000).toFixed(2) + " " + tr.seconds + " (" + t.hops + " " +
-        (t.hops === 1 ? tr.hop : tr.hops) + ": " + t.path.join(" → ") + ")"
-      : tr.not_confirmed + (t.reason || t.verdict);
+    const status = document.getElementById("chair-status");
+    if (t.confirmed) {
+      status.textContent = tr.confirmed + " " + (t.total_ms / 1000).toFixed(2) + " " + tr.seconds + " (" +
+        t.hops + " " + (t.hops === 1 ? tr.hop : tr.hops) + ": " + t.path.join(" → ") + ")";
+    } else if (t.verdict === "SUPERSEDED") {
+      status.textContent = tr.superseded.replace("{site}", t.superseded_by);
+    } else {  // the switch's own reason (the MCUs' words), as received
+      status.replaceChildren(tr.not_confirmed, el("span", { class: "raw" }, t.reason || ""));
+    }
     renderTrace(t);
   }
   async function show(site, name) {
