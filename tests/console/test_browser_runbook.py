@@ -40,7 +40,7 @@ def test_a_waiting_runbook_step_is_confirmed_by_a_click(
     page.locator(f'#runbook tr[data-step="{after}"] button.confirm-step').wait_for(  # type: ignore[attr-defined]
         timeout=30_000)
     assert "done" in page.inner_text(row)  # type: ignore[attr-defined]
-    assert page.locator("#report-link").count() == 1  # type: ignore[attr-defined]
+    assert page.locator("#report-link").is_visible()  # type: ignore[attr-defined]
     png = tmp_path / "console-runbook.png"
     page.locator("#runbook-panel").scroll_into_view_if_needed()  # type: ignore[attr-defined]
     page.screenshot(path=str(png))  # type: ignore[attr-defined]
@@ -53,6 +53,7 @@ def test_a_waiting_runbook_step_is_confirmed_by_a_click(
     other, _ = _log_in(browser, rc.console, "op-p01")
     other.locator(f'#runbook tr[data-step="{after}"]').wait_for()  # type: ignore[attr-defined]
     assert other.locator("button.confirm-step").count() == 0  # type: ignore[attr-defined]
+    assert not other.locator("#report-link").is_visible()  # type: ignore[attr-defined]
 
 
 def test_a_vietnamese_page_shows_no_english_console_words(

@@ -48,6 +48,12 @@ def test_runbook_steps_with_deadlines_and_verdicts(console: Console, tmp_path: P
         with closing(client):
             assert 'id="runbook-panel"' in client.get("/").text
             run = client.get("/api/runbook").json()
+            assert run["can_report"] is False and run["can_confirm"] is False
+            refused = client.get("/report", params={"lang": "en"})
+            assert refused.status_code == 403 and "whole network" in refused.text
+        client, _ = with_runbook.session("central")
+        with closing(client):
+            assert client.get("/api/runbook").json()["can_report"] is True
             vi = client.get("/report", params={"lang": "vi"})
             en = client.get("/report", params={"lang": "en"})
     assert run["meeting"] == "hop-2026-12-06" and run["status"] == "waiting"
@@ -58,6 +64,8 @@ def test_runbook_steps_with_deadlines_and_verdicts(console: Console, tmp_path: P
     assert vi.status_code == 200 and '<html lang="vi">' in vi.text
     assert "Đánh giá chất lượng: Họp thử" in vi.text and "Thời gian chuyển hình" in vi.text
     assert en.status_code == 200 and "Quality evaluation: Họp thử" in en.text
+    assert any(r["action"] == "console.report" and r["result"] == "refused"
+               and r["actor"] == "op-p03" for r in with_runbook.records())
     client, _ = console.session("central")  # the shared console has no runbook
     with closing(client):
         assert 'id="runbook-panel"' not in client.get("/").text

@@ -191,6 +191,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                         "bước của quy trình (đã ghi vào nhật ký kiểm tra)"),
     "no_report": ("no quality report yet: the runbook names no meeting record",
                   "chưa có báo cáo chất lượng: quy trình chưa có biên bản hội nghị"),
+    "report_refused": ("refused: the quality report covers the whole network, outside your "
+                       "area (recorded in the audit log)",
+                       "bị từ chối: báo cáo chất lượng bao gồm toàn mạng, ngoài khu vực của "
+                       "bạn (đã ghi vào nhật ký kiểm tra)"),
     "report_failed": ("the quality report cannot be made: {error}",
                       "không lập được báo cáo chất lượng: {error}"),
     "not_found": ("no such page", "không có trang này"),

@@ -76,7 +76,7 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
     runbook_panel = ("" if not runbook else f"""
 <section id="runbook-panel"><h2>{escape(t['runbook'])}</h2><p id="runbook-status"></p>
 <table id="runbook"></table><p id="runbook-error" role="alert"></p>
-<p><a id="report-link" href="/report?lang={lang}" target="_blank" rel="noopener">
+<p><a id="report-link" hidden href="/report?lang={lang}" target="_blank" rel="noopener">
 {escape(t['quality_report'])}</a></p>
 </section>""")
     return _page(lang, t["title"], f"""

@@ -105,10 +105,15 @@ class RunbookBoard:
         """Whether ``operator`` may confirm the runbook's steps (what the page offers)."""
         return self.service.may(operator, Action.MCU_CONTROL, self.root)
 
+    def may_see_all(self, operator: Operator) -> bool:
+        """Whether ``operator`` sees the whole network (the quality report covers it)."""
+        return self.service.may(operator, Action.VIEW, self.root)
+
     async def view(self, operator: Operator) -> dict[str, object]:
         """:func:`runbook_json`, with whether ``operator`` may confirm steps."""
         data = await asyncio.to_thread(runbook_json, self.path)
-        return {**data, "can_confirm": self.may_confirm(operator)}
+        return {**data, "can_confirm": self.may_confirm(operator),
+                "can_report": self.may_see_all(operator)}
 
     async def confirm(self, operator: Operator, step: str, client: str) -> Confirmation:
         """Record that ``operator`` confirmed ``step`` done; :class:`Refusal` (audited)

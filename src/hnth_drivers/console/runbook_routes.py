@@ -1,7 +1,8 @@
 """The runbook's routes: ``GET /api/runbook`` (steps, deadlines, verdicts, whether the
 operator may confirm), ``POST /api/runbook/confirm`` (``{"step": NAME}``: a manual step
 confirmed; a state change, so CSRF token and request id) and ``GET /report`` (the
-quality report of the run's meeting record, in the page's language)."""
+quality report of the run's meeting record, in the page's language; it covers every
+site, so only an operator who sees the whole network may read it)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ def runbook_routes(board: RunbookBoard | None, web: Web,
     async def quality_report(request: Request, session: Session) -> Response:
         lang = web.lang_of(request)
         record = None
+        if board is not None and not board.may_see_all(session.operator):
+            return await web.refuse(request, session.operator.name, "console.report", "-",
+                                    403, Msg("report_refused"))
         if board is not None:
             try:
                 record = await asyncio.to_thread(board.record_path)

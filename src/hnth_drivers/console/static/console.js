@@ -236,6 +236,8 @@
     if (!table) return;
     try {
       const r = await getJson("/api/runbook");
+      const link = document.getElementById("report-link");
+      if (link) link.hidden = !r.can_report;
       document.getElementById("runbook-status").textContent = r.meeting + " (" +
         (tr["kind_" + r.kind] || r.kind) + "): " + (tr["run_" + r.status] || r.status);
       table.replaceChildren(el("tr", {}, el("th", {}, tr.step), el("th", {}, tr.status),
