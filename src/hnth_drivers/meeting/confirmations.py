@@ -10,8 +10,9 @@ a confirmation from this file when the step asks for one (see
 
 A confirmation names the run it is for (:func:`run_key`: the meeting and the time the
 run began), so a file left by an earlier run of the same meeting confirms nothing.
-Lines are appended with a single ``write`` on a file opened ``O_APPEND`` and synced; a
-line a crash tore, or any line that does not parse, is skipped when read.
+Lines are appended with a single ``write`` on a file opened ``O_APPEND`` and synced
+(after a torn tail, on a line of their own); a line a crash tore, or any line that does
+not parse, is skipped when read.
 """
 
 from __future__ import annotations
