@@ -62,6 +62,8 @@ def test_runbook_steps_with_deadlines_and_verdicts(console: Console, tmp_path: P
                         "serve_meeting": "pending"}
     assert run["events"][0]["message"] == "ok"
     assert vi.status_code == 200 and '<html lang="vi">' in vi.text
+    assert vi.headers["content-security-policy"].startswith("default-src 'none'; style-src")
+    assert "<script" not in vi.text
     assert "Đánh giá chất lượng: Họp thử" in vi.text and "Thời gian chuyển hình" in vi.text
     assert en.status_code == 200 and "Quality evaluation: Họp thử" in en.text
     assert any(r["action"] == "console.report" and r["result"] == "refused"

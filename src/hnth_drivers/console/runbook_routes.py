@@ -20,7 +20,12 @@ from .i18n import Msg
 from .runbook import Refusal, RunbookBoard, render_report
 from .web import Handler, Web
 
-__all__ = ["runbook_routes"]
+__all__ = ["REPORT_CSP", "runbook_routes"]
+
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
+"""The quality report's own policy: its inline styles (the page's and the charts'), no
+script at all, nothing fetched."""
 
 
 def runbook_routes(board: RunbookBoard | None, web: Web,
@@ -77,7 +82,8 @@ def runbook_routes(board: RunbookBoard | None, web: Web,
             page = await asyncio.to_thread(render_report, record, lang)
         except HnthError as exc:
             return web.answer(request, 502, Msg("report_failed", {"error": exc}))
-        return web.keep_lang(request, HTMLResponse(page))
+        return web.keep_lang(request, HTMLResponse(page, headers={
+            "content-security-policy": REPORT_CSP}))
 
     return [Route("/api/runbook", reader(api_runbook), methods=["GET"]),
             Route("/api/runbook/confirm", api_runbook_confirm, methods=["POST"]),

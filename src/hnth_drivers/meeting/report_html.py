@@ -2,8 +2,8 @@
 
 Charts are drawn by pygal (pure Python, no compiled dependencies) as SVG and inlined in
 the page: no external script, stylesheet, font or image, so the file opens offline and
-can be mailed as is. Everything else is plain HTML tables, escaped. The same figures are
-in :func:`hnth_drivers.meeting.report.to_json`.
+can be mailed as is; it has no script at all. Everything else is plain HTML tables,
+escaped. The same figures are in :func:`hnth_drivers.meeting.report.to_json`.
 
 The page is in English or Vietnamese (``lang``); every word of it is in :data:`WORDS`.
 The switch-time chart's axis runs to the slowest switch with headroom
@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import importlib
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -149,8 +150,13 @@ def _chart(kind: str, title: str, *, height: int = 360,
     return getattr(pygal, kind)(config)
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+
+
 def _svg(chart: Any) -> str:
-    return str(chart.render(is_unicode=True))
+    # pygal writes its interactive JavaScript's settings in a <script> even without the
+    # script itself (js=[]): dropped, so that the page has no script at all.
+    return _SCRIPT.sub("", str(chart.render(is_unicode=True)))
 
 
 def _switch_chart(report: QualityReport, w: dict[str, str]) -> str:
