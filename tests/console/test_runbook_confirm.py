@@ -187,3 +187,23 @@ def test_hnth_meeting_run_waits_for_the_consoles_confirmation(tmp_path: Path) ->
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err[-2000:]
     assert "asking" in out and first in out
+
+
+def test_an_open_page_hears_of_a_confirmation_on_its_event_stream(
+        runbook_console: RunbookConsole) -> None:
+    """The alarm feed (server-sent events) carries a ``runbook`` event when a step is
+    confirmed, so every open page refreshes its runbook at once."""
+    rc = runbook_console
+    asking = rc.runner.wait_asking()
+    client, csrf = rc.console.session("central")
+    with closing(client), client.stream("GET", "/events") as feed:
+        lines = feed.iter_lines()
+        assert next(lines).startswith("retry:")
+        ok = client.post("/api/runbook/confirm", json={"step": asking},
+                         headers=state_headers(csrf))
+        assert ok.status_code == 200, ok.text
+        for _, line in zip(range(2000), lines, strict=False):
+            if line == "event: runbook":
+                break
+        else:
+            raise AssertionError("no runbook event on the feed")
