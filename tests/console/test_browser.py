@@ -93,7 +93,7 @@ def test_show_a_commune_found_without_diacritics_on_the_chairs_screen(
 def test_a_provincial_operator_is_offered_only_its_province_and_refused_elsewhere(
         browser: object, console: Console, tmp_path: Path) -> None:
     page, errors = _log_in(browser, console, "op-p01")
-    assert "op-p01 (mcu_technician · area p01)" in page.inner_text("#who")  # type: ignore[attr-defined]
+    assert "op-p01 (MCU technician · area p01)" in page.inner_text("#who")  # type: ignore[attr-defined]
     assert page.locator("details.province").count() == 1  # type: ignore[attr-defined]
     page.fill("#q", "hai phong")  # type: ignore[attr-defined]
     page.wait_for_selector("#results li")  # type: ignore[attr-defined]
@@ -121,7 +121,7 @@ def test_a_provincial_operator_is_offered_only_its_province_and_refused_elsewher
             'X-Request-Id': 'attempt-' + Date.now()}, body: JSON.stringify({site: 'p18-c012'})});
         return [r.status, (await r.json()).error];
     }""")  # type: ignore[attr-defined]
-    assert answer[0] == 403 and "refused" in answer[1]
+    assert answer[0] == 403 and "bị từ chối" in answer[1]  # the page is in Vietnamese
     assert all("403" in e for e in errors), errors  # only the refused request's own log line
     assert any(r["action"] == "cascade.switch_to" and r["target"] == "p18-c012"
                and r["result"] == "denied" and r["actor"] == "op-p01"

@@ -4,8 +4,10 @@
 continues it after a crash, an interrupt or a step that waited for an operator;
 ``status`` shows where it stands. The run state lives beside the meeting file
 (``meeting.state.json``) unless ``--state`` says otherwise. Manual steps are confirmed
-interactively on a terminal, or ahead of time with ``--confirm STEP`` (repeatable);
-without either the run stops at the step (exit 1) and ``resume`` picks it up.
+interactively on a terminal, or ahead of time with ``--confirm STEP`` (repeatable), or
+from the operator console (``hnth console --runbook STATE``): taken whenever the step
+asks, and waited for with ``--console-confirm``; without any the run stops at the step
+(exit 1) and ``resume`` picks it up.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ CONFIRM_OPT = typer.Option(None, "--confirm", metavar="STEP",
 OPERATOR_OPT = typer.Option(None, "--operator",
                             help="Who confirms manual steps (default: the login name).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+CONSOLE_OPT = typer.Option(False, "--console-confirm",
+                           help="Wait for manual steps to be confirmed from the operator "
+                           "console (hnth console --runbook STATE) instead of asking here.")
 NO_WAIT_OPT = typer.Option(False, "--no-wait",
                            help="Stop (exit 1) at a step that may not start yet, instead of "
                            "waiting for its time; run 'resume' later (e.g. from cron).")
@@ -107,7 +112,7 @@ def _offset(tz: dt.tzinfo | None) -> str:
 
 
 def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: str | None,
-         *, resume: bool, wait: bool) -> None:
+         *, resume: bool, wait: bool, console_confirm: bool = False) -> None:
     from ..meeting.actions import OperatorNeeded
     from ..meeting.definition import load_meeting
     from ..meeting.runbook import Runbook, Runner, state_path_for
@@ -131,7 +136,7 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
         if step.name in confirmed:
             return who
         import sys
-        if sys.stdin.isatty():
+        if sys.stdin.isatty() and not console_confirm:
             prompt = f"{step.title} ({step.owner}: {step.rule}) — done?"
             if await asyncio.to_thread(typer.confirm, prompt, default=False):
                 return who
@@ -146,6 +151,7 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
         console.print(f"{_local(ev.at, tz)} {kind} {step}{ev.message}", highlight=False)
 
     path = state or state_path_for(file)
+    poll = 1.0 if console_confirm else None  # seconds between reads of the console's file
     with typed_errors():                # an unusable audit log: one line, exit 2
         audit = audit_log()
     if audit.recovered:                 # a torn tail left by a killed writer, completed
@@ -153,10 +159,10 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
                           soft_wrap=True)
     if meeting.network is not None:
         run = _network_run(file, meeting, path, ask, show, operator, resume=resume,
-                           wait=wait)
+                           wait=wait, poll=poll)
     else:
         runner = Runner(book, path, confirm=ask, on_event=show, audit=audit, actor=who,
-                        wait=wait)
+                        wait=wait, confirm_poll_s=poll)
         run = runner.run(resume=resume)
     try:
         with typed_errors():
@@ -173,7 +179,7 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
 
 def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
                  show: Callable[[RunEvent], None], operator: str | None, *, resume: bool,
-                 wait: bool) -> Coroutine[Any, Any, RunState]:
+                 wait: bool, poll: float | None = None) -> Coroutine[Any, Any, RunState]:
     """The run when the meeting file names a network file: the device steps (cascade,
     test calls, readiness, the chair's script served, quality evaluation) run through the
     network's Fleet; the human steps keep their confirmation."""
@@ -199,7 +205,8 @@ def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
             registry = default_registry()
             register_live_actions(registry, live)
             runner = Runner(Runbook(meeting, registry=registry), path, confirm=ask,
-                            on_event=show, audit=fleet.audit, actor=op.name, wait=wait)
+                            on_event=show, audit=fleet.audit, actor=op.name, wait=wait,
+                            confirm_poll_s=poll)
             return await runner.run(resume=resume)
 
     return go()
@@ -208,17 +215,19 @@ def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
 @meeting_app.command("run")
 def run(file: Path = FILE_ARG, state: Path | None = STATE_OPT,
         confirm: list[str] | None = CONFIRM_OPT, operator: str | None = OPERATOR_OPT,
-        no_wait: bool = NO_WAIT_OPT) -> None:
+        no_wait: bool = NO_WAIT_OPT, console_confirm: bool = CONSOLE_OPT) -> None:
     """Start the meeting's procedure (exit 0 when complete, 1 when it stops at a step)."""
-    _run(file, state, confirm, operator, resume=False, wait=not no_wait)
+    _run(file, state, confirm, operator, resume=False, wait=not no_wait,
+         console_confirm=console_confirm)
 
 
 @meeting_app.command("resume")
 def resume(file: Path = FILE_ARG, state: Path | None = STATE_OPT,
            confirm: list[str] | None = CONFIRM_OPT, operator: str | None = OPERATOR_OPT,
-           no_wait: bool = NO_WAIT_OPT) -> None:
+           no_wait: bool = NO_WAIT_OPT, console_confirm: bool = CONSOLE_OPT) -> None:
     """Continue a run where it stopped: nothing done is repeated, nothing is lost."""
-    _run(file, state, confirm, operator, resume=True, wait=not no_wait)
+    _run(file, state, confirm, operator, resume=True, wait=not no_wait,
+         console_confirm=console_confirm)
 
 
 @meeting_app.command("status")

@@ -42,15 +42,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from ..errors import AccessDenied, ConfigError, HnthError
-from ..meeting.summary import to_json as summary_json
-from ..meeting.summary import write_csv
 from ..security.access import Action
 from . import pages
 from .accounts import Accounts, LoginGuard, Session, Sessions
 from .headers import SecurityHeaders
-from .i18n import pick
+from .i18n import Msg, pick
 from .passwords import equal
+from .readiness import readiness_routes
+from .runbook import RunbookBoard
+from .runbook_routes import runbook_routes
 from .service import ConsoleService, trace_json
+from .web import Web
 
 __all__ = ["MAX_BODY", "SESSION_COOKIE", "build_app"]
 
@@ -64,8 +66,8 @@ _STATIC = Path(__file__).with_name("static")
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, message: Msg) -> None:
+        super().__init__(message.key)
         self.status, self.message = status, message
 
 
@@ -76,6 +78,7 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
     ``runbook`` is a meeting's runbook state file (``hnth meeting run``), shown read-only."""
     guard = guard or LoginGuard()
     sessions = sessions or Sessions()
+    board = RunbookBoard(runbook, service) if runbook is not None else None
 
     def set_cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
         response.set_cookie(name, value, max_age=max_age, path="/", secure=True,
@@ -95,12 +98,18 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         return sessions.get(request.cookies.get(SESSION_COOKIE))
 
     async def refuse(request: Request, who: str, action: str, target: str, status: int,
-                     message: str, **detail: object) -> Response:
-        await service.audit(who, action, target, "refused", reason=message,
+                     message: Msg, **detail: object) -> Response:
+        """Audit a refusal (in English) and answer it in the page's language."""
+        await service.audit(who, action, target, "refused", reason=message.text("en"),
                             client=request.client.host if request.client else "-", **detail)
+        return answer(request, status, message)
+
+    def answer(request: Request, status: int, message: Msg) -> Response:
+        """An error answer in the page's language (JSON for the API)."""
+        text = message.text(lang_of(request))
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status)
-        return PlainTextResponse(message, status_code=status)
+            return JSONResponse({"error": text}, status_code=status)
+        return PlainTextResponse(text, status_code=status)
 
     def same_origin(request: Request) -> bool:
         origin = request.headers.get("origin")
@@ -114,12 +123,12 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
     async def body_of(request: Request) -> bytes:
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            raise _Refused(413, f"request body over {MAX_BODY} bytes")
+            raise _Refused(413, Msg("too_large", {"n": MAX_BODY}))
         data = bytearray()
         async for chunk in request.stream():
             data += chunk
             if len(data) > MAX_BODY:
-                raise _Refused(413, f"request body over {MAX_BODY} bytes")
+                raise _Refused(413, Msg("too_large", {"n": MAX_BODY}))
         return bytes(data)
 
     async def state_change(request: Request, action: str
@@ -128,11 +137,9 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         session = session_of(request)
         who = session.operator.name if session else "anonymous"
         if session is None:
-            return await refuse(request, who, action, "-", 401, "not logged in (or the "
-                                "session ended): log in again")
+            return await refuse(request, who, action, "-", 401, Msg("not_logged_in"))
         if not same_origin(request):
-            return await refuse(request, who, action, "-", 403,
-                                "request from another site refused (forged)")
+            return await refuse(request, who, action, "-", 403, Msg("forged"))
         try:
             body = await body_of(request)
         except _Refused as exc:
@@ -143,31 +150,30 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
             fields = parse_qs(body.decode("utf-8", "replace")).get("csrf")
             token = fields[0] if fields else None
         if token is None or not equal(token, session.csrf):
-            return await refuse(request, who, action, "-", 403,
-                                "missing or wrong CSRF token: reload the page")
+            return await refuse(request, who, action, "-", 403, Msg("csrf"))
         if request.url.path.startswith("/api/"):
             rid = request.headers.get("x-request-id", "")
             if not 8 <= len(rid) <= 100:
-                return await refuse(request, who, action, "-", 400,
-                                    "missing X-Request-Id header")
+                return await refuse(request, who, action, "-", 400, Msg("no_request_id"))
             if not session.use_request(rid):
-                return await refuse(request, who, action, "-", 409,
-                                    "request already handled (replayed): refused")
+                return await refuse(request, who, action, "-", 409, Msg("replayed"))
         return session, body
 
     # ---- login -----------------------------------------------------------------------
 
     async def login_page(request: Request) -> Response:
         token = secrets.token_urlsafe(24)
-        response = HTMLResponse(pages.login(token, request.query_params.get("m", ""),
-                                            lang_of(request)))
+        note = request.query_params.get("m", "")
+        response = HTMLResponse(pages.login(
+            token, Msg(note).text(lang_of(request)) if note in ("logged_out",) else "",
+            lang_of(request)))
         set_cookie(response, LOGIN_COOKIE, token, 600)
         return keep_lang(request, response)
 
     async def login(request: Request) -> Response:
         if not same_origin(request):
             return await refuse(request, "anonymous", "console.login", "-", 403,
-                                "login from another site refused")
+                                Msg("login_forged"))
         try:
             form = parse_qs((await body_of(request)).decode("utf-8", "replace"))
         except _Refused as exc:
@@ -178,21 +184,20 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         token, cookie = (form.get("login_token") or [""])[0], request.cookies.get(LOGIN_COOKIE)
         if not token or cookie is None or not equal(token, cookie):
             return await refuse(request, name or "anonymous", "console.login", name or "-",
-                                403, "login form expired or forged: reload the login page")
+                                403, Msg("login_expired"))
         locked = guard.locked(name)
         if locked:
             await service.audit(name, "console.login", name, "locked",
                                 seconds_left=round(locked))
-            return HTMLResponse(pages.login(token, f"locked: too many failed attempts; "
-                                            f"try again in {int(locked // 60) + 1} min",
-                                            lang_of(request)), status_code=429)
+            return HTMLResponse(pages.login(token, Msg("locked_for", {
+                "min": int(locked // 60) + 1}).text(lang_of(request)), lang_of(request)),
+                status_code=429)
         operator = await asyncio.to_thread(accounts.check, name, password)
         if operator is None:
             now_locked = guard.failed(name)
             await service.audit(name, "console.login", name, "failed",
                                 locked=now_locked)
-            message = ("locked: too many failed attempts" if now_locked
-                       else "wrong name or password")
+            message = Msg("locked" if now_locked else "wrong_password").text(lang_of(request))
             return HTMLResponse(pages.login(token, message, lang_of(request)),
                                 status_code=401)
         guard.succeeded(name)
@@ -212,7 +217,7 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         sessions.end(session.token)
         await service.audit(session.operator.name, "console.logout", session.operator.name,
                             "ok")
-        response = RedirectResponse("/login?m=logged+out", status_code=303)
+        response = RedirectResponse("/login?m=logged_out", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True,
                                samesite="strict")
         return response
@@ -225,7 +230,7 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
             session = session_of(request)
             if session is None:
                 if request.url.path.startswith("/api/") or request.url.path == "/events":
-                    return JSONResponse({"error": "not logged in"}, status_code=401)
+                    return answer(request, 401, Msg("not_logged_in"))
                 return RedirectResponse("/login", status_code=303)
             return await handler(request, session)
         return endpoint
@@ -234,7 +239,7 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         op = session.operator
         summary = service.tree_summary(op)
         page = pages.home(op, session.csrf, summary, lang=lang_of(request),
-                          runbook=runbook is not None,
+                          runbook=board is not None,
                           can_switch=service.may(op, Action.MCU_CONTROL,
                                                  op.scope or service.cascade.chair))
         return keep_lang(request, HTMLResponse(page))
@@ -247,10 +252,10 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         try:
             return JSONResponse(service.province_detail(session.operator, pid))
         except KeyError:
-            return JSONResponse({"error": f"no site {pid!r} in the network"}, status_code=404)
+            return answer(request, 404, Msg("no_site", {"site": repr(pid)}))
         except AccessDenied:
             return await refuse(request, session.operator.name, "console.view", pid, 403,
-                                f"{pid} is outside your area")
+                                Msg("outside_area", {"site": pid}))
 
     async def api_search(request: Request, session: Session) -> Response:
         q = request.query_params.get("q", "")[:200]
@@ -269,21 +274,20 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                 raise ValueError("site")
         except (ValueError, KeyError, TypeError):
             return await refuse(request, op.name, "console.switch", "-", 400,
-                                'malformed request: expected {"site": "<site id>"}')
+                                Msg("bad_switch"))
         if site not in service.names:
             return await refuse(request, op.name, "console.switch", site, 404,
-                                f"no site {site!r} in the network")
+                                Msg("no_site", {"site": repr(site)}))
         try:
             trace = await service.switch_to(op, site)
         except AccessDenied:  # already audited by the switch path
-            return JSONResponse({"error": f"refused: {site} is outside your area or role "
-                                 "(recorded in the audit log)"}, status_code=403)
+            return answer(request, 403, Msg("switch_refused", {"site": site}))
         except ConfigError as exc:
-            return await refuse(request, op.name, "console.switch", site, 400, exc.message)
+            return await refuse(request, op.name, "console.switch", site, 400,
+                                Msg("switch_cannot", {"error": exc.message}))
         except HnthError as exc:
             await service.audit(op.name, "console.switch", site, "failed", reason=str(exc))
-            return JSONResponse({"error": f"the switch could not start: {exc}"},
-                                status_code=502)
+            return answer(request, 502, Msg("switch_failed", {"error": exc}))
         return JSONResponse(trace_json(trace, service.names))
 
     async def api_rooms(request: Request, session: Session) -> Response:
@@ -304,77 +308,21 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
                 raise ValueError("fields")
         except (ValueError, KeyError, TypeError, AttributeError):
             return await refuse(request, op.name, "camera.preset", "-", 400,
-                                'malformed request: expected {"site": ID, "camera": N, '
-                                '"preset": NAME}')
+                                Msg("bad_preset"))
         if site not in service.names:
             return await refuse(request, op.name, "camera.preset", site, 404,
-                                f"no site {site!r} in the network")
+                                Msg("no_site", {"site": repr(site)}))
         try:
             took = await service.recall_preset(op, site, camera, preset)
         except AccessDenied:
-            return JSONResponse({"error": f"refused: {site} is outside your area or role "
-                                 "(recorded in the audit log)"}, status_code=403)
+            return answer(request, 403, Msg("preset_refused", {"site": site}))
         except KeyError:
-            return JSONResponse({"error": f"no camera {camera} with preset {preset!r} in "
-                                 f"{site}'s room"}, status_code=404)
+            return answer(request, 404, Msg("no_preset", {"camera": camera, "site": site,
+                                                          "preset": repr(preset)}))
         except HnthError as exc:
-            return JSONResponse({"error": f"the camera did not recall the preset: {exc}"},
-                                status_code=502)
+            return answer(request, 502, Msg("preset_failed", {"error": exc}))
         return JSONResponse({"site": site, "camera": camera, "preset": preset,
                              "ms": round(took * 1000, 1)})
-
-    async def api_readiness(request: Request) -> Response:
-        checked = await state_change(request, "console.readiness")
-        if isinstance(checked, Response):
-            return checked
-        session, _ = checked
-        op = session.operator
-        try:
-            await service.readiness.run()
-        except HnthError as exc:
-            await service.audit(op.name, "console.readiness", "-", "failed", reason=str(exc))
-            return JSONResponse({"error": f"the readiness check failed: {exc}"},
-                                status_code=502)
-        report = service.readiness.for_operator(op)
-        assert report is not None
-        await service.audit(op.name, "console.readiness", op.scope or "all", "ok",
-                            sites=len(report.rows), ready=report.ready)
-        data = summary_json(report, lang="en")
-        problems = [r for r in data["rows"] if r["status"] != "ready"]
-        return JSONResponse({"ready": data["ready"], "counts": data["counts"],
-                             "sites": len(data["rows"]), "duration_s": data["duration_s"],
-                             "problems": problems[:200], "more": max(0, len(problems) - 200)})
-
-    async def readiness_download(request: Request, session: Session) -> Response:
-        kind = request.path_params["kind"]
-        lang = request.query_params.get("lang", "vi")
-        if kind not in ("csv", "json") or lang not in ("vi", "en"):
-            return PlainTextResponse("expected /readiness.csv or /readiness.json, "
-                                     "lang vi or en", status_code=404)
-        report = service.readiness.for_operator(session.operator)
-        if report is None:
-            return PlainTextResponse("no readiness check yet: run one from the console",
-                                     status_code=404)
-        name = f"readiness-{lang}.{kind}"
-        headers = {"content-disposition": f'attachment; filename="{name}"'}
-        if kind == "csv":
-            return Response(write_csv(report, lang=lang).encode("utf-8"),
-                            media_type="text/csv; charset=utf-8", headers=headers)
-        return Response(json.dumps(summary_json(report, lang=lang), ensure_ascii=False,
-                                   indent=1).encode("utf-8"),
-                        media_type="application/json", headers=headers)
-
-    async def api_runbook(request: Request, session: Session) -> Response:
-        if runbook is None:
-            return JSONResponse({"error": "no runbook: start the console with --runbook "
-                                 "STATE_FILE"}, status_code=404)
-        from .runbook import runbook_json
-
-        try:
-            return JSONResponse(await asyncio.to_thread(runbook_json, runbook))
-        except ConfigError as exc:
-            return JSONResponse({"error": f"the runbook state cannot be read: {exc}"},
-                                status_code=502)
 
     async def events(request: Request, session: Session) -> Response:
         async def stream() -> AsyncIterator[bytes]:
@@ -397,11 +345,16 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
+        watcher = asyncio.create_task(board.watch()) if board is not None else None
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await service.stop()
 
+    web = Web(answer=answer, refuse=refuse, state_change=state_change, lang_of=lang_of,
+              keep_lang=keep_lang)
     routes = [
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
@@ -411,11 +364,10 @@ def build_app(service: ConsoleService, accounts: Accounts, *, https: bool = True
         Route("/api/province/{pid}", reader(api_province), methods=["GET"]),
         Route("/api/search", reader(api_search), methods=["GET"]),
         Route("/api/switch", api_switch, methods=["POST"]),
-        Route("/api/readiness", api_readiness, methods=["POST"]),
         Route("/api/rooms", reader(api_rooms), methods=["GET"]),
-        Route("/api/runbook", reader(api_runbook), methods=["GET"]),
+        *runbook_routes(board, web, reader),
         Route("/api/preset", api_preset, methods=["POST"]),
-        Route("/readiness.{kind}", reader(readiness_download), methods=["GET"]),
+        *readiness_routes(service, web, reader),
         Route("/events", reader(events), methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
     ]

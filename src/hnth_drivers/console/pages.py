@@ -11,7 +11,7 @@ import json
 from html import escape
 
 from ..security.access import Operator
-from .i18n import labels
+from .i18n import labels, role_name
 
 __all__ = ["home", "login"]
 
@@ -63,6 +63,7 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
         f'<summary><span class="pname">{escape(str(r["name"]))}</span> '
         f'<span class="pid">{escape(str(r["id"]))}</span> {_count(r, t)}</summary>'
         f'<div class="mcus">…</div></details>' for r in rows)
+    role = role_name(operator.role.value, lang)
     scope = (f" · {escape(t['area'])} {escape(operator.scope)}" if operator.scope
              else f" · {escape(t['all_areas'])}")
     meta = (f'<meta name="csrf" content="{escape(csrf)}">'
@@ -74,10 +75,13 @@ def home(operator: Operator, csrf: str, summary: dict[str, object], *,
 <p id="chair-status"></p><table id="trace"></table></div></section>""")
     runbook_panel = ("" if not runbook else f"""
 <section id="runbook-panel"><h2>{escape(t['runbook'])}</h2><p id="runbook-status"></p>
-<table id="runbook"></table></section>""")
+<table id="runbook"></table><p id="runbook-error" role="alert"></p>
+<p><a id="report-link" hidden href="/report?lang={lang}" target="_blank" rel="noopener">
+{escape(t['quality_report'])}</a></p>
+</section>""")
     return _page(lang, t["title"], f"""
 <header><h1>{escape(t['title'])}</h1><span class="net">{escape(str(summary["network"]))}</span>
-<span class="who" id="who">{escape(operator.name)} ({escape(operator.role.value)}{scope})</span>
+<span class="who" id="who">{escape(operator.name)} ({escape(role)}{scope})</span>
 {_langs('/')}
 <form method="post" action="/logout"><input type="hidden" name="csrf" value="{escape(csrf)}">
 <button id="logout">{escape(t['log_out'])}</button></form></header>

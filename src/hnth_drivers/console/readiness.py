@@ -12,16 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import HnthError
 from ..meeting.readiness import ReadinessCheck, ReadinessReport, directory_from_network
+from ..meeting.summary import to_json as summary_json
+from ..meeting.summary import write_csv
 from ..security.access import Operator
+from .accounts import Session
+from .i18n import Msg
+from .web import Handler, Web
 
 if TYPE_CHECKING:
     from .service import ConsoleService
 
-__all__ = ["ReadinessBoard"]
+__all__ = ["ReadinessBoard", "readiness_routes"]
 
 
 class ReadinessBoard:
@@ -73,3 +85,51 @@ async def _codec(service: ConsoleService, site: str) -> object:
 
 async def _camera(service: ConsoleService, site: str) -> object:
     return await (await service.fleet.camera(site)).position()
+
+
+def readiness_routes(service: ConsoleService, web: Web,
+                     reader: Callable[[Handler], Callable[[Request], Awaitable[Response]]]
+                     ) -> list[Route]:
+    """``POST /api/readiness`` (a sweep now; a state change) and ``GET /readiness.csv``
+    or ``.json`` (the latest sweep's rows the operator sees, ``?lang=vi|en``)."""
+
+    async def api_readiness(request: Request) -> Response:
+        checked = await web.state_change(request, "console.readiness")
+        if isinstance(checked, Response):
+            return checked
+        session, _ = checked
+        op = session.operator
+        try:
+            await service.readiness.run()
+        except HnthError as exc:
+            await service.audit(op.name, "console.readiness", "-", "failed", reason=str(exc))
+            return web.answer(request, 502, Msg("readiness_failed", {"error": exc}))
+        report = service.readiness.for_operator(op)
+        assert report is not None
+        await service.audit(op.name, "console.readiness", op.scope or "all", "ok",
+                            sites=len(report.rows), ready=report.ready)
+        data = summary_json(report, lang=web.lang_of(request))
+        problems = [r for r in data["rows"] if r["status"] != "ready"]
+        return JSONResponse({"ready": data["ready"], "counts": data["counts"],
+                             "sites": len(data["rows"]), "duration_s": data["duration_s"],
+                             "problems": problems[:200], "more": max(0, len(problems) - 200)})
+
+    async def readiness_download(request: Request, session: Session) -> Response:
+        kind = request.path_params["kind"]
+        lang = request.query_params.get("lang", "vi")
+        if kind not in ("csv", "json") or lang not in ("vi", "en"):
+            return web.answer(request, 404, Msg("bad_download"))
+        report = service.readiness.for_operator(session.operator)
+        if report is None:
+            return web.answer(request, 404, Msg("no_readiness"))
+        name = f"readiness-{lang}.{kind}"
+        headers = {"content-disposition": f'attachment; filename="{name}"'}
+        if kind == "csv":
+            return Response(write_csv(report, lang=lang).encode("utf-8"),
+                            media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(json.dumps(summary_json(report, lang=lang), ensure_ascii=False,
+                                   indent=1).encode("utf-8"),
+                        media_type="application/json", headers=headers)
+
+    return [Route("/api/readiness", api_readiness, methods=["POST"]),
+            Route("/readiness.{kind}", reader(readiness_download), methods=["GET"])]

@@ -50,6 +50,7 @@ def trace_json(trace: SwitchTrace, names: dict[str, str]) -> dict[str, object]:
             "path": list(trace.path), "hops": trace.hops,
             "total_ms": round(trace.total_s * 1000, 1), "limit_s": trace.limit_s,
             "verdict": trace.verdict, "confirmed": trace.within_limit, "reason": trace.reason,
+            "superseded_by": trace.superseded_by,
             "actions": [call(c) for c in trace.actions],
             "confirmations": [call(c) for c in trace.confirmations]}
 
@@ -320,6 +321,10 @@ class ConsoleService:
             try:
                 async with asyncio.timeout(self.mcu_timeout_s):
                     await self.fleet.ensure_open(node.driver, mcu_id)
+                # A switch may have begun while the driver opened: wait again (outside
+                # the time limit); nothing awaits between this gate and the call.
+                await self._quiet.wait()
+                async with asyncio.timeout(self.mcu_timeout_s):
                     parts = {p.name: p.state
                              for p in await node.driver.participants(node.conference)}
             except (HnthError, TimeoutError, OSError) as exc:

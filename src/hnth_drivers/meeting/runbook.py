@@ -44,6 +44,7 @@ from .actions import (
     no_operator,
 )
 from .clock import Clock, SystemClock
+from .confirmations import confirmations, run_key
 from .definition import Meeting
 from .state import (
     DeadlineStatus,
@@ -57,7 +58,7 @@ from .state import (
     load_state,
     save_state,
 )
-from .steps import Procedure, Scheduled, procedure_for, schedule
+from .steps import Procedure, Scheduled, Step, procedure_for, schedule
 
 __all__ = ["Runbook", "Runner", "state_path_for"]
 
@@ -150,13 +151,20 @@ class Runner:
     ``work_dir`` (default: the state file's directory) is where actions keep files.
     With ``wait=False`` the run stops (WAITING) at a step that may not start yet instead
     of sleeping until it may: a scheduler then calls ``resume`` later.
+
+    A manual step also takes a confirmation recorded in the run's confirmation file
+    (:mod:`.confirmations`, written by the console): one found when the step asks counts
+    at once; with ``confirm_poll_s`` a step that ``confirm`` cannot confirm waits for one
+    (the step marked ``awaiting_confirmation`` in the state, the file read this often)
+    instead of stopping the run WAITING.
     """
 
     def __init__(self, runbook: Runbook, state_path: Path, *, clock: Clock | None = None,
                  confirm: Confirmer | None = None,
                  on_event: Callable[[RunEvent], None] | None = None,
                  audit: AuditLog | None = None, actor: str = "runbook",
-                 work_dir: Path | None = None, wait: bool = True) -> None:
+                 work_dir: Path | None = None, wait: bool = True,
+                 confirm_poll_s: float | None = None) -> None:
         self.runbook = runbook
         self.state_path = state_path
         self.clock: Clock = clock or SystemClock()
@@ -166,6 +174,8 @@ class Runner:
         self.actor = actor
         self.work_dir = work_dir or state_path.parent
         self.wait = wait
+        self.confirm_poll_s = confirm_poll_s
+        self._state: RunState | None = None
 
     # --- persistence and events -------------------------------------------------------
 
@@ -214,6 +224,7 @@ class Runner:
                 state = self.runbook.new_state(self.clock.now())
             state.sessions += 1
             state.status = RunStatus.RUNNING
+            self._state = state
             self._event(state, "", "session",
                         f"{'resumed' if resume else 'started'} (session {state.sessions})")
             self._save(state)
@@ -241,7 +252,34 @@ class Runner:
 
     def _context(self, sched: Scheduled, attempt: int) -> StepContext:
         return StepContext(self.runbook.meeting, sched.step, self.clock, self.work_dir,
-                           attempt, self.confirm or no_operator)
+                           attempt, self._confirm)
+
+    async def _confirm(self, step: Step, meeting: Meeting) -> str:
+        """Who confirms a manual step: the confirmation file, else ``confirm``, else (with
+        ``confirm_poll_s``) a confirmation recorded in the file while the step waits."""
+        state = self._state
+        assert state is not None
+        key = run_key(state)
+        found = confirmations(self.state_path, key).get(step.name)
+        if found is not None:
+            return found.by
+        try:
+            return await (self.confirm or no_operator)(step, meeting)
+        except OperatorNeeded:
+            if self.confirm_poll_s is None:
+                raise
+        rec = state.steps[step.name]
+        rec.detail["awaiting_confirmation"] = True
+        self._event(state, step.name, "asking",
+                    f"waits for an operator to confirm it done ({step.owner}: {step.rule})")
+        self._save(state)
+        try:
+            while (found := confirmations(self.state_path, key).get(step.name)) is None:
+                await self.clock.sleep_until(
+                    self.clock.now() + dt.timedelta(seconds=self.confirm_poll_s))
+        finally:
+            rec.detail.pop("awaiting_confirmation", None)
+        return found.by
 
     async def _run_step(self, sched: Scheduled, state: RunState) -> bool:
         step = sched.step

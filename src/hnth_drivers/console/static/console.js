@@ -32,13 +32,14 @@
   // ---- the chair's screen -------------------------------------------------------------
   function renderTrace(t) {
     const table = document.getElementById("trace");
-    table.replaceChildren(el("tr", {}, el("th", {}, "phase"), el("th", {}, "MCU"),
-      el("th", {}, "call"), el("th", {}, "at ms"), el("th", {}, "ms"), el("th", {}, "result")));
-    for (const [phase, calls] of [["act", t.actions], ["confirm", t.confirmations]]) {
+    table.replaceChildren(el("tr", {}, el("th", {}, tr.th_phase), el("th", {}, tr.th_mcu),
+      el("th", {}, tr.th_call), el("th", {}, tr.th_at), el("th", {}, tr.th_ms), el("th", {}, tr.th_result)));
+    for (const [phase, calls] of [[tr.phase_act, t.actions], [tr.phase_confirm, t.confirmations]]) {
       for (const c of calls) {
         table.append(el("tr", {}, el("td", {}, phase), el("td", {}, c.mcu),
-          el("td", {}, c.operation + " " + c.detail), el("td", {}, Math.round(c.started_ms)),
-          el("td", {}, Math.round(c.ms)), el("td", { class: c.error ? "bad" : "ok" }, c.error || "ok")));
+          el("td", {}, el("span", { class: "raw" }, c.operation + " " + c.detail)), el("td", {}, Math.round(c.started_ms)),
+          el("td", {}, Math.round(c.ms)), el("td", { class: c.error ? "bad" : "ok" },
+            c.error ? el("span", { class: "raw" }, c.error) : tr.call_ok)));
       }
     }
   }
@@ -47,10 +48,15 @@
     if (!box) return;
     box.className = t.confirmed ? "confirmed" : "failed";
     document.getElementById("chair-site").textContent = t.name + " (" + t.site + ")";
-    document.getElementById("chair-status").textContent = t.confirmed
-      ? tr.confirmed + " " + (t.total_ms / 1000).toFixed(2) + " " + tr.seconds + " (" + t.hops + " " +
-        (t.hops === 1 ? tr.hop : tr.hops) + ": " + t.path.join(" → ") + ")"
-      : tr.not_confirmed + (t.reason || t.verdict);
+    const status = document.getElementById("chair-status");
+    if (t.confirmed) {
+      status.textContent = tr.confirmed + " " + (t.total_ms / 1000).toFixed(2) + " " + tr.seconds + " (" +
+        t.hops + " " + (t.hops === 1 ? tr.hop : tr.hops) + ": " + t.path.join(" → ") + ")";
+    } else if (t.verdict === "SUPERSEDED") {
+      status.textContent = tr.superseded.replace("{site}", t.superseded_by);
+    } else {  // the switch's own reason (the MCUs' words), as received
+      status.replaceChildren(tr.not_confirmed, el("span", { class: "raw" }, t.reason || ""));
+    }
     renderTrace(t);
   }
   async function show(site, name) {
@@ -190,8 +196,8 @@
           const line = el("div", { class: "camera" }, tr.camera + " " + cam.camera + ": ");
           for (const p of cam.presets) {
             if (room.can_control) {
-              line.append(el("button", { class: "preset", "data-preset": p, onclick: () => recall(room.site, cam.camera, p) }, p), " ");
-            } else { line.append(p + " "); }
+              line.append(el("button", { class: "preset raw", "data-preset": p, onclick: () => recall(room.site, cam.camera, p) }, p), " ");
+            } else { line.append(el("span", { class: "raw" }, p), " "); }  // the network file's names
           }
           li.append(line);
         }
@@ -202,17 +208,45 @@
   })();
 
   // ---- runbook ------------------------------------------------------------------------
+  async function confirmStep(step, button) {
+    const error = document.getElementById("runbook-error");
+    button.disabled = true;
+    error.textContent = "";
+    try {
+      const r = await fetch("/api/runbook/confirm", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "X-Request-Id": requestId() },
+        body: JSON.stringify({ step: step }),
+      });
+      const data = await r.json();
+      if (!r.ok) throw new Error(data.error);
+    } catch (e) { error.textContent = e.message; button.disabled = false; }
+    refreshRunbook();
+  }
+  function stepAction(r, s) {
+    if (s.confirmed_by) return el("span", { class: "confirmed-by" }, tr.confirmed_by.replace("{by}", s.confirmed_by));
+    if (s.asking && r.can_confirm) {
+      return el("button", { class: "confirm-step", "data-step": s.name,
+        onclick: (ev) => confirmStep(s.name, ev.target) }, tr.confirm_step);
+    }
+    return "";
+  }
   async function refreshRunbook() {
     const table = document.getElementById("runbook");
     if (!table) return;
     try {
       const r = await getJson("/api/runbook");
-      document.getElementById("runbook-status").textContent = r.meeting + " (" + r.kind + "): " + r.status;
+      const link = document.getElementById("report-link");
+      if (link) link.hidden = !r.can_report;
+      document.getElementById("runbook-status").textContent = r.meeting + " (" +
+        (tr["kind_" + r.kind] || r.kind) + "): " + (tr["run_" + r.status] || r.status);
       table.replaceChildren(el("tr", {}, el("th", {}, tr.step), el("th", {}, tr.status),
-        el("th", {}, tr.deadline), el("th", {}, tr.verdict)),
-        ...r.steps.map((s) => el("tr", { "data-step": s.name, class: "verdict-" + s.verdict },
-          el("td", {}, s.name), el("td", {}, s.status + (s.error ? " — " + s.error : "")),
-          el("td", {}, s.deadline ? s.deadline.replace("T", " ") : "—"), el("td", {}, s.verdict))));
+        el("th", {}, tr.deadline), el("th", {}, tr.verdict), el("th", {}, "")),
+        ...r.steps.map((s) => el("tr", { "data-step": s.name, "data-status": s.status, class: "verdict-" + s.verdict },
+          el("td", {}, tr["step_" + s.name] || s.name, " ", el("span", { class: "pid" }, s.name)),
+          el("td", {}, tr["st_" + s.status] || s.status, s.error ? el("span", { class: "raw" }, " — " + s.error) : ""),
+          el("td", {}, s.deadline ? s.deadline.replace("T", " ") : "—"), el("td", { class: "verdict" }, tr["v_" + s.verdict] || s.verdict),
+          el("td", {}, stepAction(r, s)))));
     } catch (e) { document.getElementById("runbook-status").textContent = e.message; }
   }
   refreshRunbook();
@@ -238,7 +272,8 @@
       const table = document.getElementById("readiness");
       table.replaceChildren(...data.problems.map((p) => el("tr", { "data-site": p.site },
         el("td", {}, p.site), el("td", {}, p.name), el("td", { class: p.status === "not_ready" ? "bad" : "" }, p.status_label),
-        el("td", {}, p.problems.join(", ")), el("td", {}, p.detail))));
+        el("td", {}, p.problems.map((c) => tr["pr_" + c] || c).join(", ")),
+        el("td", {}, el("span", { class: "raw" }, p.detail)))));
       if (data.more) table.append(el("tr", {}, el("td", { colspan: "5" }, "… " + data.more + " " + tr.more)));
     } catch (e) {
       summary.textContent = e.message;
@@ -253,7 +288,8 @@
     const a = JSON.parse(m.data);
     const what = a.participant ? a.mcu + "/" + a.participant + (a.name ? " (" + a.name + ")" : "") : a.mcu;
     feed.prepend(el("li", { class: a.event, "data-event": a.event, "data-target": a.participant || a.mcu },
-      a.at + " " + a.event + " " + what + (a.detail ? " — " + a.detail : "")));
+      a.at + " " + (tr["ev_" + a.event] || a.event) + " " + what,
+      a.detail ? el("span", { class: "raw" }, " — " + a.detail) : ""));
     while (feed.children.length > 200) feed.lastChild.remove();
   });
   let statesTimer = null;
@@ -261,6 +297,7 @@
     if (statesTimer) return;
     statesTimer = setTimeout(() => { statesTimer = null; refreshTree(); }, 500);
   });
+  events.addEventListener("runbook", () => refreshRunbook());
   events.addEventListener("shown", (m) => {
     if (!switching && document.getElementById("chair")) showConfirmed(JSON.parse(m.data).shown);
   });
