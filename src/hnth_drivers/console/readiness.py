@@ -62,6 +62,7 @@ class ReadinessBoard:
                 snmp=await fleet.poller() if net.snmp else None,
                 snmp_targets={t: v for t, v in fleet.snmp_targets().items()
                               if t in self.service.cascade.nodes},
+                site_snmp_targets=fleet.site_snmp_targets(),
                 codecs=codecs, cameras=cameras, switcher=None, sample_calls=0,
                 recent_quality={})
             self.report = await check.run()
