@@ -242,13 +242,29 @@ class CodianMcu(Mcu):
 
     # ---- identity ---------------------------------------------------------------------
 
-    def _learn(self, item: dict[str, Any], method: str, index: int | None) -> tuple[str, str]:
+    def _opt(self, struct: dict[str, Any], member: str, kind: type, method: str,
+             item: int | None) -> Any:
+        """An optional member of ``struct`` (a dict) of exactly type ``kind``; else the
+        checks and errors of :meth:`_get`."""
+        value = struct.get(member)
+        if value is None or value.__class__ is kind:
+            return value
+        return self._get(struct, member, kind, method, item, required=False)
+
+    def _learn(self, item: Any, method: str, index: int | None) -> tuple[str, str, str, str]:
+        """Conference, name, protocol and type of a participant struct, remembered."""
+        if item.__class__ is dict:
+            conf, name = item.get(M.CONFERENCE_NAME), item.get(M.PARTICIPANT_NAME)
+            proto, ptype = item.get(M.PARTICIPANT_PROTOCOL), item.get(M.PARTICIPANT_TYPE)
+            if conf.__class__ is name.__class__ is proto.__class__ is ptype.__class__ is str:
+                self._known[(conf, name)] = (proto, ptype)
+                return conf, name, proto, ptype
         conf = self._get(item, M.CONFERENCE_NAME, str, method, index)
         name = self._get(item, M.PARTICIPANT_NAME, str, method, index)
         proto = self._get(item, M.PARTICIPANT_PROTOCOL, str, method, index)
         ptype = self._get(item, M.PARTICIPANT_TYPE, str, method, index)
         self._known[(conf, name)] = (proto, ptype)
-        return conf, name
+        return conf, name, proto, ptype
 
     async def _identity(self, conference: str, name: str) -> dict[str, Any]:
         """Full identity of a participant, asking the device when it is not known yet."""
@@ -269,7 +285,7 @@ class CodianMcu(Mcu):
         out = []
         for index, item in enumerate(await self._enumerate(
                 method, M.PARTICIPANTS, {M.OPERATION_SCOPE: scope})):
-            conf, _ = self._learn(item, method, index)
+            conf = self._learn(item, method, index)[0]
             if only is None or conf == only:
                 out.append(item)
         return out
@@ -281,19 +297,17 @@ class CodianMcu(Mcu):
 
     def _participant_of(self, item: dict[str, Any], method: str,
                         index: int | None = None) -> Participant:
-        conference, name = self._learn(item, method, index)
-        proto, ptype = self._known[(conference, name)]
-        current = self._get(item, M.CURRENT_STATE, dict, method, index, required=False) or {}
-        configured = self._get(item, M.CONFIGURED_STATE, dict, method, index,
-                               required=False) or {}
+        conference, name, proto, ptype = self._learn(item, method, index)
+        current = self._opt(item, M.CURRENT_STATE, dict, method, index) or {}
+        configured = self._opt(item, M.CONFIGURED_STATE, dict, method, index) or {}
         raw = None
         if api.has_call_state_ex(self.api_version):
-            raw = self._get(current, M.CALL_STATE_EX, str, method, index, required=False)
+            raw = self._opt(current, M.CALL_STATE_EX, str, method, index)
         if raw is None:
-            raw = self._get(current, M.CALL_STATE, str, method, index, required=False)
+            raw = self._opt(current, M.CALL_STATE, str, method, index)
         state = api.call_state(raw) if raw is not None else ConnectionState.UNKNOWN
-        reason = self._get(current, M.DISCONNECT_REASON, str, method, index, required=False)
-        address = self._get(configured, M.ADDRESS, str, method, index, required=False)
+        reason = self._opt(current, M.DISCONNECT_REASON, str, method, index)
+        address = self._opt(configured, M.ADDRESS, str, method, index)
         dial_in = ptype == api.AD_HOC
         link = (conference, name) in self._links or (dial_in and
                                                      self.options.dial_ins_are_links)
@@ -303,8 +317,7 @@ class CodianMcu(Mcu):
                 conference=conference, name=name, address=address or name,
                 protocol=SignalProtocol.SIP if proto == "sip" else SignalProtocol.H323,
                 kind=kind, state=state,
-                muted=bool(self._get(current, M.AUDIO_RX_MUTED, bool, method, index,
-                                     required=False)),
+                muted=bool(self._opt(current, M.AUDIO_RX_MUTED, bool, method, index)),
                 site=name if kind is ParticipantKind.SITE else None,
                 raw_state=raw or None, disconnect_reason=reason or None)
         except ConfigError as exc:
