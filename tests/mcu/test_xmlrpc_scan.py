@@ -31,6 +31,16 @@ values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(text, inner, max_size=4)), max_leaves=12)
 
 
+def named(value: Any) -> bool:
+    """Whether every struct member in ``value`` has a name (the scanner leaves an empty
+    name to lxml)."""
+    if isinstance(value, dict):
+        return all(key and named(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(named(item) for item in value)
+    return True
+
+
 def fast(doc: bytes) -> Any:
     return scan(doc, codec._CONVERT, codec.MAX_DEPTH)
 
@@ -53,8 +63,11 @@ def test_our_responses_and_the_stdlibs_are_scanned_as_lxml_reads_them(value: Any
     for doc in (codec.encode_response(value),
                 stdlib_xmlrpc.dumps((value,), methodresponse=True).encode()):
         scanned = fast(doc)
-        assert scanned is not None, doc   # the usual shape: the fast path is taken
-        assert scanned == lxml_outcome(doc) == (False, None, [value])
+        if named(value):
+            assert scanned is not None, doc   # the usual shape: the fast path is taken
+            assert scanned == lxml_outcome(doc) == (False, None, [value])
+        else:
+            assert scanned is None
         assert codec.decode_response(doc) == value
 
 
@@ -64,8 +77,8 @@ def test_calls_are_scanned_as_lxml_reads_them(params: list[Any]) -> None:
     for doc in (codec.encode_call("participant.status", params),
                 stdlib_xmlrpc.dumps(tuple(params), "participant.status").encode()):
         scanned = fast(doc)
-        assert scanned is not None
-        assert scanned == lxml_outcome(doc) == (False, "participant.status", params)
+        assert scanned == (lxml_outcome(doc) if named(params) else None)
+        assert lxml_outcome(doc) == (False, "participant.status", params)
 
 
 def test_faults_are_scanned() -> None:

@@ -279,15 +279,16 @@ class CodianMcu(Mcu):
                               got=f"{name!r} in {conference!r}")
         return api.identity(conference, name, *known)
 
-    async def _enumerate_all(self, scope: list[str],
-                             only: str | None = None) -> list[dict[str, Any]]:
+    async def _enumerate_all(self, scope: list[str], only: str | None = None,
+                             ) -> list[tuple[dict[str, Any], tuple[str, str, str, str]]]:
+        """Every participant struct (of conference ``only``), with its identity."""
         method = Method.PARTICIPANT_ENUMERATE
         out = []
         for index, item in enumerate(await self._enumerate(
                 method, M.PARTICIPANTS, {M.OPERATION_SCOPE: scope})):
-            conf = self._learn(item, method, index)[0]
-            if only is None or conf == only:
-                out.append(item)
+            ident = self._learn(item, method, index)
+            if only is None or ident[0] == only:
+                out.append((item, ident))
         return out
 
     async def _check_conference(self, conference: str) -> None:
@@ -295,9 +296,9 @@ class CodianMcu(Mcu):
 
     # ---- participants -----------------------------------------------------------------
 
-    def _participant_of(self, item: dict[str, Any], method: str,
-                        index: int | None = None) -> Participant:
-        conference, name, proto, ptype = self._learn(item, method, index)
+    def _participant_of(self, item: dict[str, Any], method: str, index: int | None = None,
+                        ident: tuple[str, str, str, str] | None = None) -> Participant:
+        conference, name, proto, ptype = ident or self._learn(item, method, index)
         current = self._opt(item, M.CURRENT_STATE, dict, method, index) or {}
         configured = self._opt(item, M.CONFIGURED_STATE, dict, method, index) or {}
         raw = None
@@ -331,7 +332,8 @@ class CodianMcu(Mcu):
         items = await self._enumerate_all(_FULL_SCOPE, conference)
         if not items:
             await self._check_conference(conference)   # fault 4 for an unknown one
-        return [self._participant_of(item, method, i) for i, item in enumerate(items)]
+        return [self._participant_of(item, method, i, ident)
+                for i, (item, ident) in enumerate(items)]
 
     async def _status(self, conference: str, name: str) -> dict[str, Any]:
         """``participant.status`` (both scopes). Reads of the same participant that overlap
@@ -527,8 +529,9 @@ class CodianMcu(Mcu):
         ``measured``; jitter and delay come from SNMP or the codec (docs/mcu.md)."""
         method = Method.PARTICIPANT_ENUMERATE
         out = []
-        for i, item in enumerate(await self._enumerate_all(_STATE_SCOPE, conference)):
-            p = self._participant_of(item, method, i)
+        for i, (item, ident) in enumerate(await self._enumerate_all(_STATE_SCOPE,
+                                                                    conference)):
+            p = self._participant_of(item, method, i, ident)
             if p.state is not ConnectionState.CONNECTED:
                 continue
             current = item.get(M.CURRENT_STATE) or {}

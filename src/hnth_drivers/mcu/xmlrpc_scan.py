@@ -30,31 +30,31 @@ _S = "[ \t\n]"   # XML's white space ("\r" is never let through, see _CONTROLS)
 _TYPES = r"string|int|i4|i8|boolean|double|dateTime\.iso8601|base64"
 
 
-def _value(typed: int) -> str:
-    """The rest of a <value> holding a scalar: its type, typed text or bare text."""
-    return rf"(?:{_S}*<({_TYPES})>([^<]*)</\{typed}>{_S}*|([^<]*))</value>"
-
-
+_SCALAR = rf"(?:{_S}*<({_TYPES})>([^<]*)</\{{}}>{_S}*|([^<]*))</value>"
 _TOKEN = re.compile("|".join([
-    # 1: a member holding a scalar: name 2, type 3, typed text 4, bare text 5
-    rf"(<member>{_S}*<name>([^<]*)</name>{_S}*<value>{_value(3)}{_S}*</member>)",
-    # 6: a scalar value (array item or param): type 7, typed text 8, bare text 9
-    rf"(<value>{_value(7)})",
-    # 10: a member opening a struct or array: name 11, container 12
-    rf"(<member>{_S}*<name>([^<]*)</name>{_S}*<value>{_S}*<(struct>|array>{_S}*<data>))",
-    # 13: a value opening a struct or array: container 14
-    rf"(<value>{_S}*<(struct>|array>{_S}*<data>))",
-    # 15: a container closing: which 16, closing its member too 17
-    rf"(</(struct>|data>{_S}*</array>){_S}*</value>({_S}*</member>)?)",
-    rf"({_S}+)",                                   # 18: white space between elements
-    r"(<param>)",                                  # 19
-    r"(</param>)",                                 # 20
-    # 21: the end of the message: which 22 (params/fault), root 23
-    rf"(</(params|fault)>{_S}*</(methodResponse|methodCall)>{_S}*\Z)",
-    r"(.)",                                        # 24: anything else: not ours
+    # a member: name 1; holding a scalar: type 2, typed text 3, bare text 4; or opening
+    # a struct or an array: 5
+    rf"<member>{_S}*<name>([^<]+)</name>{_S}*<value>(?:{_SCALAR.format(2)}{_S}*</member>"
+    rf"|{_S}*(<struct>|<array>{_S}*<data>))",
+    # a scalar value (array item or param): type 6, typed text 7, bare text 8
+    rf"<value>{_SCALAR.format(6)}",
+    # 9: the rest of the structure (see _STRUCTURE), white space, or anything else
+    rf"(<value>{_S}*<struct>|<value>{_S}*<array>{_S}*<data>"
+    rf"|</struct>{_S}*</value>(?:{_S}*</member>)?"
+    rf"|</data>{_S}*</array>{_S}*</value>(?:{_S}*</member>)?|{_S}+|<param>|</param>"
+    rf"|</(?:params|fault)>{_S}*</(?:methodResponse|methodCall)>{_S}*\Z|.)",
 ]), re.DOTALL)
-_MEMBER, _ITEM, _OPEN_MEMBER, _OPEN_ITEM, _CLOSE, _SPACE, _PARAM, _END_PARAM, _END = \
-    1, 6, 10, 13, 15, 18, 19, 20, 21
+_OPEN_STRUCT, _OPEN_ARRAY, _CLOSE_STRUCT, _CLOSE_ARRAY, _PARAM, _END_PARAM, _END, _SPACE = \
+    range(8)
+_STRUCTURE = {
+    "<value><struct>": _OPEN_STRUCT, "<value><array><data>": _OPEN_ARRAY,
+    "</struct></value>": _CLOSE_STRUCT, "</struct></value></member>": _CLOSE_STRUCT,
+    "</data></array></value>": _CLOSE_ARRAY, "</data></array></value></member>": _CLOSE_ARRAY,
+    "<param>": _PARAM, "</param>": _END_PARAM, "": _SPACE,
+    "</params></methodResponse>": _END, "</fault></methodResponse>": _END,
+    "</params></methodCall>": _END,
+}
+_UNSPACED = str.maketrans("", "", " \t\n")
 
 _DECL = rf"""(?:<\?xml{_S}+version{_S}*={_S}*(['"])1\.0\1""" \
         rf"""(?:{_S}+encoding{_S}*={_S}*(['"])(?i:utf-8)\2)?{_S}*\?>)?{_S}*"""
@@ -146,71 +146,75 @@ def _values(text: str, start: int, fault: bool, root_tag: str,
     # at the top: 0 = a <param> or the end may come, 1 = a value, 2 = </param>, 3 = the end
     expect = 1 if fault else 0
     escaped = "&" in text   # else no text needs its references replaced
-    for match in _TOKEN.finditer(text, start):
-        token = match.lastindex
-        if token == _MEMBER:
+    for name, kind, raw, bare, opening, ikind, iraw, ibare, rest in _TOKEN.findall(text, start):
+        if name:                                   # a struct member
             if current.__class__ is not dict:
                 return None
-            name, kind, raw, bare = match.group(2, 3, 4, 5)
-            if kind is None:
-                value = _text(bare) if escaped else bare
-            elif kind == "string":
-                value = _text(raw) if escaped else raw
-            else:
-                value = _typed(kind, raw, convert)
-            current[_text(name) if escaped else name] = value
-        elif token == _ITEM:
+            if escaped:
+                name = _text(name)
+            if opening:
+                if len(stack) >= max_depth:
+                    return None
+                stack.append((current, name))
+                current = {} if opening == "<struct>" else []
+                continue
+        elif not rest:                             # a scalar array item or param
             if current.__class__ is not list or (current is top and expect != 1):
                 return None
-            kind, raw, bare = match.group(7, 8, 9)
-            if kind is None:
-                value = _text(bare) if escaped else bare
-            elif kind == "string":
+            kind, raw, bare = ikind, iraw, ibare
+        if not rest:
+            if kind == "string":
                 value = _text(raw) if escaped else raw
+            elif not kind:
+                value = _text(bare) if escaped else bare
+            elif kind == "boolean" and (raw == "1" or raw == "0"):
+                value = raw == "1"
             else:
                 value = _typed(kind, raw, convert)
-            current.append(value)
-            if current is top:
-                expect = 3 if fault else 2
-        elif token == _OPEN_MEMBER:
-            if current.__class__ is not dict or len(stack) >= max_depth:
+            if name:
+                current[name] = value
+            else:
+                current.append(value)
+                if current is top:
+                    expect = 3 if fault else 2
+            continue
+        step = _STRUCTURE.get(rest)
+        if step is None:
+            step = _STRUCTURE.get(rest.translate(_UNSPACED))
+            if step is None:
                 return None
-            stack.append((current, _text(match[11]) if escaped else match[11]))
-            current = {} if match[12] == "struct>" else []
-        elif token == _OPEN_ITEM:
+        if step in (_OPEN_STRUCT, _OPEN_ARRAY):
             if current.__class__ is not list or (current is top and expect != 1) \
                     or len(stack) >= max_depth:
                 return None
             stack.append((current, None))
-            current = {} if match[14] == "struct>" else []
-        elif token == _CLOSE:
-            if not stack or (match[16] == "struct>") != (current.__class__ is dict):
+            current = {} if step == _OPEN_STRUCT else []
+        elif step in (_CLOSE_STRUCT, _CLOSE_ARRAY):
+            if not stack or (step == _CLOSE_STRUCT) != (current.__class__ is dict):
                 return None
-            parent, name = stack.pop()
-            if (name is None) != (match[17] is None):
+            parent, member = stack.pop()
+            if (member is None) == rest.endswith("member>"):
                 return None
-            if name is None:
+            if member is None:
                 parent.append(current)
             else:
-                parent[name] = current
+                parent[member] = current
             current = parent
             if current is top:
                 expect = 3 if fault else 2
-        elif token == _SPACE:
+        elif step == _SPACE:
             continue
-        elif token == _PARAM:
+        elif step == _PARAM:
             if current is not top or expect != 0:
                 return None
             expect = 1
-        elif token == _END_PARAM:
+        elif step == _END_PARAM:
             if current is not top or expect != 2:
                 return None
             expect = 0
-        elif token == _END:
-            ok = current is top and match[23] == root_tag and (
-                (fault and expect == 3 and match[22] == "fault")
-                or (not fault and expect == 0 and match[22] == "params"))
+        else:   # the end: of the root this message began with, after a whole value
+            ok = current is top and rest.translate(_UNSPACED).endswith(f"</{root_tag}>") \
+                and ((fault and expect == 3 and "</fault>" in rest)
+                     or (not fault and expect == 0 and "</params>" in rest))
             return top if ok else None
-        else:
-            return None
     return None
