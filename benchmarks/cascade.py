@@ -11,7 +11,7 @@
    concurrency, replies not parsed); at 0 ms and at the injected latency. Goal: ≤ 1.5x.
 
 Usage: python benchmarks/cascade.py [--profile vn-2021|vn-2025] [--switches 200]
-       [--latency-ms 50] [--sweeps 5]
+       [--latency-ms 50] [--sweeps 5] [--without-oracle] [--skip-switch]
 """
 
 from __future__ import annotations
@@ -108,15 +108,17 @@ class Bare:
             await client.aclose()
 
 
-async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int) -> None:
+async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int,
+                       oracle: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         audit = AuditLog(Path(tmp) / "audit.jsonl")   # durable (fsync), as in production
         switcher = meeting.switcher(operator=Operator("bench", Role.CENTRAL_OPERATOR),
                                     audit=audit)
         # The simulation's oracle of what the chair sees and hears (audio_of walks the
         # whole country) is not part of the switch path a real network runs, nor of the
-        # floor: off here, checked by the tests.
-        switcher.view_of = switcher.hears = None
+        # floor; it is on unless --without-oracle.
+        if not oracle:
+            switcher.view_of = switcher.hears = None
         sites = [s for s in meeting.cascade.sites if s != meeting.chair]
         rng = random.Random(seed)
         chosen = [rng.choice(sites) for _ in range(n)]
@@ -137,7 +139,8 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int)
             ours.append(trace.total_s)
             hops[trace.hops] = hops.get(trace.hops, 0) + 1
             rts.add(trace.round_trips)
-    print(f"switch: {n} switches, hops {dict(sorted(hops.items()))}, round trips on the "
+    print(f"switch (simulation's oracle {'on' if oracle else 'off'}): {n} switches, "
+          f"hops {dict(sorted(hops.items()))}, round trips on the "
           f"critical path {sorted(rts)} (actions, then confirmation)")
     for label, values in (("switch (trace)", ours), ("switch (wall, incl. audit)", wall),
                           ("floor (bare calls)", floor)):
@@ -185,6 +188,8 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32,
                         help="calls in flight in the sweep (drivers and floor alike)")
     parser.add_argument("--skip-switch", action="store_true")
+    parser.add_argument("--without-oracle", action="store_true",
+                        help="switch without the simulation's check of the chair's screen")
     args = parser.parse_args()
     topo = profile(args.profile)
     # The floor is raw XML-RPC, so every MCU of the benchmark speaks Codian.
@@ -201,7 +206,8 @@ async def main() -> None:
                   f"{len(meeting.drivers)} MCUs, one HTTPS socket, "
                   f"{args.latency_ms:g} ms API latency")
             if not args.skip_switch:
-                await bench_switch(meeting, bare, args.switches, args.seed)
+                await bench_switch(meeting, bare, args.switches, args.seed,
+                                   not args.without_oracle)
             meeting.cascade.concurrency = args.concurrency
             print(f"sweep: connection state of all {len(meeting.cascade.sites):,} sites, "
                   f"{len(meeting.drivers)} participant lists, "
