@@ -122,7 +122,7 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int,
         sites = [s for s in meeting.cascade.sites if s != meeting.chair]
         rng = random.Random(seed)
         chosen = [rng.choice(sites) for _ in range(n)]
-        ours, wall, floor = [], [], []
+        ours, wall, floor, cpu, floor_cpu = [], [], [], [], []
         hops: dict[int, int] = {}
         rts = set()
         for site in chosen[:5]:                       # warm every connection on the paths
@@ -130,10 +130,13 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int,
             await bare.rounds(*bare.switch_bodies(switcher, site))
         for site in chosen:
             act, confirm = bare.switch_bodies(switcher, site)
+            start_cpu = time.process_time()
             floor.append(await bare.rounds(act, confirm))
-            start = time.perf_counter()
+            floor_cpu.append(time.process_time() - start_cpu)
+            start, start_cpu = time.perf_counter(), time.process_time()
             trace = await switcher.switch_to(site)
             wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
             if not trace.ok:
                 sys.exit(f"switch to {site} failed: {trace.reason}")
             ours.append(trace.total_s)
@@ -148,6 +151,9 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int,
               f"p99 {pct(values, 99) * 1000:7.1f} ms")
     print(f"  ratio p50 {pct(wall, 50) / pct(floor, 50):.2f}x   "
           f"p99 {pct(wall, 99) / pct(floor, 99):.2f}x   (goal <= 1.2x)")
+    print(f"  CPU time of the process per switch (one thread: drivers, simulation, floor): "
+          f"p50 {pct(cpu, 50) * 1000:.1f} ms vs floor {pct(floor_cpu, 50) * 1000:.1f} ms, "
+          f"ratio {pct(cpu, 50) / pct(floor_cpu, 50):.2f}x")
 
 
 async def bench_sweep(meeting: SimulatedMeeting, bare: Bare, runs: int) -> None:
@@ -161,21 +167,24 @@ async def bench_sweep(meeting: SimulatedMeeting, bare: Bare, runs: int) -> None:
         await gather_bounded([lambda m=m, b=b: bare.post(m, b) for m, b in bodies],
                              cascade.concurrency)
 
-    ours, floor = [], []
+    ours, floor, cpu, floor_cpu = [], [], [], []
     await cascade.site_states()
     await floor_once()
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         await floor_once()
         floor.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        floor_cpu.append(time.process_time() - start_cpu)
+        start, start_cpu = time.perf_counter(), time.process_time()
         states = await cascade.site_states()
         ours.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     lat = next(iter(meeting.sim.mcus.values()))
     assert len(states) == len(cascade.sites)
     o, f = statistics.median(ours), statistics.median(floor)
     print(f"  latency {meeting.sim.mcu(lat.id).faults.latency_ms:g} ms: drivers "
-          f"{o * 1000:7.1f} ms, bare {f * 1000:7.1f} ms, ratio {o / f:.2f}x (goal <= 1.5x)")
+          f"{o * 1000:7.1f} ms, bare {f * 1000:7.1f} ms, ratio {o / f:.2f}x (goal <= 1.5x); "
+          f"CPU time ratio {statistics.median(cpu) / statistics.median(floor_cpu):.2f}x")
 
 
 async def main() -> None:
