@@ -11,7 +11,7 @@
    concurrency, replies not parsed); at 0 ms and at the injected latency. Goal: ≤ 1.5x.
 
 Usage: python benchmarks/cascade.py [--profile vn-2021|vn-2025] [--switches 200]
-       [--latency-ms 50] [--sweeps 5]
+       [--latency-ms 50] [--sweeps 5] [--without-oracle] [--skip-switch]
 """
 
 from __future__ import annotations
@@ -108,19 +108,21 @@ class Bare:
             await client.aclose()
 
 
-async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int) -> None:
+async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int,
+                       oracle: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         audit = AuditLog(Path(tmp) / "audit.jsonl")   # durable (fsync), as in production
         switcher = meeting.switcher(operator=Operator("bench", Role.CENTRAL_OPERATOR),
                                     audit=audit)
         # The simulation's oracle of what the chair sees and hears (audio_of walks the
         # whole country) is not part of the switch path a real network runs, nor of the
-        # floor: off here, checked by the tests.
-        switcher.view_of = switcher.hears = None
+        # floor; it is on unless --without-oracle.
+        if not oracle:
+            switcher.view_of = switcher.hears = None
         sites = [s for s in meeting.cascade.sites if s != meeting.chair]
         rng = random.Random(seed)
         chosen = [rng.choice(sites) for _ in range(n)]
-        ours, wall, floor = [], [], []
+        ours, wall, floor, cpu, floor_cpu = [], [], [], [], []
         hops: dict[int, int] = {}
         rts = set()
         for site in chosen[:5]:                       # warm every connection on the paths
@@ -128,16 +130,20 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int)
             await bare.rounds(*bare.switch_bodies(switcher, site))
         for site in chosen:
             act, confirm = bare.switch_bodies(switcher, site)
+            start_cpu = time.process_time()
             floor.append(await bare.rounds(act, confirm))
-            start = time.perf_counter()
+            floor_cpu.append(time.process_time() - start_cpu)
+            start, start_cpu = time.perf_counter(), time.process_time()
             trace = await switcher.switch_to(site)
             wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
             if not trace.ok:
                 sys.exit(f"switch to {site} failed: {trace.reason}")
             ours.append(trace.total_s)
             hops[trace.hops] = hops.get(trace.hops, 0) + 1
             rts.add(trace.round_trips)
-    print(f"switch: {n} switches, hops {dict(sorted(hops.items()))}, round trips on the "
+    print(f"switch (simulation's oracle {'on' if oracle else 'off'}): {n} switches, "
+          f"hops {dict(sorted(hops.items()))}, round trips on the "
           f"critical path {sorted(rts)} (actions, then confirmation)")
     for label, values in (("switch (trace)", ours), ("switch (wall, incl. audit)", wall),
                           ("floor (bare calls)", floor)):
@@ -145,6 +151,9 @@ async def bench_switch(meeting: SimulatedMeeting, bare: Bare, n: int, seed: int)
               f"p99 {pct(values, 99) * 1000:7.1f} ms")
     print(f"  ratio p50 {pct(wall, 50) / pct(floor, 50):.2f}x   "
           f"p99 {pct(wall, 99) / pct(floor, 99):.2f}x   (goal <= 1.2x)")
+    print(f"  CPU time of the process per switch (one thread: drivers, simulation, floor): "
+          f"p50 {pct(cpu, 50) * 1000:.1f} ms vs floor {pct(floor_cpu, 50) * 1000:.1f} ms, "
+          f"ratio {pct(cpu, 50) / pct(floor_cpu, 50):.2f}x")
 
 
 async def bench_sweep(meeting: SimulatedMeeting, bare: Bare, runs: int) -> None:
@@ -158,21 +167,24 @@ async def bench_sweep(meeting: SimulatedMeeting, bare: Bare, runs: int) -> None:
         await gather_bounded([lambda m=m, b=b: bare.post(m, b) for m, b in bodies],
                              cascade.concurrency)
 
-    ours, floor = [], []
+    ours, floor, cpu, floor_cpu = [], [], [], []
     await cascade.site_states()
     await floor_once()
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         await floor_once()
         floor.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        floor_cpu.append(time.process_time() - start_cpu)
+        start, start_cpu = time.perf_counter(), time.process_time()
         states = await cascade.site_states()
         ours.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     lat = next(iter(meeting.sim.mcus.values()))
     assert len(states) == len(cascade.sites)
     o, f = statistics.median(ours), statistics.median(floor)
     print(f"  latency {meeting.sim.mcu(lat.id).faults.latency_ms:g} ms: drivers "
-          f"{o * 1000:7.1f} ms, bare {f * 1000:7.1f} ms, ratio {o / f:.2f}x (goal <= 1.5x)")
+          f"{o * 1000:7.1f} ms, bare {f * 1000:7.1f} ms, ratio {o / f:.2f}x (goal <= 1.5x); "
+          f"CPU time ratio {statistics.median(cpu) / statistics.median(floor_cpu):.2f}x")
 
 
 async def main() -> None:
@@ -185,6 +197,8 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32,
                         help="calls in flight in the sweep (drivers and floor alike)")
     parser.add_argument("--skip-switch", action="store_true")
+    parser.add_argument("--without-oracle", action="store_true",
+                        help="switch without the simulation's check of the chair's screen")
     args = parser.parse_args()
     topo = profile(args.profile)
     # The floor is raw XML-RPC, so every MCU of the benchmark speaks Codian.
@@ -201,7 +215,8 @@ async def main() -> None:
                   f"{len(meeting.drivers)} MCUs, one HTTPS socket, "
                   f"{args.latency_ms:g} ms API latency")
             if not args.skip_switch:
-                await bench_switch(meeting, bare, args.switches, args.seed)
+                await bench_switch(meeting, bare, args.switches, args.seed,
+                                   not args.without_oracle)
             meeting.cascade.concurrency = args.concurrency
             print(f"sweep: connection state of all {len(meeting.cascade.sites):,} sites, "
                   f"{len(meeting.drivers)} participant lists, "

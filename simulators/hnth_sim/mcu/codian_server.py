@@ -17,13 +17,14 @@ Strict like the device: every call carries ``authenticationUser`` /
 conference / participant name); a wrongly typed member answers 103, a value out of its
 documented set 102, an unknown method (or one the chosen version lacks) 1, a request
 that does not parse 103. Names, values and codes: :mod:`hnth_drivers.mcu.codian_api`;
-what this simulator chooses where the guides are silent: docs/mcu.md.
+requests are read by :mod:`hnth_sim.mcu.codian_params`, replies built by
+:mod:`hnth_sim.mcu.codian_replies`; what this simulator chooses where the guides are
+silent: docs/mcu.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hmac
 import os
 import secrets
@@ -38,13 +39,16 @@ from hnth_drivers.mcu.codian_api import FaultCode, M, Method, Scope
 from hnth_drivers.model import ConnectionState, Pane, PaneKind, ParticipantKind
 from hnth_drivers.model import SignalProtocol as Proto
 
-from .codian_params import (
-    Params,
-    WireFault,
-    conference_of,
-    identity_of,
-    participant_of,
-    scope_of,
+from .codian_params import Params, WireFault, conference_of, participant_of, scope_of
+from .codian_replies import (
+    UNKNOWN_PANES,
+    conference_struct,
+    device_health,
+    device_query,
+    loss_of,
+    pane_count,
+    pane_entries,
+    participant_struct,
 )
 from .frontend import HttpsFrontEnd
 from .http import DropConnection, HttpRequest, HttpResponse
@@ -79,9 +83,6 @@ FAULTS: dict[Refusal, FaultCode] = {
 """How the model's refusals appear on the wire."""
 
 _SNAPSHOTS = 512
-_UNKNOWN_PANES = AUTO_LAYOUT.pane_count
-_REASONS = {"local": api.REASON_LOCAL, "remote": api.REASON_REMOTE,
-            "network": api.REASON_NETWORK}
 _SINCE: dict[Method, api.ApiVersion] = {Method.PARTICIPANT_STATISTICS: (2, 9)}  # 2.9 TOC
 
 
@@ -116,7 +117,7 @@ class CodianApi:
             Method.CONFERENCE_CREATE: self._conference_create,
             Method.CONFERENCE_DESTROY: self._conference_destroy,
             Method.CONFERENCE_ENUMERATE: self._conference_enumerate,
-            Method.CONFERENCE_STATUS: lambda m, p: self._conference_struct(conference_of(m, p)),
+            Method.CONFERENCE_STATUS: lambda m, p: conference_struct(conference_of(m, p)),
             Method.CONFERENCE_MODIFY: self._conference_modify,
             Method.PANES_MODIFY: self._pane_modify,
             Method.PANES_QUERY: self._pane_query,
@@ -130,8 +131,8 @@ class CodianApi:
             Method.PARTICIPANT_STATUS: self._participant_status,
             Method.PARTICIPANT_DIAGNOSTICS: self._participant_diagnostics,
             Method.PARTICIPANT_STATISTICS: self._participant_statistics,
-            Method.DEVICE_QUERY: self._device_query,
-            Method.DEVICE_HEALTH_QUERY: self._device_health,
+            Method.DEVICE_QUERY: lambda m, p: device_query(m, self.version),
+            Method.DEVICE_HEALTH_QUERY: lambda m, p: device_health(m),
         }
 
     def __repr__(self) -> str:
@@ -220,11 +221,6 @@ class CodianApi:
 
     # ---- conferences ------------------------------------------------------------------
 
-    def _conference_struct(self, conf: SimConference) -> dict[str, Any]:
-        # API-created conferences are scheduled (MCU210 p66), permanent, hence active
-        return {M.CONFERENCE_NAME: conf.name, M.CONFERENCE_TYPE: "scheduled",
-                M.UNIQUE_ID: int(conf.id), M.CONFERENCE_ACTIVE: True}
-
     def _conference_create(self, mcu: McuModel, params: Params) -> Any:
         name = params.text(M.CONFERENCE_NAME, FaultCode.NO_CONFERENCE_NAME)
         pin = params.text(M.PIN, None)
@@ -248,7 +244,7 @@ class CodianApi:
         if self.version >= (2, 10):   # four at a time unless moreThanFour (MCU210 p46)
             size = 24 if more else 4
         return self._page(mcu, params, M.CONFERENCES, size, lambda: [
-            self._conference_struct(c) for c in mcu.conferences() if keep])
+            conference_struct(c) for c in mcu.conferences() if keep])
 
     def _conference_modify(self, mcu: McuModel, params: Params) -> Any:
         conf = conference_of(mcu, params)
@@ -268,20 +264,11 @@ class CodianApi:
         self._apply_layout(mcu, conf)
         return {}
 
-    def _pane_count(self, conf: SimConference) -> int:
-        if conf.custom_layout_enabled and conf.custom_layout is not None:
-            count = api.pane_count_of(f"layout{conf.custom_layout}")
-            if count is not None:
-                return count
-        # a layout whose geometry the guides give only as a picture: the model's own
-        # continuous presence (AUTO_LAYOUT, 16 panes); placed panes 16-19 are not shown
-        return _UNKNOWN_PANES
-
     def _apply_layout(self, mcu: McuModel, conf: SimConference) -> None:
         if not (conf.placement_enabled or conf.custom_layout_enabled):
             mcu.set_layout(conf.name, AUTO_LAYOUT)
             return
-        count = self._pane_count(conf)
+        count = pane_count(conf)
         panes = tuple(p for i, p in sorted(conf.placement.items())
                       if i < count and p.kind is not PaneKind.DEFAULT) \
             if conf.placement_enabled else ()
@@ -320,16 +307,7 @@ class CodianApi:
             if api.empty_panes_when_disabled(self.version):
                 out[M.PANES] = []
             return out
-        entries = []
-        for index in range(self._pane_count(conf)):
-            pane = conf.placement.get(index, Pane(index))
-            entry: dict[str, Any] = {M.INDEX: index, M.TYPE: api.PANE_NAMES[pane.kind]}
-            leg = conf.participants.get(pane.participant or "")
-            if leg is not None:
-                ident = identity_of(leg)
-                del ident[M.CONFERENCE_NAME]
-                entry.update(ident)
-            entries.append(entry)
+        entries = pane_entries(conf)
         out[M.PANES] = entries
         return out
 
@@ -352,73 +330,13 @@ class CodianApi:
         leg = mcu.add_participant(conf.name, address, name=name, kind=kind,
                                   protocol=Proto(proto))
         assert ptype == api.BY_ADDRESS
-        return self._participant_struct(mcu, leg, set(api.SCOPES), {}) if respond else {}
+        return participant_struct(leg, set(api.SCOPES), {}, self.version) if respond else {}
 
     @staticmethod
     def _do(action: Callable[[str, str], None], mcu: McuModel, params: Params) -> Any:
         leg = participant_of(mcu, params)
         action(leg.conference.name, leg.name)
         return {}
-
-    def _current(self, mcu: McuModel, leg: SimParticipant,
-                 loss: dict[str, float]) -> dict[str, Any]:
-        state = leg.state
-        dormant = leg.call is None
-        out: dict[str, Any] = {
-            M.CALL_STATE: "dormant" if dormant else api.wire_call_state(state,
-                                                                         extended=False),
-            M.AUDIO_RX_MUTED: leg.muted}
-        if self.version >= (2, 10):
-            out[M.CALL_STATE_EX] = "dormant" if dormant else api.wire_call_state(
-                state, extended=True)
-        if not dormant:
-            out[M.CALL_DIRECTION] = "incoming" if leg.incoming else "outgoing"
-        if state is ConnectionState.FAILED:
-            out[M.DISCONNECT_REASON] = api.REASON_FAILED
-        elif state is ConnectionState.DISCONNECTED and leg.end_reason in _REASONS:
-            out[M.DISCONNECT_REASON] = _REASONS[leg.end_reason]
-        if state is ConnectionState.CONNECTED:
-            lost = loss.get(leg.name, 0.0)
-            out[M.PACKET_LOSS_WARNING] = lost > 0.0
-            out[M.PACKET_LOSS_CRITICAL] = lost > 5.0
-        conf = leg.conference
-        own = conf.layouts.get(leg.name)
-        if own is None:
-            out[M.CP_LAYOUT] = api.CONFERENCE_CUSTOM if conf.custom_layout_enabled \
-                else api.DEFAULT_LAYOUT
-            return out
-        # a layout set through another API has no Codian name: a single pane is layout1;
-        # one of several panes has no documented index and is not reported
-        name = own.vendor_name or (api.FULL_SCREEN.name if own.pane_count == 1 else None)
-        if name is None:
-            return out
-        out[M.CP_LAYOUT] = name
-        out[M.LAYOUT_SOURCE] = "participantCustom"
-        first = own.panes[0] if own.panes else None
-        if first is not None and first.kind is PaneKind.PARTICIPANT:
-            out[M.FOCUS_TYPE] = api.FOCUS_PARTICIPANT
-            focus = conf.participants.get(first.participant or "")
-            if focus is not None:
-                out[M.FOCUS_PARTICIPANT] = identity_of(focus)
-        elif first is not None and first.kind is PaneKind.CONTENT:
-            out[M.FOCUS_TYPE] = api.FOCUS_CONTENT
-        else:
-            out[M.FOCUS_TYPE] = api.FOCUS_VOICE
-        return out
-
-    def _participant_struct(self, mcu: McuModel, leg: SimParticipant, scope: set[str],
-                            loss: dict[str, float]) -> dict[str, Any]:
-        out = identity_of(leg)
-        if Scope.CURRENT_STATE in scope:
-            out[M.CURRENT_STATE] = self._current(mcu, leg, loss)
-        if Scope.CONFIGURED_STATE in scope:
-            # an endpoint that dialled in is not configured: empty struct (MCU28 p75)
-            out[M.CONFIGURED_STATE] = {} if leg.incoming else {M.ADDRESS: leg.address}
-        return out
-
-    @staticmethod
-    def _loss(mcu: McuModel, conf: SimConference) -> dict[str, float]:
-        return {s.participant: s.loss_percent for s in mcu.stats(conf.name)}
 
     def _participant_enumerate(self, mcu: McuModel, params: Params) -> Any:
         # 2.9 requires operationScope; omitting it is deprecated (MCU29 p78): both states
@@ -443,8 +361,8 @@ class CodianApi:
         def build() -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
             for conf in mcu.conferences():
-                loss = self._loss(mcu, conf) if Scope.CURRENT_STATE in scope else {}
-                out.extend(self._participant_struct(mcu, leg, scope, loss)
+                loss = loss_of(mcu, conf) if Scope.CURRENT_STATE in scope else {}
+                out.extend(participant_struct(leg, scope, loss, self.version)
                            for leg in conf.participants.values() if matches(leg))
             return out
         return self._page(mcu, params, M.PARTICIPANTS, self.page_size, build)
@@ -452,8 +370,8 @@ class CodianApi:
     def _participant_status(self, mcu: McuModel, params: Params) -> Any:
         leg = participant_of(mcu, params)
         scope = scope_of(params, tuple(api.SCOPES))
-        loss = self._loss(mcu, leg.conference) if Scope.CURRENT_STATE in scope else {}
-        return self._participant_struct(mcu, leg, scope, loss)
+        loss = loss_of(mcu, leg.conference) if Scope.CURRENT_STATE in scope else {}
+        return participant_struct(leg, scope, loss, self.version)
 
     def _participant_modify(self, mcu: McuModel, params: Params) -> Any:
         leg = participant_of(mcu, params)
@@ -477,7 +395,7 @@ class CodianApi:
             own = conf.layouts.get(leg.name)
             cp = own.vendor_name if own is not None else None
         if cp is not None:
-            layout = api.layout_from_focus(cp, focus, who, _UNKNOWN_PANES)
+            layout = api.layout_from_focus(cp, focus, who, UNKNOWN_PANES)
             if layout is None:
                 mcu.clear_layout(conf.name, leg.name)
             else:
@@ -496,25 +414,6 @@ class CodianApi:
             params.flag(name)
         # the groups' members are not in the guide pages we read: nothing is invented
         return {}
-
-    # ---- device -----------------------------------------------------------------------
-
-    def _device_query(self, mcu: McuModel, params: Params) -> Any:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
-        started = now - dt.timedelta(seconds=int(mcu.health().uptime_s or 0))
-        return {M.CURRENT_TIME: xmlrpc.DateTime(now.strftime("%Y%m%dT%H:%M:%S")),
-                M.RESTART_TIME: xmlrpc.DateTime(started.strftime("%Y%m%dT%H:%M:%S")),
-                M.SERIAL: mcu.id, M.SOFTWARE_VERSION: "4.4(sim)", M.BUILD_VERSION: "sim",
-                M.MODEL: "hnth-sim MCU", M.API_VERSION: "{}.{}".format(*self.version),
-                M.TOTAL_VIDEO_PORTS: mcu.ports, M.TOTAL_AUDIO_ONLY_PORTS: 0,
-                M.PORT_RESERVATION_MODE: "disabled"}
-
-    def _device_health(self, mcu: McuModel, params: Params) -> Any:
-        load = int(mcu.health().cpu_load_percent or 0)
-        return {M.CPU_LOAD: load, M.MEDIA_LOAD: load, M.AUDIO_LOAD: load, M.VIDEO_LOAD: load,
-                **{k: "ok" for k in api.HEALTH_STATUS_MEMBERS},
-                M.OPERATIONAL_STATUS: "active"}
-
 
 class CodianServer(HttpsFrontEnd):
     """A :class:`CodianApi` on its own HTTPS socket, with certificates in ``tls_dir``."""

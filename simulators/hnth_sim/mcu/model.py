@@ -131,6 +131,11 @@ class Network:
         self._mcus: dict[str, McuModel] = {}
         #: endpoint addresses whose dial-outs fail (a site's codec is off or unreachable)
         self.unreachable: set[str] = set()
+        # what participants hear, remembered until a change of participants, calls or
+        # mutes (epoch) while no call is still connecting (settles_at: its last connect_at)
+        self.epoch = 0
+        self.settles_at = 0.0
+        self._heard: dict[tuple[str, str, str], tuple[int, frozenset[str]]] = {}
 
     def add_mcu(self, mcu_id: str, *, ports: int = 40, max_conferences: int = 100,
                 dial_delay_s: float = 0.0, dial_jitter_s: float = 0.0,
@@ -305,6 +310,7 @@ class McuModel:
         for leg in list(conf.participants.values()):
             self._end_call(leg)
         del self._conferences[name]
+        self.network.epoch += 1
 
     def conferences(self) -> list[SimConference]:
         """Every conference, in creation order."""
@@ -375,6 +381,7 @@ class McuModel:
         self._seq += 1
         leg = SimParticipant(conf, name, address, protocol, kind, site, incoming, self._seq)
         conf.participants[name] = leg
+        self.network.epoch += 1
         return leg
 
     def _take_port(self, leg: SimParticipant) -> None:
@@ -397,6 +404,8 @@ class McuModel:
                     or far.ports_used >= far.ports:
                 fails, far_conf = True, None
         call = SimCall(self.clock.now() + delay, fails)
+        self.network.epoch += 1
+        self.network.settles_at = max(self.network.settles_at, call.connect_at)
         leg.call = call
         leg.end_reason = None
         call.legs.append(leg)
@@ -422,6 +431,7 @@ class McuModel:
         if call is None or call.ended:
             return
         call.ended = True
+        self.network.epoch += 1
         for each in call.legs:
             each.end_reason = reason if each is leg or reason == "network" else "remote"
             mcu = each.conference.mcu
@@ -433,6 +443,7 @@ class McuModel:
         conf = leg.conference
         if conf.participants.get(leg.name) is leg:
             del conf.participants[leg.name]
+            self.network.epoch += 1
         conf.layouts.pop(leg.name, None)
         if conf.speaker == leg.name:
             conf.speaker = None
@@ -505,7 +516,10 @@ class McuModel:
 
     def mute(self, conference: str, name: str, on: bool) -> None:
         """Mute or unmute the audio a participant sends into the conference."""
-        self.participant(conference, name).muted = bool(on)
+        leg = self.participant(conference, name)
+        if leg.muted != bool(on):
+            leg.muted = bool(on)
+            self.network.epoch += 1
 
     def set_speaker(self, conference: str, name: str | None) -> None:
         """Who talks loudest now (LOUDEST panes show them); None: nobody in particular."""
@@ -562,7 +576,14 @@ class McuModel:
     def audio_of(self, conference: str, participant: str) -> frozenset[str]:
         """Site ids whose sound reaches ``participant``, through cascade hops."""
         leg = self.participant(conference, participant)
+        net, key, now = self.network, (self.id, conference, participant), self.clock.now()
+        known = net._heard.get(key)
+        if known is not None and known[0] == net.epoch:
+            return known[1]
         out: set[str] = set()
         if leg.connected:
             collect_audio(leg.conference, leg, {id(leg)}, out)
-        return frozenset(out)
+        heard = frozenset(out)
+        if now >= net.settles_at:   # no call changes state by time alone until a change
+            net._heard[key] = (net.epoch, heard)
+        return heard

@@ -63,11 +63,19 @@ def collect_screen(conf: SimConference, target: SimParticipant | None, seen: set
             collect_screen(far.conference, far, seen, out)
 
 
+def _up(leg: SimParticipant, now: float) -> bool:
+    """``leg.connected`` at clock time ``now`` (the rule of SimParticipant.state), for
+    walks that read one clock per conference instead of one per participant."""
+    call = leg.call
+    return call is not None and not call.ended and not call.fails and now >= call.connect_at
+
+
 def collect_audio(conf: SimConference, listener: SimParticipant, seen: set[int],
                    out: set[str]) -> None:
     """Add the site ids ``listener`` hears to ``out``."""
+    now = conf.mcu.clock.now()
     for leg in conf.participants.values():
-        if leg is listener or leg.muted or not leg.connected:
+        if leg is listener or leg.muted or not _up(leg, now):
             continue
         if leg.kind is ParticipantKind.SITE:
             if leg.site is not None:

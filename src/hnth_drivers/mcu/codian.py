@@ -16,14 +16,14 @@ carries the full identity (name, protocol, type, conference); the driver learns 
 and type from ``participant.enumerate`` when it has not seen the participant yet.
 Faults: 15 (user/password not valid) and 14 (not permitted) → :class:`AuthError`, every
 other → :class:`DeviceError` with ``code``. Idempotent reads are tried once more after a
-transient failure; writes are never repeated. Names: :mod:`hnth_drivers.mcu.codian_api`;
+transient failure; writes are never repeated. Replies become model values in
+:class:`~hnth_drivers.mcu.codian_reader.CodianReader`. Names: :mod:`hnth_drivers.mcu.codian_api`;
 every method and member with its guide page: docs/mcu.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -32,7 +32,6 @@ import httpx
 from ..driver import DeviceTarget, SecretSource
 from ..errors import (
     AuthError,
-    ConfigError,
     ConnectError,
     DeviceError,
     HnthError,
@@ -48,12 +47,9 @@ from ..model import (
     DeviceHealth,
     Endpoint,
     Layout,
-    LayoutKind,
     Pane,
-    PaneKind,
     Participant,
     ParticipantKind,
-    SignalProtocol,
 )
 from ..security.audit import AuditLog
 from ..security.policy import STRICT, SecurityPolicy
@@ -63,12 +59,12 @@ from . import codian_api as api
 from . import xmlrpc
 from .base import Mcu
 from .codian_api import M, Method, Scope
+from .codian_reader import CodianReader, Identity
 
 __all__ = ["CodianMcu", "CodianOptions"]
 
 _STATE_SCOPE = [Scope.CURRENT_STATE.value]
 _FULL_SCOPE = [Scope.CURRENT_STATE.value, Scope.CONFIGURED_STATE.value]
-_LOSS_CRITICAL_PERCENT = 5.0   # packetLossCritical: "above 5 % in the last five seconds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +120,18 @@ class CodianMcu(Mcu):
         self.options = options or CodianOptions()
         self._device = device or f"codian {parsed.host}:{parsed.port or 443}{self._path}"
         self._client: httpx.AsyncClient | None = None
-        self.api_version: api.ApiVersion = api.API_VERSIONS[-1]
         self.device_info: dict[str, Any] = {}
-        # (conference, name) -> (protocol, type), learnt from the device's own replies
-        self._known: dict[tuple[str, str], tuple[str, str]] = {}
-        self._links: set[tuple[str, str]] = set()
+        self._read = CodianReader(self._device,
+                                  dial_ins_are_links=self.options.dial_ins_are_links)
         self._status_reads: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
 
     def __repr__(self) -> str:
         return f"CodianMcu({self._url!r}, user={self._user!r})"
+
+    @property
+    def api_version(self) -> api.ApiVersion:
+        """The API version the device gave at open (2.8, 2.9 or 2.10; default 2.10)."""
+        return self._read.api_version
 
     @property
     def device(self) -> str:
@@ -148,10 +147,11 @@ class CodianMcu(Mcu):
             info = await self._call(Method.DEVICE_QUERY, {})
             version = api.parse_api_version(info.get(M.API_VERSION))
             if version is None:
-                raise self._bad(Method.DEVICE_QUERY, M.API_VERSION, "text like 2.10",
-                                info.get(M.API_VERSION))
+                raise self._read.bad(Method.DEVICE_QUERY, M.API_VERSION, "text like 2.10",
+                                     info.get(M.API_VERSION))
             # a later guide is taken as 2.10, an earlier one as 2.8
-            self.api_version = min(max(version, api.API_VERSIONS[0]), api.API_VERSIONS[-1])
+            self._read.api_version = min(max(version, api.API_VERSIONS[0]),
+                                         api.API_VERSIONS[-1])
             self.device_info = info
         except BaseException:
             await self.close()
@@ -204,25 +204,6 @@ class CodianMcu(Mcu):
                                 expected="struct", got=type(value).__name__)
         return value
 
-    def _bad(self, method: str, member: str, expected: str, got: object,
-             item: int | None = None) -> ProtocolError:
-        where = f"member {member}" if item is None else f"item {item}: member {member}"
-        return ProtocolError(f"{where} missing or mistyped", device=self._device,
-                             operation=method, expected=expected, got=repr(got)[:60])
-
-    def _get(self, struct: Any, member: str, kind: type | tuple[type, ...], method: str,
-             item: int | None = None, *, required: bool = True) -> Any:
-        if not isinstance(struct, dict):
-            raise self._bad(method, "(struct)", "struct", struct, item)
-        value = struct.get(member)
-        if value is None and not required:
-            return None
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__
-                                                                         for k in kind)
-            raise self._bad(method, member, names, value, item)
-        return value
-
     async def _enumerate(self, method: Method, key: str,
                          params: dict[str, Any]) -> list[Any]:
         items: list[Any] = []
@@ -231,7 +212,7 @@ class CodianMcu(Mcu):
             reply = await self._call(method, query)
             page = reply.get(key, [])   # "if there are entries to return" (MCU210 p46)
             if not isinstance(page, list):
-                raise self._bad(method, key, "array", page)
+                raise self._read.bad(method, key, "array", page)
             items.extend(page)
             token = reply.get(M.ENUMERATE_ID)
             if token is None:
@@ -242,20 +223,12 @@ class CodianMcu(Mcu):
 
     # ---- identity ---------------------------------------------------------------------
 
-    def _learn(self, item: dict[str, Any], method: str, index: int | None) -> tuple[str, str]:
-        conf = self._get(item, M.CONFERENCE_NAME, str, method, index)
-        name = self._get(item, M.PARTICIPANT_NAME, str, method, index)
-        proto = self._get(item, M.PARTICIPANT_PROTOCOL, str, method, index)
-        ptype = self._get(item, M.PARTICIPANT_TYPE, str, method, index)
-        self._known[(conf, name)] = (proto, ptype)
-        return conf, name
-
     async def _identity(self, conference: str, name: str) -> dict[str, Any]:
         """Full identity of a participant, asking the device when it is not known yet."""
-        known = self._known.get((conference, name))
+        known = self._read.known.get((conference, name))
         if known is None:
             await self._enumerate_all([])
-            known = self._known.get((conference, name))
+            known = self._read.known.get((conference, name))
         if known is None:
             await self._check_conference(conference)
             raise DeviceError("no such participant", code=api.FaultCode.NO_SUCH_PARTICIPANT,
@@ -263,53 +236,22 @@ class CodianMcu(Mcu):
                               got=f"{name!r} in {conference!r}")
         return api.identity(conference, name, *known)
 
-    async def _enumerate_all(self, scope: list[str],
-                             only: str | None = None) -> list[dict[str, Any]]:
+    async def _enumerate_all(self, scope: list[str], only: str | None = None,
+                             ) -> list[tuple[dict[str, Any], Identity]]:
+        """Every participant struct (of conference ``only``), with its identity."""
         method = Method.PARTICIPANT_ENUMERATE
         out = []
         for index, item in enumerate(await self._enumerate(
                 method, M.PARTICIPANTS, {M.OPERATION_SCOPE: scope})):
-            conf, _ = self._learn(item, method, index)
-            if only is None or conf == only:
-                out.append(item)
+            ident = self._read.learn(item, method, index)
+            if only is None or ident[0] == only:
+                out.append((item, ident))
         return out
 
     async def _check_conference(self, conference: str) -> None:
         await self._call(Method.CONFERENCE_STATUS, {M.CONFERENCE_NAME: conference})
 
     # ---- participants -----------------------------------------------------------------
-
-    def _participant_of(self, item: dict[str, Any], method: str,
-                        index: int | None = None) -> Participant:
-        conference, name = self._learn(item, method, index)
-        proto, ptype = self._known[(conference, name)]
-        current = self._get(item, M.CURRENT_STATE, dict, method, index, required=False) or {}
-        configured = self._get(item, M.CONFIGURED_STATE, dict, method, index,
-                               required=False) or {}
-        raw = None
-        if api.has_call_state_ex(self.api_version):
-            raw = self._get(current, M.CALL_STATE_EX, str, method, index, required=False)
-        if raw is None:
-            raw = self._get(current, M.CALL_STATE, str, method, index, required=False)
-        state = api.call_state(raw) if raw is not None else ConnectionState.UNKNOWN
-        reason = self._get(current, M.DISCONNECT_REASON, str, method, index, required=False)
-        address = self._get(configured, M.ADDRESS, str, method, index, required=False)
-        dial_in = ptype == api.AD_HOC
-        link = (conference, name) in self._links or (dial_in and
-                                                     self.options.dial_ins_are_links)
-        kind = ParticipantKind.CASCADE if link else ParticipantKind.SITE
-        try:
-            return Participant(
-                conference=conference, name=name, address=address or name,
-                protocol=SignalProtocol.SIP if proto == "sip" else SignalProtocol.H323,
-                kind=kind, state=state,
-                muted=bool(self._get(current, M.AUDIO_RX_MUTED, bool, method, index,
-                                     required=False)),
-                site=name if kind is ParticipantKind.SITE else None,
-                raw_state=raw or None, disconnect_reason=reason or None)
-        except ConfigError as exc:
-            raise ProtocolError(f"item {index}: {exc.message}", device=self._device,
-                                operation=method, expected=exc.expected, got=exc.got) from exc
 
     async def participants(self, conference: str) -> list[Participant]:
         """Every participant of ``conference`` (all pages of ``participant.enumerate``;
@@ -318,7 +260,8 @@ class CodianMcu(Mcu):
         items = await self._enumerate_all(_FULL_SCOPE, conference)
         if not items:
             await self._check_conference(conference)   # fault 4 for an unknown one
-        return [self._participant_of(item, method, i) for i, item in enumerate(items)]
+        return [self._read.participant(item, method, i, ident)
+                for i, (item, ident) in enumerate(items)]
 
     async def _status(self, conference: str, name: str) -> dict[str, Any]:
         """``participant.status`` (both scopes). Reads of the same participant that overlap
@@ -339,7 +282,7 @@ class CodianMcu(Mcu):
     async def participant(self, conference: str, name: str) -> Participant:
         """One participant (``participant.status``)."""
         reply = await self._status(conference, name)
-        return self._participant_of(reply, Method.PARTICIPANT_STATUS)
+        return self._read.participant(reply, Method.PARTICIPANT_STATUS)
 
     async def add_participant(self, conference: str, endpoint: Endpoint, *,
                               name: str | None = None,
@@ -348,9 +291,9 @@ class CodianMcu(Mcu):
         pname = name or endpoint.site
         ident = api.identity(conference, pname, endpoint.protocol.value, api.BY_ADDRESS)
         await self._call(Method.PARTICIPANT_ADD, {**ident, M.ADDRESS: endpoint.address})
-        self._known[(conference, pname)] = (endpoint.protocol.value, api.BY_ADDRESS)
+        self._read.known[(conference, pname)] = (endpoint.protocol.value, api.BY_ADDRESS)
         if kind is ParticipantKind.CASCADE:
-            self._links.add((conference, pname))
+            self._read.links.add((conference, pname))
         return Participant(conference=conference, name=pname, address=endpoint.address,
                            protocol=endpoint.protocol, kind=kind,
                            state=ConnectionState.DIALLING,
@@ -363,8 +306,8 @@ class CodianMcu(Mcu):
     async def remove_participant(self, conference: str, participant: str) -> None:
         """``participant.remove``."""
         await self._on_participant(Method.PARTICIPANT_REMOVE, conference, participant)
-        self._known.pop((conference, participant), None)
-        self._links.discard((conference, participant))
+        self._read.known.pop((conference, participant), None)
+        self._read.links.discard((conference, participant))
 
     async def connect_participant(self, conference: str, participant: str) -> None:
         """``participant.connect``."""
@@ -388,14 +331,8 @@ class CodianMcu(Mcu):
         params: dict[str, Any] = {}
         if self.api_version >= (2, 10):
             params[M.MORE_THAN_FOUR] = True   # MCU210 p46
-        out = []
-        for i, item in enumerate(await self._enumerate(method, M.CONFERENCES, params)):
-            name = self._get(item, M.CONFERENCE_NAME, str, method, i)
-            unique = self._get(item, M.UNIQUE_ID, int, method, i, required=False)
-            active = self._get(item, M.CONFERENCE_ACTIVE, bool, method, i, required=False)
-            out.append(Conference(name=name, id=None if unique is None else str(unique),
-                                  active=True if active is None else active))
-        return out
+        items = await self._enumerate(method, M.CONFERENCES, params)
+        return [self._read.conference(item, i) for i, item in enumerate(items)]
 
     async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
         """``conference.create`` (fault 2 if the name exists, 6 if no room)."""
@@ -408,9 +345,9 @@ class CodianMcu(Mcu):
     async def destroy_conference(self, name: str) -> None:
         """``conference.destroy``."""
         await self._call(Method.CONFERENCE_DESTROY, {M.CONFERENCE_NAME: name})
-        for key in [k for k in self._known if k[0] == name]:
-            self._known.pop(key, None)
-            self._links.discard(key)
+        for key in [k for k in self._read.known if k[0] == name]:
+            self._read.known.pop(key, None)
+            self._read.links.discard(key)
 
     # ---- layouts ----------------------------------------------------------------------
 
@@ -461,44 +398,14 @@ class CodianMcu(Mcu):
         """What ``target`` sees (from its ``participant.status``; the conference's pane
         placement when it follows the conference), or the conference's layout."""
         if target is not None:
-            method = Method.PARTICIPANT_STATUS
-            current = self._get(await self._status(conference, target), M.CURRENT_STATE,
-                                dict, method)
-            cp = self._get(current, M.CP_LAYOUT, str, method, required=False) \
-                or api.DEFAULT_LAYOUT
-            focus = self._get(current, M.FOCUS_TYPE, str, method, required=False)
-            who = self._get(current, M.FOCUS_PARTICIPANT, dict, method, required=False)
-            name = self._get(who, M.PARTICIPANT_NAME, str, method) if who else None
-            own = api.layout_from_focus(cp, focus, name)
+            own = self._read.own_layout(await self._status(conference, target))
             if own is not None:
                 return own
         return await self._pane_placement(conference)
 
     async def _pane_placement(self, conference: str) -> Layout:
-        method = Method.PANES_QUERY
-        reply = await self._call(method, {M.CONFERENCE_NAME: conference})
-        if not self._get(reply, M.ENABLED, bool, method):
-            # no panes while disabled: the MCU lays the conference out itself
-            return Layout(LayoutKind.OTHER, api.MAX_PANES, (), api.DEFAULT_LAYOUT)
-        entries = self._get(reply, M.PANES, list, method, required=False) or []
-        panes = []
-        top = 0
-        for i, item in enumerate(entries):
-            index = self._get(item, M.INDEX, int, method, i)
-            type_name = self._get(item, M.TYPE, str, method, i)
-            kind = api.PANE_TYPES.get(type_name)
-            if kind is None or not 0 <= index < api.MAX_PANES:
-                raise self._bad(method, M.TYPE if kind is None else M.INDEX,
-                                f"one of {sorted(api.PANE_TYPES)}, index 0..19",
-                                type_name if kind is None else index, i)
-            top = max(top, index + 1)
-            if kind is PaneKind.DEFAULT:
-                continue
-            who = self._get(item, M.PARTICIPANT_NAME, str, method, i) \
-                if kind is PaneKind.PARTICIPANT else None
-            panes.append(Pane(index, kind, who))
-        count = max(len(entries), top, 1)
-        return api.layout_from_panes(count, tuple(panes), api.CONFERENCE_CUSTOM)
+        return self._read.pane_placement(await self._call(Method.PANES_QUERY,
+                                                          {M.CONFERENCE_NAME: conference}))
 
     async def show_full_screen(self, conference: str, participant: str, *,
                                target: str | None = None) -> None:
@@ -514,16 +421,11 @@ class CodianMcu(Mcu):
         ``measured``; jitter and delay come from SNMP or the codec (docs/mcu.md)."""
         method = Method.PARTICIPANT_ENUMERATE
         out = []
-        for i, item in enumerate(await self._enumerate_all(_STATE_SCOPE, conference)):
-            p = self._participant_of(item, method, i)
-            if p.state is not ConnectionState.CONNECTED:
-                continue
-            current = item.get(M.CURRENT_STATE) or {}
-            critical = self._get(current, M.PACKET_LOSS_CRITICAL, bool, method, i,
-                                 required=False)
-            out.append(CallStats(p.name, _LOSS_CRITICAL_PERCENT if critical else 0.0,
-                                 source=f"mcu {M.PACKET_LOSS_CRITICAL}",
-                                 measured=frozenset({"loss"})))
+        for i, (item, ident) in enumerate(await self._enumerate_all(_STATE_SCOPE,
+                                                                    conference)):
+            p = self._read.participant(item, method, i, ident)
+            if p.state is ConnectionState.CONNECTED:
+                out.append(self._read.loss(item, p, i))
         return out
 
     async def media_statistics(self, conference: str, participant: str) -> dict[str, Any]:
@@ -546,37 +448,17 @@ class CodianMcu(Mcu):
     async def health(self) -> DeviceHealth:
         """``device.health.query``, ``device.query`` (uptime from ``currentTime`` −
         ``restartTime``) and the connected participants."""
-        method = Method.DEVICE_HEALTH_QUERY
         health, info, calls = await asyncio.gather(
-            self._call(method, {}), self._call(Method.DEVICE_QUERY, {}), self._ports_in_use())
-        cpu = self._get(health, M.CPU_LOAD, int, method, required=False)
-        detail = {k: str(health[k]) for k in (*api.HEALTH_STATUS_MEMBERS,
-                                              M.OPERATIONAL_STATUS, M.MEDIA_LOAD,
-                                              M.AUDIO_LOAD, M.VIDEO_LOAD) if k in health}
-        for key in (M.MODEL, M.SOFTWARE_VERSION, M.API_VERSION, M.SERIAL):
-            if isinstance(info.get(key), str):
-                detail[key] = info[key]
-        return DeviceHealth(device=self._device, reachable=True,
-                            uptime_s=_uptime(info), active_calls=calls,
-                            cpu_load_percent=None if cpu is None else float(min(cpu, 100)),
-                            detail=detail)
+            self._call(Method.DEVICE_HEALTH_QUERY, {}), self._call(Method.DEVICE_QUERY, {}),
+            self._ports_in_use())
+        return self._read.health(health, info, calls)
 
     async def capacity(self) -> Capacity:
         """``totalVideoPorts`` of ``device.query``; ports in use counted from connected
         participants across conferences."""
         method = Method.DEVICE_QUERY
-        total = self._get(self.device_info or await self._call(method, {}),
-                          M.TOTAL_VIDEO_PORTS, int, method)
+        total = self._read.get(self.device_info or await self._call(method, {}),
+                               M.TOTAL_VIDEO_PORTS, int, method)
         used = await self._ports_in_use()
         return Capacity(ports_total=total, ports_used=min(used, total))
 
-
-def _uptime(info: dict[str, Any]) -> float | None:
-    times = []
-    for key in (M.CURRENT_TIME, M.RESTART_TIME):
-        text = info.get(key)
-        try:
-            times.append(dt.datetime.strptime(str(text), "%Y%m%dT%H:%M:%S"))
-        except ValueError:
-            return None
-    return max(0.0, (times[0] - times[1]).total_seconds())

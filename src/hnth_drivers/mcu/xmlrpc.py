@@ -3,11 +3,13 @@
 Used by the ``codian`` driver (requests out, replies in) and by the Codian simulator
 (requests in, replies out); Python's :mod:`xmlrpc.client` is the interop peer in tests.
 
-Parsing goes through lxml (libxml2, about twice as fast as building values from expat
-events in Python) with no DTD loaded, no entity expanded and nothing fetched; a document
-with a DOCTYPE is refused, input is bounded by ``max_bytes`` and nesting by
-:data:`MAX_DEPTH`, and every element is checked against XML-RPC's grammar: anything else
-raises :class:`~hnth_drivers.errors.ProtocolError`. Values map as
+Input is bounded by ``max_bytes``. A message in the shape XML-RPC peers write (UTF-8,
+XML-RPC's elements only, no comments, CDATA or DOCTYPE) is read by the fast scanner of
+:mod:`hnth_drivers.mcu.xmlrpc_scan`; any other goes through lxml (libxml2, about twice as
+fast as building values from expat events in Python) with no DTD loaded, no entity
+expanded and nothing fetched. Either way a document with a DOCTYPE is refused, nesting is
+bounded by :data:`MAX_DEPTH`, and every element is checked against XML-RPC's grammar:
+anything else raises :class:`~hnth_drivers.errors.ProtocolError`. Values map as
 int/i4/i8 ↔ ``int``, boolean ↔ ``bool``, double ↔ ``float``, string (or bare text) ↔
 ``str``, base64 ↔ ``bytes``, struct ↔ ``dict``, array ↔ ``list``, nil ↔ ``None``;
 dateTime.iso8601 decodes to its text.
@@ -26,6 +28,7 @@ from typing import Any, TypeAlias
 from lxml import etree  # type: ignore[import-untyped]
 
 from ..errors import ProtocolError
+from .xmlrpc_scan import Scanned, scan
 
 __all__ = [
     "MAX_BYTES",
@@ -224,10 +227,7 @@ def _value(el: Any, depth: int) -> Value:
         raise _bad(f"bad {tag}", text) from exc
 
 
-def _parse(data: bytes, max_bytes: int) -> Any:
-    if len(data) > max_bytes:
-        raise ProtocolError("XML-RPC message too large", operation="xmlrpc decode",
-                            expected=f"at most {max_bytes} bytes", got=f"{len(data)} bytes")
+def _parse(data: bytes) -> Any:
     # no DTD loaded, no entity expanded, nothing fetched; comments and PIs dropped
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True, remove_pis=True)
@@ -254,9 +254,8 @@ def _params(el: Any) -> list[Value]:
     return out
 
 
-def decode_call(data: bytes, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[Value]]:
-    """``(method name, params)`` of a ``methodCall``; ProtocolError if malformed."""
-    root = _parse(data, max_bytes)
+def _lxml_call(data: bytes) -> tuple[str, list[Value]]:
+    root = _parse(data)
     if root.tag != "methodCall" or not len(root) or root[0].tag != "methodName" \
             or len(root) > 2:
         raise _bad("expected <methodCall> with <methodName>", str(root.tag))
@@ -266,21 +265,46 @@ def decode_call(data: bytes, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[V
     return method, _params(root[1]) if len(root) == 2 else []
 
 
-def decode_response(data: bytes, *, max_bytes: int = MAX_BYTES) -> Value | Fault:
-    """The value of a ``methodResponse``, or its :class:`Fault`; ProtocolError if malformed."""
-    root = _parse(data, max_bytes)
+def _lxml_response(data: bytes) -> tuple[bool, list[Value]]:
+    root = _parse(data)
     if root.tag != "methodResponse" or len(root) != 1:
         raise _bad("expected <methodResponse> with params or a fault", str(root.tag))
     body = root[0]
-    if body.tag == "fault":
-        if len(body) != 1:
-            raise _bad("a fault holds one value")
-        value = _value(body[0], 0)
+    fault = body.tag == "fault"
+    if fault and len(body) != 1:
+        raise _bad("a fault holds one value")
+    return fault, [_value(body[0], 0)] if fault else _params(body)
+
+
+def _scan(data: bytes, max_bytes: int) -> Scanned | None:
+    """The message read by the fast scanner, or None: then lxml reads it."""
+    if len(data) > max_bytes:
+        raise ProtocolError("XML-RPC message too large", operation="xmlrpc decode",
+                            expected=f"at most {max_bytes} bytes", got=f"{len(data)} bytes")
+    return scan(data, _CONVERT, MAX_DEPTH)
+
+
+def decode_call(data: bytes, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[Value]]:
+    """``(method name, params)`` of a ``methodCall``; ProtocolError if malformed."""
+    scanned = _scan(data, max_bytes)
+    if scanned is not None and scanned[1] is not None:
+        return scanned[1], scanned[2]
+    return _lxml_call(data)
+
+
+def decode_response(data: bytes, *, max_bytes: int = MAX_BYTES) -> Value | Fault:
+    """The value of a ``methodResponse``, or its :class:`Fault`; ProtocolError if malformed."""
+    scanned = _scan(data, max_bytes)
+    if scanned is not None and scanned[1] is None:
+        fault, values = scanned[0], scanned[2]
+    else:
+        fault, values = _lxml_response(data)
+    if fault:
+        value = values[0]
         if not isinstance(value, dict) or not isinstance(value.get("faultCode"), int) \
                 or isinstance(value.get("faultCode"), bool):
             raise _bad("a fault is a struct with an integer faultCode")
         return Fault(value["faultCode"], str(value.get("faultString", "")))
-    params = _params(body)
-    if len(params) != 1:
+    if len(values) != 1:
         raise _bad("a response holds one param or a fault")
-    return params[0]
+    return values[0]
