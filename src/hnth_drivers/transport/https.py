@@ -18,6 +18,7 @@ import hashlib
 import re
 import ssl
 import typing
+import zlib
 from collections.abc import Callable, Collection, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -36,8 +37,8 @@ from ..errors import (
 )
 from ..security.policy import SecurityPolicy, WaiverKind
 
-__all__ = ["HttpReply", "TlsTrust", "TransportHook", "checked_url", "exchange", "https_client",
-           "normalize_pin", "ssl_context", "transport_hook"]
+__all__ = ["ACCEPT_ENCODING", "HttpReply", "TlsTrust", "TransportHook", "checked_url",
+           "exchange", "https_client", "normalize_pin", "ssl_context", "transport_hook"]
 
 #: ``hook(transport, base_url=..., device=...)`` returns the transport a client uses instead.
 TransportHook = Callable[..., httpx.AsyncBaseTransport]
@@ -262,16 +263,84 @@ def https_client(
 
 @dataclass(frozen=True, slots=True)
 class HttpReply:
-    """One HTTP reply read by :func:`exchange`: status, body, lower-case headers."""
+    """One HTTP reply read by :func:`exchange`: status, decoded body, headers.
+
+    ``headers`` keeps every header as sent, repeated ones included (``Set-Cookie``):
+    look one up case-insensitively (``headers["content-type"]``), read all values of a
+    repeated one with ``headers.get_list("set-cookie")``.
+    """
 
     status: int
     body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
 
     @property
     def content_type(self) -> str:
         """The ``Content-Type`` header ('' if absent)."""
-        return self.headers.get("content-type", "")
+        return str(self.headers.get("content-type", ""))
+
+
+#: ``Content-Encoding`` values :func:`exchange` decodes (and asks for): zlib window bits.
+_WBITS: dict[str, int] = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
+                          "deflate": zlib.MAX_WBITS}
+ACCEPT_ENCODING = "gzip, deflate"
+"""What :func:`exchange` asks for: the encodings it decodes itself, within its limit."""
+
+
+class _BoundedBody:
+    """A reply body read chunk by chunk, its ``Content-Encoding`` decoded here (not by
+    httpx, whose decoders inflate a whole chunk at once: 64 KiB of a gzip bomb is
+    ~64 MiB), never holding more than ``limit`` + 1 decoded bytes."""
+
+    def __init__(self, encoding: str, limit: int,
+                 refuse: Callable[[str, str], HnthError]) -> None:
+        coding = encoding.strip().lower()
+        self._limit, self._refuse = limit, refuse
+        self._wbits = _WBITS.get(coding) if coding not in ("", "identity") else None
+        if self._wbits is None and coding not in ("", "identity"):
+            raise refuse("reply in an unsupported Content-Encoding", coding[:40])
+        self._z = zlib.decompressobj(self._wbits) if self._wbits is not None else None
+        self._coding = coding or "identity"
+        self._chunks: list[bytes] = []
+        self._raw = self._size = 0
+
+    def _add(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._size > self._limit:
+            raise self._refuse("too large", f"more than {self._limit} bytes"
+                               + ("" if self._z is None else f" decoded ({self._coding})"))
+        self._chunks.append(piece)
+
+    def feed(self, data: bytes) -> None:
+        """Take one chunk as received."""
+        self._raw += len(data)
+        if self._raw > self._limit:
+            raise self._refuse("too large", f"more than {self._limit} bytes")
+        if self._z is None:
+            self._add(data)
+            return
+        try:
+            while data:
+                # at most one byte over the limit is ever inflated
+                self._add(self._z.decompress(data, self._limit - self._size + 1))
+                if self._z.eof:
+                    data = self._z.unused_data
+                    if data and self._wbits != _WBITS["gzip"]:
+                        raise self._refuse("undecodable reply", "data after the end of the "
+                                           f"{self._coding} stream")
+                    if data:   # a gzip stream may hold several members (RFC 1952 2.2)
+                        self._z = zlib.decompressobj(_WBITS["gzip"])
+                else:
+                    data = self._z.unconsumed_tail
+        except zlib.error as exc:
+            raise self._refuse("undecodable reply",
+                               f"{self._coding}: {str(exc)[:60]}") from None
+
+    def body(self) -> bytes:
+        """The decoded body (ProtocolError if a compressed one ended early)."""
+        if self._z is not None and self._raw and not self._z.eof:
+            raise self._refuse("undecodable reply", f"{self._coding} stream cut short")
+        return b"".join(self._chunks)
 
 
 def _transient(error: HnthError) -> HnthError:
@@ -295,32 +364,57 @@ async def exchange(
     """``POST body`` to ``path`` and read the reply, at most ``max_bytes`` of it, within
     ``deadline_s`` seconds for the whole exchange (a server dripping bytes cannot hold it).
 
+    The limit holds for the bytes received and for the decoded body: a ``gzip`` or
+    ``deflate`` reply (:data:`ACCEPT_ENCODING` is asked for) is inflated here chunk by
+    chunk, never past ``max_bytes`` + 1 bytes, so a compression bomb is refused without
+    being expanded; a ``Content-Length`` over the limit is refused before any body byte.
+    The reply's headers are kept whole, repeated ones included.
+
     Errors (each names ``device`` and ``operation``): DeviceTimeout and ConnectError with
     ``transient=True`` (no answer in time, connection refused or dropped, HTTP 502/503/504
     unless accepted), PolicyViolation for a refused certificate or TLS version,
-    ProtocolError for a reply over ``max_bytes`` or a status not in ``accept_status``.
-    SOAP callers accept 500 (faults travel in it); XML-RPC accepts only 200.
+    ProtocolError for a reply over ``max_bytes``, a body its ``Content-Encoding`` does
+    not describe (corrupt, cut short or an unknown coding) or a status not in
+    ``accept_status``. SOAP callers accept 500 (faults travel in it); XML-RPC accepts
+    only 200.
     """
-    send = {"Content-Type": content_type, **(headers or {})}
+    send = {"Content-Type": content_type, "Accept-Encoding": ACCEPT_ENCODING,
+            **(headers or {})}
+
+    def refuse(what: str, got: str) -> HnthError:
+        if what == "too large":
+            return ProtocolError("reply too large", device=device, operation=operation,
+                                 expected=f"at most {max_bytes} bytes", got=got)
+        return ProtocolError(what, device=device, operation=operation,
+                             expected=f"a body its Content-Encoding describes "
+                             f"({ACCEPT_ENCODING} or none)", got=got)
+
     try:
         async with asyncio.timeout(deadline_s):
             async with client.stream("POST", path, content=body, headers=send) as response:
                 status = response.status_code
-                chunks: list[bytes] = []
-                size = 0
+                reply_headers = httpx.Headers(response.headers)
+                reader: _BoundedBody | None = None
                 if status in accept_status:
-                    # read at most max_bytes + 1: a huge reply is refused, never buffered
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise ProtocolError("reply too large", device=device,
-                                                operation=operation,
-                                                expected=f"at most {max_bytes} bytes",
-                                                got=f"more than {max_bytes} bytes")
-                        chunks.append(chunk)
-                reply_headers = {k.lower(): v for k, v in response.headers.items()}
+                    declared = response.headers.get("content-length", "").strip()
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise refuse("too large", f"Content-Length {declared[:20]}")
+                    if response.is_stream_consumed:
+                        # built whole (and decoded) by an in-process transport: replay,
+                        # tests; the limit still holds for what the caller gets
+                        reader = _BoundedBody("identity", max_bytes, refuse)
+                        reader.feed(response.content)
+                    else:
+                        reader = _BoundedBody(response.headers.get("content-encoding", ""),
+                                              max_bytes, refuse)
+                        # raw bytes, decoded by the reader: a huge reply is refused,
+                        # never buffered or inflated whole
+                        async for chunk in response.aiter_raw():
+                            reader.feed(chunk)
     except HnthError:
         raise
+    except httpx.DecodingError as exc:   # decoded by an in-process transport
+        raise refuse("undecodable reply", str(exc)[:80]) from None
     except (builtins.TimeoutError, httpx.TimeoutException) as exc:
         raise _transient(DeviceTimeout("no answer in time", device=device, operation=operation,
                                       expected=f"a reply within {deadline_s:g} s",
@@ -334,11 +428,11 @@ async def exchange(
                                        or failure.reason or type(failure).__name__)) from None
         raise _transient(ConnectError("connection failed", device=device, operation=operation,
                                       got=type(exc).__name__)) from None
-    if status not in accept_status:
+    if reader is None:
         if status in (502, 503, 504):
             raise _transient(ConnectError("server unavailable", device=device,
                                           operation=operation, got=f"HTTP {status}"))
         raise ProtocolError("unexpected HTTP status", device=device, operation=operation,
                             expected=" or ".join(f"HTTP {s}" for s in sorted(accept_status)),
                             got=f"HTTP {status}")
-    return HttpReply(status, b"".join(chunks), reply_headers)
+    return HttpReply(status, reader.body(), reply_headers)
