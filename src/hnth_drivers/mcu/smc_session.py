@@ -272,10 +272,10 @@ class SmcSession:
                                max_bytes=self.options.max_reply_bytes, deadline_s=limit,
                                accept_status=(200, 500), **where)
         try:
-            async with asyncio.timeout_at(deadline):
-                if len(reply.body) <= INLINE_PARSE_BYTES:
-                    result = parse_reply(operation, reply)   # bounded: a few ms at most
-                else:
+            if len(reply.body) <= INLINE_PARSE_BYTES:
+                result = parse_reply(operation, reply)   # bounded: a few ms at most
+            else:   # off the loop, within what is left of the call's deadline
+                async with asyncio.timeout_at(deadline):
                     result = await asyncio.to_thread(parse_reply, operation, reply)
         except SoapFault as fault:
             raise self._from_fault(operation, fault) from None
