@@ -18,7 +18,6 @@ import hashlib
 import re
 import ssl
 import typing
-import zlib
 from collections.abc import Callable, Collection, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from ..errors import (
     ProtocolError,
 )
 from ..security.policy import SecurityPolicy, WaiverKind
+from .http_body import ACCEPT_ENCODING, BodyRefused, BoundedBody
 
 __all__ = ["ACCEPT_ENCODING", "HttpReply", "TlsTrust", "TransportHook", "checked_url",
            "exchange", "https_client", "normalize_pin", "ssl_context", "transport_hook"]
@@ -280,69 +280,6 @@ class HttpReply:
         return str(self.headers.get("content-type", ""))
 
 
-#: ``Content-Encoding`` values :func:`exchange` decodes (and asks for): zlib window bits.
-_WBITS: dict[str, int] = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
-                          "deflate": zlib.MAX_WBITS}
-ACCEPT_ENCODING = "gzip, deflate"
-"""What :func:`exchange` asks for: the encodings it decodes itself, within its limit."""
-
-
-class _BoundedBody:
-    """A reply body read chunk by chunk, its ``Content-Encoding`` decoded here (not by
-    httpx, whose decoders inflate a whole chunk at once: 64 KiB of a gzip bomb is
-    ~64 MiB), never holding more than ``limit`` + 1 decoded bytes."""
-
-    def __init__(self, encoding: str, limit: int,
-                 refuse: Callable[[str, str], HnthError]) -> None:
-        coding = encoding.strip().lower()
-        self._limit, self._refuse = limit, refuse
-        self._wbits = _WBITS.get(coding) if coding not in ("", "identity") else None
-        if self._wbits is None and coding not in ("", "identity"):
-            raise refuse("reply in an unsupported Content-Encoding", coding[:40])
-        self._z = zlib.decompressobj(self._wbits) if self._wbits is not None else None
-        self._coding = coding or "identity"
-        self._chunks: list[bytes] = []
-        self._raw = self._size = 0
-
-    def _add(self, piece: bytes) -> None:
-        self._size += len(piece)
-        if self._size > self._limit:
-            raise self._refuse("too large", f"more than {self._limit} bytes"
-                               + ("" if self._z is None else f" decoded ({self._coding})"))
-        self._chunks.append(piece)
-
-    def feed(self, data: bytes) -> None:
-        """Take one chunk as received."""
-        self._raw += len(data)
-        if self._raw > self._limit:
-            raise self._refuse("too large", f"more than {self._limit} bytes")
-        if self._z is None:
-            self._add(data)
-            return
-        try:
-            while data:
-                # at most one byte over the limit is ever inflated
-                self._add(self._z.decompress(data, self._limit - self._size + 1))
-                if self._z.eof:
-                    data = self._z.unused_data
-                    if data and self._wbits != _WBITS["gzip"]:
-                        raise self._refuse("undecodable reply", "data after the end of the "
-                                           f"{self._coding} stream")
-                    if data:   # a gzip stream may hold several members (RFC 1952 2.2)
-                        self._z = zlib.decompressobj(_WBITS["gzip"])
-                else:
-                    data = self._z.unconsumed_tail
-        except zlib.error as exc:
-            raise self._refuse("undecodable reply",
-                               f"{self._coding}: {str(exc)[:60]}") from None
-
-    def body(self) -> bytes:
-        """The decoded body (ProtocolError if a compressed one ended early)."""
-        if self._z is not None and self._raw and not self._z.eof:
-            raise self._refuse("undecodable reply", f"{self._coding} stream cut short")
-        return b"".join(self._chunks)
-
-
 def _transient(error: HnthError) -> HnthError:
     error.transient = True
     return error
@@ -380,41 +317,41 @@ async def exchange(
     """
     send = {"Content-Type": content_type, "Accept-Encoding": ACCEPT_ENCODING,
             **(headers or {})}
-
-    def refuse(what: str, got: str) -> HnthError:
-        if what == "too large":
-            return ProtocolError("reply too large", device=device, operation=operation,
-                                 expected=f"at most {max_bytes} bytes", got=got)
-        return ProtocolError(what, device=device, operation=operation,
-                             expected=f"a body its Content-Encoding describes "
-                             f"({ACCEPT_ENCODING} or none)", got=got)
-
     try:
         async with asyncio.timeout(deadline_s):
             async with client.stream("POST", path, content=body, headers=send) as response:
                 status = response.status_code
                 reply_headers = httpx.Headers(response.headers)
-                reader: _BoundedBody | None = None
+                reader: BoundedBody | None = None
+                content = b""
                 if status in accept_status:
                     declared = response.headers.get("content-length", "").strip()
                     if declared.isdigit() and int(declared) > max_bytes:
-                        raise refuse("too large", f"Content-Length {declared[:20]}")
+                        raise BodyRefused("reply too large", f"Content-Length "
+                                          f"{declared[:20]}", too_large=True)
                     if response.is_stream_consumed:
                         # built whole (and decoded) by an in-process transport: replay,
                         # tests; the limit still holds for what the caller gets
-                        reader = _BoundedBody("identity", max_bytes, refuse)
+                        reader = BoundedBody("identity", max_bytes)
                         reader.feed(response.content)
                     else:
-                        reader = _BoundedBody(response.headers.get("content-encoding", ""),
-                                              max_bytes, refuse)
+                        reader = BoundedBody(response.headers.get("content-encoding", ""),
+                                             max_bytes)
                         # raw bytes, decoded by the reader: a huge reply is refused,
                         # never buffered or inflated whole
                         async for chunk in response.aiter_raw():
                             reader.feed(chunk)
+                    content = reader.body()
     except HnthError:
         raise
-    except httpx.DecodingError as exc:   # decoded by an in-process transport
-        raise refuse("undecodable reply", str(exc)[:80]) from None
+    except (BodyRefused, httpx.DecodingError) as exc:   # DecodingError: in-process transport
+        refused = exc if isinstance(exc, BodyRefused) else BodyRefused(
+            "undecodable reply", str(exc)[:80])
+        raise ProtocolError(refused.message, device=device, operation=operation,
+                            expected=(f"at most {max_bytes} bytes" if refused.too_large else
+                                      f"a body its Content-Encoding describes "
+                                      f"({ACCEPT_ENCODING} or none)"),
+                            got=refused.got) from None
     except (builtins.TimeoutError, httpx.TimeoutException) as exc:
         raise _transient(DeviceTimeout("no answer in time", device=device, operation=operation,
                                       expected=f"a reply within {deadline_s:g} s",
@@ -435,4 +372,4 @@ async def exchange(
         raise ProtocolError("unexpected HTTP status", device=device, operation=operation,
                             expected=" or ".join(f"HTTP {s}" for s in sorted(accept_status)),
                             got=f"HTTP {status}")
-    return HttpReply(status, reader.body(), reply_headers)
+    return HttpReply(status, content, reply_headers)
