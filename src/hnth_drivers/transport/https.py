@@ -6,7 +6,9 @@ TLS below the policy's minimum (never below 1.2) is refused. Plain ``http://`` n
 waiver naming the device.
 
 :func:`exchange` is the one size-bounded request/reply over such a client that the
-XML-RPC and SOAP drivers use: bytes in, bytes out, a deadline on the whole exchange, and
+XML-RPC (``codian``) and SOAP (``smc``) drivers use: bytes in, bytes out, a deadline on
+the whole exchange, the size limit on the received and the decoded bytes
+(:mod:`.http_body` decodes ``Content-Encoding`` within it), every reply header kept, and
 typed errors whose ``transient`` flag says whether trying again may help.
 """
 
