@@ -20,8 +20,8 @@ names each element's source topic):
   ``setContinuousPresenceEx`` (``presenceMode`` 0–49, ``subPics`` = site URIs in pane
   order); ``layout`` reads ``getContinuousPresenceParamEx`` or, for a target, the site's
   ``videoSource``;
-- states, protocols and the inverted flags come from the tables of
-  :mod:`hnth_drivers.mcu.smc_protocol`.
+- replies become the model's values in :mod:`hnth_drivers.mcu.smc_mapping` (states,
+  protocols and the inverted flags from the tables of :mod:`hnth_drivers.mcu.smc_protocol`).
 
 Not offered by the interface: port usage (``capacity``), call statistics (``stats``),
 per-site continuous presence (a target's layout other than one site full screen) and
@@ -31,64 +31,45 @@ conference PINs (the SMC wants them RSA-encrypted with its own key).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from ..driver import DeviceTarget, SecretSource
-from ..errors import ConfigError, DeviceError, DeviceTimeout, NotSupported, ProtocolError
+from ..errors import DeviceError, DeviceTimeout, NotSupported, ProtocolError
 from ..model import (
     Capability,
     Conference,
-    ConnectionState,
     DeviceHealth,
     Endpoint,
     Layout,
-    LayoutKind,
-    Pane,
     PaneKind,
     Participant,
     ParticipantKind,
-    SignalProtocol,
 )
 from ..security.audit import AuditLog
 from ..security.policy import STRICT, SecurityPolicy
 from ..security.secrets import Secret
 from ..transport.https import TlsTrust, checked_url
 from .base import Mcu
-from .smc_protocol import (
-    PRESENCE_MODES,
-    SITE_STATES,
-    SITE_TYPE_OF,
-    SITE_TYPES,
-    Flag,
-    mode_of,
-    pane_count,
+from .smc_mapping import (
+    CONFERENCE_CP,
+    NO_CONFERENCE,
+    NO_SITE,
+    STALE_CONFERENCE,
+    conference_of,
+    items,
+    layout_of,
+    looks_like_cascade,
+    participant_of,
+    supported_modes,
 )
+from .smc_protocol import SITE_TYPE_OF, Flag, mode_of
 from .smc_session import SmcOptions, SmcSession
+from .targets import https_mcu_from_target
 
 __all__ = ["SmcMcu", "SmcOptions", "looks_like_cascade"]
-
-_CONF_CP = ""            # setContinuousPresenceEx target: the conference's CP (eSDK_tp_00046)
-_NO_CONF = 570789889     # "conference does not exist or is not running" (eSDK_tp_error_02)
-_NO_SITE = 1347440653    # "specified site not in the conference" (eSDK_tp_error_01)
-_CASCADE_RE = re.compile(r"^[^@\s]+@[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-
-def looks_like_cascade(uri: str) -> bool:
-    """Whether ``uri`` has the ``<conference>@<mcu id>`` form of our network files' cascade
-    addresses. The SMC reports no participant kind; this is our convention, not Huawei's."""
-    return bool(_CASCADE_RE.match(uri))
-
-
-def _items(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
 
 class SmcMcu(Mcu):
     """An MCU managed through Huawei SMC's eSDK TP SOAP interface (see the module doc)."""
@@ -106,10 +87,8 @@ class SmcMcu(Mcu):
                     policy: SecurityPolicy, audit: AuditLog | None) -> Self:
         """Build from a network file's MCU entry (``docs/network.md``): URL, TLS trust,
         user and password reference; ``timeout_s`` option."""
-        timeout = target.option("timeout_s", float)
-        return cls(target.address, password=target.password(secrets), user=target.user,
-                   trust=target.tls_trust(), policy=policy, device=target.id,
-                   options=SmcOptions(timeout_s=timeout) if timeout else None)
+        return https_mcu_from_target(cls, target, secrets=secrets, policy=policy,
+                                     options=SmcOptions)
 
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
@@ -163,7 +142,7 @@ class SmcMcu(Mcu):
             await self.conferences()
         found = self._conf_ids.get(conference)
         if found is None:
-            raise self._missing("conference", _NO_CONF, operation, repr(conference))
+            raise self._missing("conference", NO_CONFERENCE, operation, repr(conference))
         return found
 
     async def _on_conf(self, conference: str, operation: str, **params: Any) -> Any:
@@ -172,7 +151,7 @@ class SmcMcu(Mcu):
         try:
             return await self._call(operation, confId=conf_id, **params)
         except DeviceError as exc:
-            if exc.code not in (_NO_CONF, 1344274468, 1347420162):
+            if exc.code not in STALE_CONFERENCE:
                 raise
         conf_id = await self._conf_id(conference, operation, fresh=True)
         return await self._call(operation, confId=conf_id, **params)
@@ -183,7 +162,7 @@ class SmcMcu(Mcu):
             await self.participants(conference)
         found = self._uris.get(key)
         if found is None:
-            raise self._missing("participant", _NO_SITE, operation,
+            raise self._missing("participant", NO_SITE, operation,
                                 f"{participant!r} in {conference!r}")
         return found
 
@@ -194,54 +173,19 @@ class SmcMcu(Mcu):
 
     def _participant(self, conference: str, status: Any) -> Participant:
         uri = status.uri or ""
-        name = status.name or uri
-        if not uri or not name.strip():
-            raise ProtocolError("a site status without a URI", device=self._device,
-                                operation="queryConfSitesStatusEx", expected="uri",
-                                got=repr(status.uri)[:40])
-        self._uris[(conference, name)] = uri
-        self._names[(conference, uri)] = name
-        raw = status.status
-        state, meaning = SITE_STATES.get(raw, (ConnectionState.UNKNOWN, "undocumented"))
-        failed = status.callFailedReson or status.callFailedReason
-        reason = None
-        if failed is not None:
-            text = f"{failed.errCode} {failed.discription or ''}".strip()
-            reason = text[:120]
-            if state is ConnectionState.DISCONNECTED:
-                state = ConnectionState.FAILED
-        try:
-            muted = Flag.MUTE.read(status.isMute)
-        except ValueError as exc:
-            raise ProtocolError("invalid isMute", device=self._device,
-                                operation="queryConfSitesStatusEx", expected="0 or 1",
-                                got=str(exc)[:60]) from None
-        cascade = uri in self._cascades or self._is_cascade(uri)
-        fields: dict[str, Any] = {
-            "conference": conference, "name": name, "address": uri,
-            "protocol": SITE_TYPES.get(status.type) or SignalProtocol.H323,
-            "kind": ParticipantKind.CASCADE if cascade else ParticipantKind.SITE,
-            "state": state, "muted": muted, "raw_state": f"{raw} {meaning}"[:80],
-            "disconnect_reason": reason}
-        if not cascade:
-            with contextlib.suppress(ConfigError):   # a name that is not a valid site id
-                return Participant(**fields, site=name)
-        return Participant(**fields)
+        found = participant_of(conference, status, device=self._device,
+                               cascade=uri in self._cascades or self._is_cascade(uri))
+        self._uris[(conference, found.name)] = found.address
+        self._names[(conference, found.address)] = found.name
+        return found
 
     # ---- the contract ---------------------------------------------------------------
 
     async def conferences(self) -> list[Conference]:
         """All conferences (``queryConferencesStatusEx`` without confIds)."""
-        statuses = _items((await self._call("queryConferencesStatusEx")).conferenceStatuses)
-        out = []
-        ids: dict[str, str] = {}
-        for s in statuses:
-            if not s.id:
-                continue
-            name = s.name or s.id
-            ids[name] = s.id
-            out.append(Conference(name=name, id=s.id, active=s.status == 3))
-        self._conf_ids = ids
+        reply = await self._call("queryConferencesStatusEx")
+        out = [c for c in map(conference_of, items(reply.conferenceStatuses)) if c is not None]
+        self._conf_ids = {c.name: c.id for c in out if c.id is not None}
         return out
 
     async def create_conference(self, name: str, *, pin: str | None = None) -> Conference:
@@ -283,7 +227,7 @@ class SmcMcu(Mcu):
         reply = await self._on_conf(conference, "queryConfSitesStatusEx")
         for key in [k for k in self._uris if k[0] == conference]:
             self._names.pop((conference, self._uris.pop(key)), None)
-        return [self._participant(conference, s) for s in _items(reply.siteStatuses)]
+        return [self._participant(conference, s) for s in items(reply.siteStatuses)]
 
     async def participant(self, conference: str, name: str) -> Participant:
         """One site (``queryConfSitesStatusEx`` with its URI)."""
@@ -292,9 +236,9 @@ class SmcMcu(Mcu):
 
     async def _status(self, conference: str, uri: str, operation: str) -> Participant:
         reply = await self._on_conf(conference, "queryConfSitesStatusEx", siteUris=[uri])
-        found = [s for s in _items(reply.siteStatuses) if s.uri == uri]
+        found = [s for s in items(reply.siteStatuses) if s.uri == uri]
         if len(found) != 1:
-            raise self._missing("participant", _NO_SITE, operation,
+            raise self._missing("participant", NO_SITE, operation,
                                 f"{uri!r} in {conference!r}")
         return self._participant(conference, found[0])
 
@@ -352,15 +296,15 @@ class SmcMcu(Mcu):
             raise NotSupported(str(exc), device=self._device, operation="set_layout") from None
         uris = [await self._uri(conference, n, "set_layout") for n in shown]
         await self._stop_broadcast(conference)
-        await self._on_conf(conference, "setContinuousPresenceEx", target=_CONF_CP,
+        await self._on_conf(conference, "setContinuousPresenceEx", target=CONFERENCE_CP,
                             presenceMode=mode, subPics=uris)
 
     async def _conference_status(self, conference: str) -> Any:
         conf_id = await self._conf_id(conference, "layout")
         reply = await self._call("queryConferencesStatusEx", confIds=[conf_id])
-        found = [s for s in _items(reply.conferenceStatuses) if s.id == conf_id]
+        found = [s for s in items(reply.conferenceStatuses) if s.id == conf_id]
         if not found:
-            raise self._missing("conference", _NO_CONF, "layout", repr(conference))
+            raise self._missing("conference", NO_CONFERENCE, "layout", repr(conference))
         return found[0]
 
     async def _stop_broadcast(self, conference: str) -> None:
@@ -376,34 +320,17 @@ class SmcMcu(Mcu):
         if target is not None:
             uri = await self._uri(conference, target, "layout")
             reply = await self._on_conf(conference, "queryConfSitesStatusEx", siteUris=[uri])
-            source = next((s.videoSource for s in _items(reply.siteStatuses)
+            source = next((s.videoSource for s in items(reply.siteStatuses)
                            if s.uri == uri), None)
             if source:
                 return Layout.full_screen(await self._name(conference, source))
         status, cp = await asyncio.gather(
             self._conference_status(conference),
-            self._on_conf(conference, "getContinuousPresenceParamEx", target=_CONF_CP))
+            self._on_conf(conference, "getContinuousPresenceParamEx", target=CONFERENCE_CP))
         if status.broadcast:
             return Layout.full_screen(await self._name(conference, status.broadcast))
-        return await self._layout_of(conference, cp.presenceMode, _items(cp.subPics))
-
-    async def _layout_of(self, conference: str, mode: Any, sub_pics: list[Any]) -> Layout:
-        try:
-            count = pane_count(mode)
-        except ValueError as exc:
-            raise ProtocolError("invalid presenceMode", device=self._device,
-                                operation="getContinuousPresenceParamEx",
-                                expected="0..49", got=str(exc)[:60]) from None
-        if count == 0:
-            return Layout(LayoutKind.OTHER, 1, (), PRESENCE_MODES[0])
-        names = [await self._name(conference, uri) for uri in sub_pics if uri]
-        if len(names) > count:
-            raise ProtocolError("more sub-pictures than panes", device=self._device,
-                                operation="getContinuousPresenceParamEx",
-                                expected=f"at most {count}", got=str(len(names)))
-        panes = tuple(Pane(i, PaneKind.PARTICIPANT, n) for i, n in enumerate(names))
-        kind = LayoutKind.FULL_SCREEN if count == 1 and panes else LayoutKind.GRID
-        return Layout(kind, count, panes, PRESENCE_MODES[mode])
+        names = [await self._name(conference, uri) for uri in items(cp.subPics) if uri]
+        return layout_of(cp.presenceMode, names, device=self._device)
 
     async def show_full_screen(self, conference: str, participant: str, *,
                                target: str | None = None) -> None:
@@ -445,9 +372,8 @@ class SmcMcu(Mcu):
         """``getContinuousPresenceInfoEx``: CP targets, CP resources, supported layouts
         (their CP_ names)."""
         reply = await self._on_conf(conference, "getContinuousPresenceInfoEx")
-        modes = [PRESENCE_MODES[m] for m in _items(reply.supportCPModes)
-                 if isinstance(m, int) and 0 <= m < len(PRESENCE_MODES)]
-        return [str(t or "") for t in _items(reply.targets)], reply.cpResource, modes
+        return ([str(t or "") for t in items(reply.targets)], reply.cpResource,
+                supported_modes(reply.supportCPModes))
 
     async def health(self) -> DeviceHealth:
         """Reachability and the conferences it runs (``queryConferencesStatusEx``)."""

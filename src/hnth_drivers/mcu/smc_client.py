@@ -1,20 +1,20 @@
-"""SOAP messages of our WSDL, and one bounded HTTPS exchange (for ``smc``).
+"""SOAP messages of our WSDL, and the strict reader of their replies (for ``smc``).
 
 zeep loads the WSDL shipped in the package (once, strictly, fetching nothing) and builds
 each request envelope. Replies are read in one expat pass driven by the same loaded
 schema (:func:`read_reply`): zeep's own reply parsing costs ~2 ms a reply and grows with
-the square of one element's attributes. The HTTP exchange is ours and small, so that it
-can move to the shared size-bounded exchange of ``transport.https`` later:
+the square of one element's attributes. The HTTP exchange itself is the shared one of
+:func:`hnth_drivers.transport.https.exchange` (size limit on the received and the decoded
+bytes, deadline, status, TLS and connection failures as typed errors); here:
 
-- a reply is read up to ``max_reply_bytes`` *decoded* bytes (a gzip bomb stops there);
-  ``Content-Encoding`` is decoded once, by httpx, and never again;
 - the reader refuses a tag longer than :data:`MAX_TAG_BYTES` (before expat: expat reads
   a start tag with all its attributes in one go), a DTD, entities, processing
   instructions, more than
   :data:`MAX_DEPTH` levels, more than :data:`MAX_ATTRIBUTES` attributes on one element or
   more than :data:`MAX_ELEMENTS` elements, and anything our WSDL does not declare;
-- replies above 64 KiB are read in a worker thread, so a large or hostile reply never
-  blocks the event loop, and the caller's deadline holds whatever the peer sends;
+- the session (:mod:`hnth_drivers.mcu.smc_session`) reads replies above 64 KiB in a
+  worker thread, so a large or hostile reply never blocks the event loop, and the
+  caller's deadline holds whatever the peer sends;
 - bodies are never logged (they carry the login challenge and its answer).
 """
 
@@ -27,16 +27,15 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Final
 
-import httpx
 import zeep
 from lxml import etree  # type: ignore[import-untyped]
 
 from ..errors import ProtocolError
+from ..transport.https import HttpReply
 from .smc_protocol import NAMESPACE, PORTS, WSDL_PATH, service_of
 
 __all__ = ["MAX_ATTRIBUTES", "MAX_DEPTH", "MAX_ELEMENTS", "SAFE_SETTINGS", "HostileReply",
-           "Reply", "ReplyTooLarge", "SoapCodec", "SoapFault", "codec", "parse_reply", "post",
-           "read_reply"]
+           "SoapCodec", "SoapFault", "codec", "parse_reply", "read_reply"]
 
 SAFE_SETTINGS: Final = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True,
                                      forbid_external=True, xml_huge_tree=False)
@@ -49,21 +48,8 @@ _CHUNK = 64 * 1024
 _LONG_TAG = re.compile(rb"<[^<>]{%d,}" % MAX_TAG_BYTES)
 
 
-class ReplyTooLarge(ProtocolError):
-    """The service answered more bytes than the driver reads."""
-
-
 class HostileReply(ProtocolError):
     """A reply with a construct the driver refuses before parsing it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One HTTP reply, read whole and decoded once."""
-
-    status_code: int
-    headers: httpx.Headers
-    content: bytes
 
 
 class _Refused(Exception):
@@ -301,39 +287,11 @@ def codec() -> SoapCodec:
     return SoapCodec()
 
 
-def parse_reply(name: str, reply: Reply) -> SimpleNamespace:
+def parse_reply(name: str, reply: HttpReply) -> SimpleNamespace:
     """Read one reply of ``name`` (see :func:`read_reply`); ProtocolError if unreadable,
-    SoapFault for a fault."""
-    read = read_reply(reply.content, f"{name}Response", codec().reply_shape(name))
-    if reply.status_code != 200:
+    SoapFault for a fault (a fault travels in HTTP 500; any other reply must be 200)."""
+    read = read_reply(reply.body, f"{name}Response", codec().reply_shape(name))
+    if reply.status != 200:
         raise ProtocolError("unexpected HTTP status", operation=name, expected="200",
-                            got=str(reply.status_code))
+                            got=str(reply.status))
     return read
-
-
-async def post(http: httpx.AsyncClient, url: str, body: bytes, *, action: str,
-               cookie: str | None, max_reply_bytes: int) -> Reply:
-    """POST one envelope; the reply is read whole up to ``max_reply_bytes`` decoded bytes."""
-    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
-    if cookie:
-        headers["Cookie"] = cookie
-    async with http.stream("POST", url, content=body, headers=headers) as answer:
-        declared = answer.headers.get("content-length", "")
-        encoded = answer.headers.get("content-encoding", "identity").lower()
-        if encoded in ("", "identity") and declared.isdigit() and \
-                int(declared) > max_reply_bytes:
-            raise ReplyTooLarge("reply too large", expected=f"at most {max_reply_bytes} "
-                                "bytes", got=f"Content-Length {declared}")
-        chunks, size = [], 0
-        try:
-            async for chunk in answer.aiter_bytes():
-                size += len(chunk)
-                if size > max_reply_bytes:
-                    raise ReplyTooLarge("reply too large", expected=f"at most "
-                                        f"{max_reply_bytes} bytes (decoded)",
-                                        got=f"more, Content-Encoding {encoded[:20]}")
-                chunks.append(chunk)
-        except httpx.DecodingError as exc:
-            raise ProtocolError("undecodable reply", expected="a body its Content-Encoding"
-                                " describes", got=str(exc)[:80]) from None
-        return Reply(answer.status_code, answer.headers, b"".join(chunks))

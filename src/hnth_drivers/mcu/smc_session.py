@@ -36,13 +36,12 @@ from ..errors import (
     DeviceError,
     DeviceTimeout,
     HnthError,
-    PolicyViolation,
     ProtocolError,
 )
 from ..security.policy import SecurityPolicy
 from ..security.secrets import Secret
-from ..transport.https import TlsTrust, https_client
-from .smc_client import Reply, SoapFault, codec, parse_reply, post
+from ..transport.https import HttpReply, TlsTrust, exchange, https_client
+from .smc_client import SoapFault, codec, parse_reply
 from .smc_protocol import (
     CLIENT_TYPE,
     KEEPALIVE_MAX_S,
@@ -262,30 +261,33 @@ class SmcSession:
         except (ValidationError, TypeError, ValueError) as exc:
             raise ProtocolError("request does not match the WSDL", **where,
                                 got=str(exc)[:120]) from None
+        headers = {"SOAPAction": f'"{NAMESPACE}{operation}"'}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        # the shared exchange: size limit (received and decoded), deadline, status (SOAP
+        # faults travel in 500), TLS and connection failures as typed errors
+        deadline = asyncio.get_running_loop().time() + limit
+        reply = await exchange(self._http, f"{self._base}/{service_of(operation)}", body,
+                               content_type="text/xml; charset=utf-8", headers=headers,
+                               max_bytes=self.options.max_reply_bytes, deadline_s=limit,
+                               accept_status=(200, 500), **where)
         try:
-            async with asyncio.timeout(limit):
-                reply = await post(self._http, f"{self._base}/{service_of(operation)}", body,
-                                   action=f"{NAMESPACE}{operation}", cookie=self.cookie,
-                                   max_reply_bytes=self.options.max_reply_bytes)
-                if len(reply.content) <= INLINE_PARSE_BYTES:
-                    result = parse_reply(operation, reply)   # bounded: a few ms at most
-                else:
+            if len(reply.body) <= INLINE_PARSE_BYTES:
+                result = parse_reply(operation, reply)   # bounded: a few ms at most
+            else:   # off the loop, within what is left of the call's deadline
+                async with asyncio.timeout_at(deadline):
                     result = await asyncio.to_thread(parse_reply, operation, reply)
         except SoapFault as fault:
             raise self._from_fault(operation, fault) from None
         except ProtocolError as exc:
             raise type(exc)(exc.message, **where, expected=exc.expected, got=exc.got) from None
-        except (builtins.TimeoutError, httpx.TimeoutException):
-            raise DeviceTimeout("no answer in time", **where,
-                               expected=f"a reply within {limit} s") from None
-        except PolicyViolation:
-            raise
-        except httpx.HTTPError as exc:
-            raise ConnectError("connection failed", **where,
-                               got=type(exc).__name__) from None
+        except builtins.TimeoutError:
+            raise DeviceTimeout("reply not read in time", **where,
+                               expected=f"a reply read within {limit} s",
+                               got="reading a large reply") from None
         return self._result(operation, result, reply)
 
-    def _result(self, operation: str, result: Any, reply: Reply) -> Any:
+    def _result(self, operation: str, result: Any, reply: HttpReply) -> Any:
         code = getattr(result, "resultCode", None)
         if isinstance(code, bool) or not isinstance(code, int):
             raise ProtocolError("no resultCode in the reply", device=self._device,

@@ -6,7 +6,9 @@ TLS below the policy's minimum (never below 1.2) is refused. Plain ``http://`` n
 waiver naming the device.
 
 :func:`exchange` is the one size-bounded request/reply over such a client that the
-XML-RPC and SOAP drivers use: bytes in, bytes out, a deadline on the whole exchange, and
+XML-RPC (``codian``) and SOAP (``smc``) drivers use: bytes in, bytes out, a deadline on
+the whole exchange, the size limit on the received and the decoded bytes
+(:mod:`.http_body` decodes ``Content-Encoding`` within it), every reply header kept, and
 typed errors whose ``transient`` flag says whether trying again may help.
 """
 
@@ -35,9 +37,10 @@ from ..errors import (
     ProtocolError,
 )
 from ..security.policy import SecurityPolicy, WaiverKind
+from .http_body import ACCEPT_ENCODING, BodyRefused, BoundedBody
 
-__all__ = ["HttpReply", "TlsTrust", "TransportHook", "checked_url", "exchange", "https_client",
-           "normalize_pin", "ssl_context", "transport_hook"]
+__all__ = ["ACCEPT_ENCODING", "HttpReply", "TlsTrust", "TransportHook", "checked_url",
+           "exchange", "https_client", "normalize_pin", "ssl_context", "transport_hook"]
 
 #: ``hook(transport, base_url=..., device=...)`` returns the transport a client uses instead.
 TransportHook = Callable[..., httpx.AsyncBaseTransport]
@@ -262,16 +265,21 @@ def https_client(
 
 @dataclass(frozen=True, slots=True)
 class HttpReply:
-    """One HTTP reply read by :func:`exchange`: status, body, lower-case headers."""
+    """One HTTP reply read by :func:`exchange`: status, decoded body, headers.
+
+    ``headers`` keeps every header as sent, repeated ones included (``Set-Cookie``):
+    look one up case-insensitively (``headers["content-type"]``), read all values of a
+    repeated one with ``headers.get_list("set-cookie")``.
+    """
 
     status: int
     body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
 
     @property
     def content_type(self) -> str:
         """The ``Content-Type`` header ('' if absent)."""
-        return self.headers.get("content-type", "")
+        return str(self.headers.get("content-type", ""))
 
 
 def _transient(error: HnthError) -> HnthError:
@@ -295,32 +303,57 @@ async def exchange(
     """``POST body`` to ``path`` and read the reply, at most ``max_bytes`` of it, within
     ``deadline_s`` seconds for the whole exchange (a server dripping bytes cannot hold it).
 
+    The limit holds for the bytes received and for the decoded body: a ``gzip`` or
+    ``deflate`` reply (:data:`ACCEPT_ENCODING` is asked for) is inflated here chunk by
+    chunk, never past ``max_bytes`` + 1 bytes, so a compression bomb is refused without
+    being expanded; a ``Content-Length`` over the limit is refused before any body byte.
+    The reply's headers are kept whole, repeated ones included.
+
     Errors (each names ``device`` and ``operation``): DeviceTimeout and ConnectError with
     ``transient=True`` (no answer in time, connection refused or dropped, HTTP 502/503/504
     unless accepted), PolicyViolation for a refused certificate or TLS version,
-    ProtocolError for a reply over ``max_bytes`` or a status not in ``accept_status``.
-    SOAP callers accept 500 (faults travel in it); XML-RPC accepts only 200.
+    ProtocolError for a reply over ``max_bytes``, a body its ``Content-Encoding`` does
+    not describe (corrupt, cut short or an unknown coding) or a status not in
+    ``accept_status``. SOAP callers accept 500 (faults travel in it); XML-RPC accepts
+    only 200.
     """
-    send = {"Content-Type": content_type, **(headers or {})}
+    send = {"Content-Type": content_type, "Accept-Encoding": ACCEPT_ENCODING,
+            **(headers or {})}
     try:
         async with asyncio.timeout(deadline_s):
             async with client.stream("POST", path, content=body, headers=send) as response:
                 status = response.status_code
-                chunks: list[bytes] = []
-                size = 0
+                reply_headers = httpx.Headers(response.headers)
+                reader: BoundedBody | None = None
+                content = b""
                 if status in accept_status:
-                    # read at most max_bytes + 1: a huge reply is refused, never buffered
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise ProtocolError("reply too large", device=device,
-                                                operation=operation,
-                                                expected=f"at most {max_bytes} bytes",
-                                                got=f"more than {max_bytes} bytes")
-                        chunks.append(chunk)
-                reply_headers = {k.lower(): v for k, v in response.headers.items()}
+                    declared = response.headers.get("content-length", "").strip()
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise BodyRefused("reply too large", f"Content-Length "
+                                          f"{declared[:20]}", too_large=True)
+                    if response.is_stream_consumed:
+                        # built whole (and decoded) by an in-process transport: replay,
+                        # tests; the limit still holds for what the caller gets
+                        reader = BoundedBody("identity", max_bytes)
+                        reader.feed(response.content)
+                    else:
+                        reader = BoundedBody(response.headers.get("content-encoding", ""),
+                                             max_bytes)
+                        # raw bytes, decoded by the reader: a huge reply is refused,
+                        # never buffered or inflated whole
+                        async for chunk in response.aiter_raw():
+                            reader.feed(chunk)
+                    content = reader.body()
     except HnthError:
         raise
+    except (BodyRefused, httpx.DecodingError) as exc:   # DecodingError: in-process transport
+        refused = exc if isinstance(exc, BodyRefused) else BodyRefused(
+            "undecodable reply", str(exc)[:80])
+        raise ProtocolError(refused.message, device=device, operation=operation,
+                            expected=(f"at most {max_bytes} bytes" if refused.too_large else
+                                      f"a body its Content-Encoding describes "
+                                      f"({ACCEPT_ENCODING} or none)"),
+                            got=refused.got) from None
     except (builtins.TimeoutError, httpx.TimeoutException) as exc:
         raise _transient(DeviceTimeout("no answer in time", device=device, operation=operation,
                                       expected=f"a reply within {deadline_s:g} s",
@@ -334,11 +367,11 @@ async def exchange(
                                        or failure.reason or type(failure).__name__)) from None
         raise _transient(ConnectError("connection failed", device=device, operation=operation,
                                       got=type(exc).__name__)) from None
-    if status not in accept_status:
+    if reader is None:
         if status in (502, 503, 504):
             raise _transient(ConnectError("server unavailable", device=device,
                                           operation=operation, got=f"HTTP {status}"))
         raise ProtocolError("unexpected HTTP status", device=device, operation=operation,
                             expected=" or ".join(f"HTTP {s}" for s in sorted(accept_status)),
                             got=f"HTTP {status}")
-    return HttpReply(status, b"".join(chunks), reply_headers)
+    return HttpReply(status, content, reply_headers)
