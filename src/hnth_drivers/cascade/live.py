@@ -80,6 +80,8 @@ class LiveCascade:
                  area_of: Mapping[str, str] | None = None) -> None:
         self.audit = audit
         self.actor = actor
+        #: how a caller reaches a conference: ``address_of(mcu id, conference)``
+        self.address_of = address_of
         if operator is not None and tree is None:
             raise ConfigError("authorising an operator needs the site tree",
                               operation="LiveCascade", expected="tree=SiteTree(...)")
