@@ -49,13 +49,14 @@ def _emit(as_json: bool, record: dict[str, object]) -> None:
         return
     colour = {"dropped": "red", "gave_up": "bold red", "redial_failed": "red",
               "recovered": "green", "snmp_down": "red", "snmp_up": "green",
-              "master_lost": "bold red", "failover_failed": "bold red",
+              "master_lost": "bold red", "master_silent": "red", "failover_failed": "bold red",
               "failed_over": "green", "master_back": "green"}.get(
                   str(record["event"]), "yellow")
     detail = f" ({record['detail']})" if record.get("detail") else ""
     console.print(f"{time.strftime('%H:%M:%S')} [{colour}]{record['event']}[/] "
                   f"{record['what']} {record['mcu']}/{record['participant']} "
-                  f"{record.get('state', '')}{detail}", highlight=False)
+                  f"{record.get('state', '')}{detail}", highlight=False,
+                  soft_wrap=True)  # one line per event, whatever the width
 
 
 async def _snmp_round(fleet: Fleet, down: set[str], as_json: bool) -> None:
@@ -74,6 +75,19 @@ async def _snmp_round(fleet: Fleet, down: set[str], as_json: bool) -> None:
             down.discard(target_id)
             _emit(as_json, {"event": "snmp_up", "what": "snmp", "mcu": target_id,
                             "participant": "-"})
+
+
+async def _open_mcus(fleet: Fleet, cascade: LiveCascade, as_json: bool) -> None:
+    # Every MCU of the cascade must open, except the master: a master that does not answer
+    # is what the watchdog is there to see (the alarm, then the failover if allowed).
+    results = await fleet.open_all([fleet.network.mcu(m).target() for m in cascade.nodes])
+    for result in results:
+        if result.error is None:
+            continue
+        if result.target.id != cascade.master:
+            raise result.error
+        _emit(as_json, {"event": "master_silent", "what": "master", "mcu": cascade.master,
+                        "participant": cascade.chair, "detail": str(result.error)})
 
 
 async def _allow_failover(fleet: Fleet, op: Operator) -> AutoFailover:
@@ -142,7 +156,6 @@ def watch_command(
     from ..cascade.watchdog import Watchdog
     from ..errors import AccessDenied
     from ..security.access import Action, authorize
-    from .cascade import open_cascade_mcus
     from .cascade_failover import live_cascade
 
     fleet = fleet_from(network)
@@ -173,7 +186,7 @@ def watch_command(
                 raise
             auto = await _allow_failover(fleet, op) if auto_failover else None
             cascade = await live_cascade(fleet, operator=op)
-            await open_cascade_mcus(fleet, cascade)
+            await _open_mcus(fleet, cascade, as_json)
             dog = Watchdog(cascade, notify=notify, audit=fleet.audit, actor=op.name,
                            poll_s=interval, lost_after=lost_after, failover=auto)
             for mcu, participant in holds:
@@ -182,7 +195,8 @@ def watch_command(
                 console.print(f"watching {len(cascade.links)} links and "
                               f"{len(cascade.sites):,} sites every {interval:g} s "
                               f"({len(holds)} held; master {cascade.master}, automatic "
-                              f"failover {'allowed' if auto else 'off'})", highlight=False)
+                              f"failover {'allowed' if auto else 'off'})", highlight=False,
+                              soft_wrap=True)
             down: set[str] = set()
             deadline = time.monotonic() + duration if duration is not None else None
             while not stop.is_set():
