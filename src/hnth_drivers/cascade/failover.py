@@ -15,7 +15,8 @@ move on live drivers, one timed step after another, each step's calls concurrent
    (:class:`~hnth_drivers.cascade.switch.Switcher`) to that site through the standby.
 
 Each step costs the round trips it must: one to create the conference, one to dial the
-sites and two to replace a link (concurrently), one per wait, two for the switch.
+sites and two to replace a link (concurrently), one per wait (the chair's status, the
+answering side's list and each re-homed link's status, at once), two for the switch.
 
 It returns the new :class:`~hnth_drivers.cascade.live.LiveCascade` (standby as master) and
 a :class:`FailoverTrace` with every call, its duration, the total and the verdict. Every
@@ -327,12 +328,12 @@ async def _wait(clock: _Clock, new: LiveCascade, standby: McuNode, chair: str,
     while True:
         chair_read = clock.run("connected", standby.id, "participant", chair, partial(
             standby.driver.participant, standby.conference, chair))
-        link_reads = asyncio.gather(*(clock.run("connected", c, "link state",
-                                                f"{c}->{standby.id}", new.links[c].state)
-                                      for c in children))
+        # the links' states cost the answering side's list and one status query per link
+        link_reads = clock.run("connected", standby.id, "link states",
+                               f"{len(children)} links", partial(new.link_states, children))
         chair_leg, states = await asyncio.gather(chair_read, link_reads)
-        bad = sorted(c for c, state in zip(children, states, strict=True)
-                     if state is not ConnectionState.CONNECTED)
+        bad = sorted(c for c in children
+                     if (states or {}).get(c) is not ConnectionState.CONNECTED)
         chair_ok = chair_leg is not None and chair_leg.state is ConnectionState.CONNECTED
         if chair_ok and not bad:
             return
