@@ -229,10 +229,17 @@ def _print(trace: FailoverTrace, showing: str | None, title: str) -> None:
     table = Table(title=f"{title}: {trace.master} -> {trace.standby}", box=box.SIMPLE_HEAD)
     for col in ("step", "MCU", "call", "detail", "at ms", "ms", "result"):
         table.add_column(col, justify="right" if col in ("at ms", "ms") else "left")
-    for c in trace.calls:
-        table.add_row(c.step, c.mcu, c.operation, escape(c.detail),
-                      f"{c.started_s * 1000:.0f}", f"{c.duration_s * 1000:.0f}",
-                      "[green]ok[/]" if c.error is None else f"[red]{escape(c.error)}[/]")
+    rows = [(c.step, c.mcu, c.operation, c.detail, c.started_s, c.duration_s, c.error)
+            for c in trace.calls]
+    restored_at = trace.step_s("connected") or 0.0  # the switch starts once connected
+    if trace.restored is not None:
+        rows += [("restored", c.mcu, c.operation, c.detail, restored_at + c.started_s,
+                  c.duration_s, c.error)
+                 for c in (*trace.restored.actions, *trace.restored.confirmations)]
+    for step, mcu, operation, detail, at, took, error in rows:
+        table.add_row(step, mcu, operation, escape(detail), f"{at * 1000:.0f}",
+                      f"{took * 1000:.0f}",
+                      "[green]ok[/]" if error is None else f"[red]{escape(error)}[/]")
     console.print(table)
     console.print("steps: " + ", ".join(f"{s} at {t * 1000:.0f} ms" for s, t in trace.steps),
                   highlight=False)
