@@ -108,6 +108,22 @@ def test_the_file_names_the_standby_and_how_to_dial_the_masters_sites(sim: Sim) 
     assert mine and all(s.dial for s in mine)
 
 
+def test_bad_input_is_one_line_and_exit_2(sim: Sim, tmp_path: Path) -> None:
+    env = user_env(tmp_path, sim.network)
+    unknown = hnth("cascade", "failover", "--showing", "nowhere", env=env)
+    assert unknown.returncode == 2 and "nowhere" in unknown.stderr
+    assert unknown.stderr.count("\n") == 1
+    # without the dial addresses the standby cannot call the master's sites
+    text = sim.network.read_text(encoding="utf-8")
+    stripped = sim.network.with_name("no-dial.toml")
+    stripped.write_text("".join(line for line in text.splitlines(keepends=True)
+                                if not line.startswith("dial = ")), encoding="utf-8")
+    for command in (["cascade", "failover"], ["watch", "--auto-failover"]):
+        refused = hnth(*command, "--network", str(stripped), env=env)
+        assert refused.returncode == 2, refused.stderr
+        assert "dial" in refused.stderr and refused.stderr.count("\n") == 1
+
+
 def test_kill_the_master_fail_over_and_back(sim: Sim, tmp_path: Path) -> None:
     env = user_env(tmp_path, sim.network)
     up = hnth("cascade", "up", "--json", env=env)
