@@ -114,6 +114,7 @@ async def test_allowed_failover_runs_once_reports_each_step_and_watches_the_new_
     dog = Watchdog(chain.cascade, read_states=reads, lost_after=2, failover=fake,
                    notify=seen.append, audit=chain.audit)
     reads.silent.add("m0")
+    reads.down.add(("m1", "uplink"))
     first, second = await rounds(dog, 2)
     assert first == [] and fake.calls == ["m0"]
     assert kinds(second) == ["master_lost"] + ["failover_step"] * 5 + ["failed_over"]
@@ -124,6 +125,7 @@ async def test_allowed_failover_runs_once_reports_each_step_and_watches_the_new_
     assert dog.cascade.master == "sb" and dog.missed == 0
     # the next rounds watch the new cascade: the standby answers, nothing to report
     reads.cascade = dog.cascade
+    reads.down.clear()  # m1's link is now to the standby
     assert await rounds(dog, 3) == [[], [], []]
     assert fake.calls == ["m0"]
     assert chain.audit.path.read_text().count('"watchdog.failover_step"') == 5
@@ -136,11 +138,29 @@ async def test_a_failed_failover_is_reported_and_not_retried(chain: Chain,
     fake = FakeFailover(chain, ok=False, error=error)
     dog = Watchdog(chain.cascade, read_states=reads, lost_after=1, failover=fake)
     reads.silent.add("m0")
+    reads.down.add(("m1", "uplink"))
     events = await dog.poll_once()
     assert kinds(events)[0] == "master_lost" and kinds(events)[-1] == "failover_failed"
     assert ("no answer" if error else "not confirmed") in (events[-1].detail or "")
     assert dog.cascade is chain.cascade
     assert await rounds(dog, 3) == [[], [], []] and fake.calls == ["m0"]
+
+
+async def test_a_master_still_carrying_its_links_is_not_failed_over(chain: Chain) -> None:
+    """Silent to the watchdog but still connected to its slaves: alive, unreachable from
+    here; moving the meeting would split it. The failover waits for the links to drop."""
+    reads = Reads(chain.cascade)
+    fake = FakeFailover(chain)
+    dog = Watchdog(chain.cascade, read_states=reads, lost_after=2, failover=fake)
+    reads.silent.add("m0")  # m1 still reads its uplink to m0 as connected
+    first, second, third = await rounds(dog, 3)
+    assert first == [] and kinds(second) == ["master_lost"] and third == []
+    assert "m1" in (second[0].detail or "") and "not failing over" in (second[0].detail or "")
+    assert fake.calls == []
+    reads.down.add(("m1", "uplink"))  # now the master's calls are gone too
+    events = await dog.poll_once()
+    assert fake.calls == ["m0"] and kinds(events)[-1] == "failed_over"
+    assert "master_lost" not in kinds(events)  # the alarm was raised once
 
 
 def test_lost_after_must_be_a_round_at_least(chain: Chain) -> None:

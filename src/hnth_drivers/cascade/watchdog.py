@@ -18,9 +18,12 @@ missed (links into it are not redialled meanwhile: there is nothing to dial). Af
 ``lost_after`` consecutive missed rounds: a MASTER_LOST event (the alarm), once per loss.
 When an operator allowed automatic failover (``failover``, a callback that runs
 :func:`~hnth_drivers.cascade.failover.failover` with that operator's rights), the watchdog
-then runs it: each step ends as a FAILOVER_STEP event, then FAILED_OVER (the watchdog
-watches the new cascade from the next round) or FAILOVER_FAILED (not retried: the alarm
-stands). A master that answers again after the alarm is a MASTER_BACK event.
+then runs it — but only once none of the master's slaves reads its link to the master as
+connected: a master that still carries its links is alive, only unreachable from here, and
+moving the meeting would split it (the failover waits until the links drop). Each step ends
+as a FAILOVER_STEP event, then FAILED_OVER (the watchdog watches the new cascade from the
+next round) or FAILOVER_FAILED (not retried: the alarm stands). A master that answers again
+after the alarm is a MASTER_BACK event.
 
 Every event goes to the ``notify`` callback (the central office) and to the audit log.
 :meth:`Watchdog.run` polls until stopped.
@@ -146,6 +149,7 @@ class Watchdog:
         self.lost_after = lost_after
         self.failover = failover
         self._missed = 0
+        self._tried = False  # the failover of this loss was run
         self.cascade = cascade
         self.notify = notify
         self.audit = audit
@@ -252,7 +256,9 @@ class Watchdog:
 
     def _master_round(self, states: dict[tuple[str, str], ConnectionState],
                       events: list[WatchdogEvent]) -> bool:
-        # True when this round makes the master lost (the alarm is raised once per loss).
+        # True when the failover is due this round: the master silent for lost_after rounds
+        # and none of its slaves still connected to it (else it is alive, only unreachable
+        # from here: moving the meeting would split it). The alarm is raised once per loss.
         master, chair = self.cascade.master, self.cascade.chair
         if any(mcu == master for mcu, _ in states):
             if self._missed >= self.lost_after:
@@ -261,16 +267,26 @@ class Watchdog:
                                                        ConnectionState.DISCONNECTED),
                                             detail=f"after {self._missed} rounds"))
             self._missed = 0
+            self._tried = False
             return False
         self._missed += 1
-        if self._missed != self.lost_after:
+        if self._missed < self.lost_after:
             return False
-        events.append(WatchdogEvent(
-            EventKind.MASTER_LOST, "master", master, chair, ConnectionState.DISCONNECTED,
-            self._missed, f"no answer for {self._missed} rounds; " + (
-                "failing over" if self.failover is not None
-                else "automatic failover not allowed")))
-        return True
+        carrying = sorted(k.slave.mcu_id for k in self.cascade.links.values()
+                          if k.master.mcu_id == master and states.get(
+                              (k.slave.mcu_id, k.uplink)) is ConnectionState.CONNECTED)
+        due = self.failover is not None and not self._tried and not carrying
+        if self._missed == self.lost_after:
+            why = ("failing over" if due else "automatic failover not allowed"
+                   if self.failover is None else
+                   f"its links from {', '.join(carrying[:3])} are still connected: "
+                   "unreachable from here, not failing over")
+            events.append(WatchdogEvent(
+                EventKind.MASTER_LOST, "master", master, chair, ConnectionState.DISCONNECTED,
+                self._missed, f"no answer for {self._missed} rounds; {why}"))
+        if due:
+            self._tried = True
+        return due
 
     async def _fail_over(self) -> list[WatchdogEvent]:
         """Run the allowed failover, reporting each step as it ends; on success the new
