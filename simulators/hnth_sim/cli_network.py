@@ -17,9 +17,18 @@ into ``DIR``:
   a console ``password_hash``; the passwords themselves in ``operator-passwords.json``
   (mode 0600), for ``hnth console`` on the simulation.
 
+The master's standby (role ``standby`` in the profile) is served too, its conference
+created and empty, and named in the file with ``role = "standby"``; the master's sites
+carry the ``dial`` address the standby calls them at.
+
 The command prints ``READY network DIR/network.toml`` and serves until SIGINT/SIGTERM.
 Every operator command (``hnth network check``, ``hnth cascade``...) then runs against the
 file unchanged, as against a real network.
+
+Killing the master, for failover drills and tests: ``SIGUSR1`` makes the master MCU fail
+(every call it carries drops, it stops answering) and the command prints ``KILLED mcu
+ID``; ``SIGUSR2`` makes it answer again (``REVIVED mcu ID``), its participants
+disconnected, as after a restart. Both lines are flushed once the change is made.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ import json
 import os
 import random
 import secrets
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -67,6 +78,7 @@ class SimulatedNetwork:
     agent: SnmpAgent
     chair: str
     rooms: list[str] = field(default_factory=list)
+    standby: str | None = None
 
 
 def _chair(topology: Topology, the_plan: Plan) -> str:
@@ -125,18 +137,21 @@ async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
     chair = _chair(topology, the_plan)
     mcu_pw, codec_pw = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
     auth, priv = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-    api_of = {m.id: (topology.mcu(m.id).driver if topology.mcu(m.id).driver in apis
-                     else "codian") for m in the_plan.mcus}
+    served = [(m.id, m.capacity) for m in the_plan.mcus]
+    if the_plan.standby is not None:
+        served.append((the_plan.standby, topology.mcu(the_plan.standby).capacity))
+    api_of = {m: (topology.mcu(m).driver if topology.mcu(m).driver in apis else "codian")
+              for m, _ in served}
     await asyncio.to_thread(_write_store, out, {
         "mcu/admin": mcu_pw, "codec/admin": codec_pw, "snmp/auth": auth, "snmp/priv": priv})
     async with AsyncExitStack() as stack:
-        sim = NationalSim([SimMcu(m.id, api_of[m.id], ports=m.capacity) for m in the_plan.mcus],
+        sim = NationalSim([SimMcu(m, api_of[m], ports=ports) for m, ports in served],
                           {a.site: a.mcu for a in the_plan.sites}, password=mcu_pw,
                           tls_dir=out / "tls", latency_ms=latency_ms, seed=seed)
         await stack.enter_async_context(sim)
         sampled = _sample_rooms(topology, chair, rooms, seed)
-        agent = SnmpAgent([SimDevice(m.id, descr=f"hnth-sim MCU {m.id}")
-                           for m in the_plan.mcus] + _room_agents(the_plan, sampled, seed)
+        agent = SnmpAgent([SimDevice(m, descr=f"hnth-sim MCU {m}")
+                           for m, _ in served] + _room_agents(the_plan, sampled, seed)
                           if snmp else [SimDevice("none")],
                           auth_key=auth, priv_key=priv)
         await stack.enter_async_context(agent)
@@ -168,7 +183,7 @@ async def serve_network(topology: Topology, out: Path, *, rooms: int = 6,
                                           snmp),
             "operators.toml": await asyncio.to_thread(_operators_toml, topology, out)})
         yield SimulatedNetwork(out, network_file, topology, the_plan, sim, agent, chair,
-                               sampled)
+                               sampled, the_plan.standby)
 
 
 def _dialect(n: int) -> str:
@@ -200,6 +215,8 @@ def _room_agents(the_plan: Plan, rooms: list[str], seed: int) -> list[SimDevice]
 
 def _network_toml(topology: Topology, the_plan: Plan, sim: NationalSim, agent: SnmpAgent,
                   chair: str, rooms: dict[str, list[str]], snmp: bool) -> str:
+    from .network import site_address
+
     lines = [f"# Written by 'hnth sim network' for the {topology.name} simulation.",
              f"name = {_Q(topology.name + ' (simulation)')}", 'conference = "hnth"',
              f"chair = {_Q(chair)}", 'operators = "operators.toml"', "",
@@ -212,15 +229,23 @@ def _network_toml(topology: Topology, the_plan: Plan, sim: NationalSim, agent: S
                   f"driver = {_Q(sim.mcus[m.id].api)}", f"url = {_Q(sim.url(m.id))}",
                   f"ports = {m.capacity}", f"reserve = {m.reserve}",
                   'password = { secret = "mcu/admin" }', 'ca_file = "tls/ca.pem"']
+    if the_plan.standby is not None:
+        spec = topology.mcu(the_plan.standby)
+        lines += ["", "[[mcus]]", f"id = {_Q(spec.id)}", 'role = "standby"',
+                  f"area = {_Q(spec.area)}", f"carrier = {_Q(spec.operator)}",
+                  f"driver = {_Q(sim.mcus[spec.id].api)}", f"url = {_Q(sim.url(spec.id))}",
+                  f"ports = {spec.capacity}", f"reserve = {spec.spare_ports}",
+                  'password = { secret = "mcu/admin" }', 'ca_file = "tls/ca.pem"']
     for m in the_plan.mcus:
         if m.parent is not None:
             lines += ["", "[[links]]", f"slave = {_Q(m.id)}", f"master = {_Q(m.parent)}"]
     host, port = agent.address
     if snmp:
-        for m in the_plan.mcus:
-            lines += ["", "[[snmp]]", f"id = {_Q(m.id)}", f"address = {_Q(f'{host}:{port}')}",
-                      'user = "admin"', 'auth = { secret = "snmp/auth" }',
-                      'priv = { secret = "snmp/priv" }', f"context = {_Q(m.id)}"]
+        for mcu_id in sim.mcus:
+            lines += ["", "[[snmp]]", f"id = {_Q(mcu_id)}",
+                      f"address = {_Q(f'{host}:{port}')}", 'user = "admin"',
+                      'auth = { secret = "snmp/auth" }', 'priv = { secret = "snmp/priv" }',
+                      f"context = {_Q(mcu_id)}"]
         for n, room in enumerate(rooms):  # each room's own agent: its id is the site's
             lines += ["", "[[snmp]]", f"id = {_Q(room)}", f"address = {_Q(f'{host}:{port}')}",
                       'user = "admin"', 'auth = { secret = "snmp/auth" }',
@@ -232,8 +257,24 @@ def _network_toml(topology: Topology, the_plan: Plan, sim: NationalSim, agent: S
         if site.parent is not None:
             lines.append(f"parent = {_Q(site.parent)}")
         lines.append(f"mcu = {_Q(the_plan.mcu_of(site.id))}")
+        if the_plan.mcu_of(site.id) == the_plan.master:  # the standby dials these
+            lines.append(f"dial = {_Q(site_address(site.id))}")
         lines += rooms.get(site.id, [])
     return "\n".join(lines) + "\n"
+
+
+def _kill_switch(net: SimulatedNetwork) -> None:
+    # SIGUSR1 kills the master, SIGUSR2 revives it (see the module docstring)
+    loop = asyncio.get_running_loop()
+    master = net.plan.master
+
+    def act(revive: bool) -> None:
+        (net.sim.revive if revive else net.sim.kill)(master)
+        sys.stdout.write(f"{'REVIVED' if revive else 'KILLED'} mcu {master}\n")
+        sys.stdout.flush()
+
+    loop.add_signal_handler(signal.SIGUSR1, act, False)
+    loop.add_signal_handler(signal.SIGUSR2, act, True)
 
 
 def _operators_toml(topology: Topology, out: Path) -> str:
@@ -281,6 +322,7 @@ def sim_network(
         stop = stop_on_signals()
         async with serve_network(PROFILES[profile](), where, rooms=rooms,
                                  latency_ms=latency_ms, seed=seed) as net:
+            _kill_switch(net)
             ready("network", str(net.network_file))
             await stop.wait()
 

@@ -16,6 +16,11 @@ Each MCU answers after its own injected API latency (``latency_ms``)::
 
 It is cheap by design: the model computes states from the clock (no timers), the server
 is one asyncio socket; vn-2021 (~800 MCUs, ~11,000 sites) takes tens of MB.
+
+:meth:`NationalSim.kill` makes an MCU fail as a whole: every call it carries drops (the
+far ends of its cascade links see their legs end) and it stops answering (its API
+requests are dropped unanswered). :meth:`NationalSim.revive` makes it answer again, its
+conferences kept and every participant disconnected, as after a restart.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hnth_drivers.errors import ConfigError
-from hnth_drivers.model import Endpoint
+from hnth_drivers.model import ConnectionState, Endpoint
 
 from .mcu.codian_server import CodianApi
 from .mcu.frontend import HttpsFrontEnd
@@ -117,6 +122,19 @@ class NationalSim(HttpsFrontEnd):
     def mcu(self, mcu_id: str) -> McuModel:
         """The model of one MCU (fault injection, checks)."""
         return self.network.mcu(mcu_id)
+
+    def kill(self, mcu_id: str) -> None:
+        """The MCU fails: its calls drop and it stops answering (see the module doc)."""
+        model = self.network.mcu(mcu_id)
+        for conf in model.conferences():
+            for p in list(model.participants(conf.name)):
+                if p.state is not ConnectionState.DISCONNECTED:
+                    model.drop(conf.name, p.name)
+        model.faults.down = True
+
+    def revive(self, mcu_id: str) -> None:
+        """The MCU answers again (its participants stay disconnected until dialled)."""
+        self.network.mcu(mcu_id).faults.down = False
 
     def url(self, mcu_id: str) -> str:
         """Where the driver of ``mcu_id`` reaches it."""

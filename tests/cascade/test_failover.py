@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cascade_chain import CONF
 
-from hnth_drivers.cascade.failover import failover
+from hnth_drivers.cascade.failover import active_master, failback, failover
 from hnth_drivers.cascade.live import LiveCascade, McuNode
 from hnth_drivers.cascade.switch import Switcher
 from hnth_drivers.errors import AccessDenied, ConfigError
@@ -174,3 +174,55 @@ async def test_vn_2025_plan_fails_over_as_it_says(tmp_path: Path) -> None:
         result.sites_of(result.master))
     # the standby holds the master's whole load within its usable ports
     assert net.mcu(standby.id).ports_used <= spec.usable_ports
+
+
+@pytest.mark.parametrize("dialler", ["slave", "master"])
+async def test_failback_returns_the_meeting_once_the_master_answers(
+        tmp_path: Path, dialler: str) -> None:
+    m = Meeting(tmp_path, dialler)
+    await m.cascade.up(wait_s=1)
+    assert (await Switcher(m.cascade, operator=m.central, tree=m.tree, audit=None
+                           ).switch_to("s2")).ok
+    master = m.cascade.nodes["m0"]
+    assert await active_master(master, m.standby, "gov") == "m0"
+    m.kill("m0")
+    assert await active_master(master, m.standby, "gov") == "m0"  # nothing moved yet
+    new, trace = await failover(m.cascade, m.standby, m.endpoints, operator=m.central,
+                                tree=m.tree, audit=m.audit, showing="s2", wait_s=2,
+                                poll_s=0.01)
+    assert trace.ok, trace.reason
+    # read back from the MCUs: the standby is the master now, the master answering or not
+    assert await active_master(master, m.standby, "gov") == "sb"
+    assert await active_master(None, m.standby, "gov") == "sb"
+
+    # the master still does not answer: failback stops at its first step, nothing released
+    _, refused = await failback(new, master, m.endpoints, operator=m.central, tree=m.tree,
+                                audit=m.audit, showing="s2", wait_s=0.2, poll_s=0.01)
+    assert not refused.ok and refused.steps == () and "m0" in (refused.reason or "")
+    assert m.standby_model.participant(CONF, "gov").connected
+
+    m.net.mcu("m0").faults.down = False  # the master is back (its calls all dropped)
+    steps: list[str] = []
+    back, trace = await failback(
+        new, master, m.endpoints, operator=m.central, tree=m.tree, audit=m.audit,
+        showing="s2", wait_s=2, poll_s=0.01, on_step=lambda s, _t: steps.append(s),
+        view_of=lambda: m.net.view_of("m0", CONF, "gov"))
+    assert trace.ok, trace.reason
+    assert steps == [s for s, _ in trace.steps]
+    assert steps[:2] == ["conference", "release"] and steps[-2:] == ["connected", "restored"]
+    assert m.net.view_of("m0", CONF, "gov") == ("s2",)  # the chair sees s2 on the master
+    assert back.master == "m0" and {s: n.parent for s, n in back.nodes.items()} == {
+        "m0": None, "m1": "m0", "m2": "m1", "m3": "m0"}
+    assert set((await back.link_states()).values()) == {ConnectionState.CONNECTED}
+    assert not any(p.connected for p in m.standby_model.participants(CONF))
+    assert await active_master(master, m.standby, "gov") == "m0"
+    # the master's sites are its own again; every site reaches the chair
+    for site in ("s0", "s1b", "s3"):
+        again = await Switcher(back, operator=m.central, tree=m.tree, audit=None,
+                               view_of=lambda: m.net.view_of("m0", CONF, "gov")
+                               ).switch_to(site)
+        assert again.ok, again.reason
+    logged = [line for line in m.audit.path.read_text().splitlines()
+              if '"cascade.failback"' in line]
+    assert len(logged) == 2 and '"failed"' in logged[0] and '"ok"' in logged[1]
+    assert '"sb->m0"' in logged[1]

@@ -15,13 +15,25 @@ move on live drivers, one timed step after another, each step's calls concurrent
    (:class:`~hnth_drivers.cascade.switch.Switcher`) to that site through the standby.
 
 Each step costs the round trips it must: one to create the conference, one to dial the
-sites and two to replace a link (concurrently), one per wait, two for the switch.
+sites and two to replace a link (concurrently), one per wait (the chair's status, the
+answering side's list and each re-homed link's status, at once), two for the switch.
 
 It returns the new :class:`~hnth_drivers.cascade.live.LiveCascade` (standby as master) and
 a :class:`FailoverTrace` with every call, its duration, the total and the verdict. Every
 failover (and a refusal) is written to the audit log. A failed step stops the procedure
 and comes back in the trace (``ok`` false, ``reason`` set); nothing is retried here: the
-watchdog redials what drops afterwards.
+watchdog redials what drops afterwards. ``on_step(name, seconds)`` hears each step as it
+ends (the watchdog reports them as events).
+
+:func:`failback` is the way back when the original master answers again: the same steps
+toward the master, with one more, **release**, after the conference step: the standby
+hangs up the sites it served (a site's codec is in one call at a time) before the master
+dials them; audited as ``cascade.failback``.
+
+Which MCU is the master *now* is read back from the MCUs, not kept in a file, so every
+command (a separate process) finds the same answer: :func:`active_master` says the
+standby is the master when its conference has the chair connected and the master's has
+not (or the master does not answer). :func:`successor` is the cascade in that case.
 """
 
 from __future__ import annotations
@@ -34,16 +46,20 @@ from functools import partial
 from typing import TypeVar
 
 from ..errors import AccessDenied, ConfigError, HnthError
-from ..model import ConnectionState, Endpoint
+from ..model import ConnectionState, Endpoint, Participant, ParticipantKind
 from ..security.access import Action, Operator, SiteTree, authorize
 from ..security.audit import AuditLog
-from .link import McuLink, default_cascade_address
+from .link import McuLink
 from .live import LiveCascade, McuNode, gather_bounded
 from .switch import Switcher, SwitchTrace
 
-__all__ = ["FailoverCall", "FailoverTrace", "failover"]
+__all__ = ["FailoverCall", "FailoverTrace", "StepHook", "active_master", "failback", "failover",
+           "successor"]
 
 T = TypeVar("T")
+
+#: Hears each step of a failover as it ends: its name and seconds from the start.
+StepHook = Callable[[str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +101,11 @@ class _Failed(Exception):
 
 
 class _Clock:
-    def __init__(self) -> None:
+    def __init__(self, on_step: StepHook | None = None) -> None:
         self.t0 = time.perf_counter()
         self.calls: list[FailoverCall] = []
         self.steps: list[tuple[str, float]] = []
+        self.on_step = on_step
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -109,25 +126,60 @@ class _Clock:
 
     def done(self, step: str) -> None:
         self.steps.append((step, self.now()))
+        if self.on_step is not None:
+            self.on_step(step, self.steps[-1][1])
 
 
 async def failover(cascade: LiveCascade, standby: McuNode, endpoints: Mapping[str, Endpoint],
                    *, operator: Operator, tree: SiteTree, audit: AuditLog | None,
                    showing: str | None = None,
-                   address_of: Callable[[str, str], str] = default_cascade_address,
+                   address_of: Callable[[str, str], str] | None = None,
                    wait_s: float = 30.0, poll_s: float = 0.2,
                    view_of: Callable[[], tuple[str, ...]] | None = None,
                    hears: Callable[[], frozenset[str]] | None = None,
+                   on_step: StepHook | None = None, release: bool = False,
                    ) -> tuple[LiveCascade, FailoverTrace]:
     """Move ``cascade``'s master role to ``standby`` (see the module docstring).
 
     ``endpoints`` gives, for every site the master served, how to dial it (the chair's
     included). ``showing`` is the site the chair was seeing (restored at the end; ``None``
     restores nothing). ``view_of``/``hears`` (simulation) are passed to the restoring
-    switch, with the new cascade's chair view. Raises :class:`AccessDenied` (audited) and
-    :class:`ConfigError` (a standby that is already in the cascade, a master site without
-    endpoint) before any device is touched; every device failure comes back in the trace.
+    switch, with the new cascade's chair view. ``address_of`` defaults to the cascade's.
+    ``release`` (a master that still answers, moved on purpose) first hangs up the sites
+    the master served. Raises :class:`AccessDenied` (audited) and :class:`ConfigError` (a
+    standby that is already in the cascade, a master site without endpoint) before any
+    device is touched; every device failure comes back in the trace.
     """
+    return await _move(cascade, standby, endpoints, operator=operator, tree=tree,
+                       audit=audit, showing=showing, address_of=address_of, wait_s=wait_s,
+                       poll_s=poll_s, view_of=view_of, hears=hears, on_step=on_step,
+                       release=release, action="cascade.failover")
+
+
+async def failback(cascade: LiveCascade, master: McuNode, endpoints: Mapping[str, Endpoint],
+                   *, operator: Operator, tree: SiteTree, audit: AuditLog | None,
+                   showing: str | None = None,
+                   address_of: Callable[[str, str], str] | None = None,
+                   wait_s: float = 30.0, poll_s: float = 0.2,
+                   view_of: Callable[[], tuple[str, ...]] | None = None,
+                   hears: Callable[[], frozenset[str]] | None = None,
+                   on_step: StepHook | None = None) -> tuple[LiveCascade, FailoverTrace]:
+    """Return a failed-over ``cascade`` (the standby as master) to the original ``master``
+    once it answers again: :func:`failover`'s steps toward ``master``, the standby's sites
+    released first; audited as ``cascade.failback``."""
+    return await _move(cascade, master, endpoints, operator=operator, tree=tree,
+                       audit=audit, showing=showing, address_of=address_of, wait_s=wait_s,
+                       poll_s=poll_s, view_of=view_of, hears=hears, on_step=on_step,
+                       release=True, action="cascade.failback")
+
+
+async def _move(cascade: LiveCascade, standby: McuNode, endpoints: Mapping[str, Endpoint],
+                *, operator: Operator, tree: SiteTree, audit: AuditLog | None,
+                showing: str | None, address_of: Callable[[str, str], str] | None,
+                wait_s: float, poll_s: float,
+                view_of: Callable[[], tuple[str, ...]] | None,
+                hears: Callable[[], frozenset[str]] | None, on_step: StepHook | None,
+                release: bool, action: str) -> tuple[LiveCascade, FailoverTrace]:
     old = cascade.master
     if standby.id in cascade.nodes:
         raise ConfigError("the standby is already in the cascade", operation="failover",
@@ -142,17 +194,20 @@ async def failover(cascade: LiveCascade, standby: McuNode, endpoints: Mapping[st
     try:
         authorize(operator, Action.MCU_CONTROL, cascade.chair, tree)
     except AccessDenied as exc:
-        await _audit(audit, cascade, operator, old, standby.id, "denied",
+        await _audit(audit, action, operator, old, standby.id, "denied",
                      {"reason": exc.message})
         raise
-    clock = _Clock()
+    clock = _Clock(on_step)
     children = [c for c, link in cascade.links.items() if link.master.mcu_id == old]
-    new = _successor(cascade, standby, address_of)
+    new = successor(cascade, standby, address_of)
     restored: SwitchTrace | None = None
     reason: str | None = None
     try:
         await _conference(clock, standby)
         clock.done("conference")
+        if release:
+            await _release(clock, cascade, mine)
+            clock.done("release")
 
         async def sites() -> None:
             await _dial_sites(clock, cascade, standby, mine, endpoints)
@@ -178,17 +233,20 @@ async def failover(cascade: LiveCascade, standby: McuNode, endpoints: Mapping[st
         reason = exc.reason
     trace = FailoverTrace(old, standby.id, tuple(clock.calls), tuple(clock.steps),
                           clock.now(), restored, reason is None, reason)
-    await _audit(audit, cascade, operator, old, standby.id, "ok" if trace.ok else "failed", {
+    await _audit(audit, action, operator, old, standby.id, "ok" if trace.ok else "failed", {
         "total_ms": round(trace.total_s * 1000, 1), "sites": len(mine),
         "links": len(children), "showing": showing,
         **({"reason": reason} if reason else {})})
     return new, trace
 
 
-def _successor(cascade: LiveCascade, standby: McuNode,
-               address_of: Callable[[str, str], str]) -> LiveCascade:
-    """The cascade with ``standby`` in the master's place (nothing dialled yet)."""
+def successor(cascade: LiveCascade, standby: McuNode,
+              address_of: Callable[[str, str], str] | None = None) -> LiveCascade:
+    """The cascade with ``standby`` in the master's place (nothing is dialled): the
+    master's sites on the standby, the master's children cascaded into it, deeper links
+    unchanged, each link dialled by the same side as before."""
     old = cascade.master
+    address_of = address_of or cascade.address_of
     nodes = [McuNode(standby.id, standby.driver, standby.conference, None)]
     nodes += [McuNode(n.id, n.driver, n.conference, standby.id if n.parent == old else n.parent)
               for n in cascade.nodes.values() if n.id != old]
@@ -213,6 +271,20 @@ async def _conference(clock: _Clock, standby: McuNode) -> None:
                                standby.driver.conferences)
         if not any(c.name == standby.conference for c in have or ()):
             raise _Failed(f"conference: {standby.id} cannot host {standby.conference!r}")
+
+
+async def _release(clock: _Clock, cascade: LiveCascade, sites: list[str]) -> None:
+    # The old master hangs up its sites (and the links it dialled) so they can be dialled
+    # again from the new one; best effort: what is already gone is fine.
+    node = cascade.nodes[cascade.master]
+    legs = sites + [link.leg for link in cascade.links.values()
+                    if link.caller.mcu_id == node.id]
+
+    async def one(name: str) -> None:
+        await clock.run("release", node.id, "remove_participant", name, partial(
+            node.driver.remove_participant, node.conference, name), tolerate=True)
+
+    await _all(cascade, [partial(one, n) for n in legs])
 
 
 async def _dial_sites(clock: _Clock, cascade: LiveCascade, standby: McuNode, sites: list[str],
@@ -241,8 +313,11 @@ async def _rehome(clock: _Clock, old: LiveCascade, new: LiveCascade,
                 dead.callee.mcu.remove_participant, dead.callee.conference,
                 dead.answer_leg), tolerate=True)
         link: McuLink = new.links[slave]
-        await clock.run("links", link.caller.mcu_id, "add_participant", link.address,
-                        partial(link.up_from, []))
+        dialled = await clock.run("links", link.caller.mcu_id, "add_participant",
+                                  link.address, partial(link.up_from, []), tolerate=True)
+        if dialled is None:  # refused: the caller keeps a leg of that name (a failback)
+            await clock.run("links", link.caller.mcu_id, "connect_participant", link.leg,
+                            link.redial)
 
     await _all(old, [partial(one, c) for c in children])
 
@@ -253,12 +328,12 @@ async def _wait(clock: _Clock, new: LiveCascade, standby: McuNode, chair: str,
     while True:
         chair_read = clock.run("connected", standby.id, "participant", chair, partial(
             standby.driver.participant, standby.conference, chair))
-        link_reads = asyncio.gather(*(clock.run("connected", c, "link state",
-                                                f"{c}->{standby.id}", new.links[c].state)
-                                      for c in children))
+        # the links' states cost the answering side's list and one status query per link
+        link_reads = clock.run("connected", standby.id, "link states",
+                               f"{len(children)} links", partial(new.link_states, children))
         chair_leg, states = await asyncio.gather(chair_read, link_reads)
-        bad = sorted(c for c, state in zip(children, states, strict=True)
-                     if state is not ConnectionState.CONNECTED)
+        bad = sorted(c for c in children
+                     if (states or {}).get(c) is not ConnectionState.CONNECTED)
         chair_ok = chair_leg is not None and chair_leg.state is ConnectionState.CONNECTED
         if chair_ok and not bad:
             return
@@ -283,9 +358,42 @@ async def _all(cascade: LiveCascade, work: list[Callable[[], Awaitable[None]]]) 
         raise failures[0]
 
 
-async def _audit(audit: AuditLog | None, cascade: LiveCascade, operator: Operator, old: str,
+async def _audit(audit: AuditLog | None, action: str, operator: Operator, old: str,
                  standby: str, result: str, detail: dict[str, object]) -> None:
     if audit is not None:
-        await asyncio.to_thread(audit.append, actor=operator.name, action="cascade.failover",
+        await asyncio.to_thread(audit.append, actor=operator.name, action=action,
                                 target=f"{old}->{standby}", result=result, detail=detail)
 
+
+
+async def active_master(master: McuNode | None, standby: McuNode, chair: str) -> str | None:
+    """Which of ``master`` and ``standby`` is the cascade's master now, read from the MCUs
+    (``master`` None: it is known not to answer). Returns the standby's id or the
+    master's (``None`` when the master is None and the standby does not qualify).
+
+    The standby is when its conference has ``chair`` connected and the master's has not
+    (or the master does not answer); when both have, the one with more connected cascade
+    links; the master otherwise (ties included). Two participant lists, read at once.
+    """
+    async def read(node: McuNode | None) -> list[Participant] | None:
+        if node is None:
+            return None
+        try:
+            return await node.driver.participants(node.conference)
+        except HnthError:
+            return None
+
+    lists = await asyncio.gather(read(master), read(standby))
+
+    def score(parts: list[Participant] | None) -> tuple[bool, int]:
+        parts = parts or []
+        chair_on = any(p.name == chair and p.state is ConnectionState.CONNECTED
+                       for p in parts)
+        links = sum(1 for p in parts if p.kind is ParticipantKind.CASCADE
+                    and p.state is ConnectionState.CONNECTED)
+        return chair_on, links
+
+    on_master, on_standby = score(lists[0]), score(lists[1])
+    if on_standby[0] and on_standby > on_master:
+        return standby.id
+    return master.id if master is not None else None

@@ -80,6 +80,8 @@ class LiveCascade:
                  area_of: Mapping[str, str] | None = None) -> None:
         self.audit = audit
         self.actor = actor
+        #: how a caller reaches a conference: ``address_of(mcu id, conference)``
+        self.address_of = address_of
         if operator is not None and tree is None:
             raise ConfigError("authorising an operator needs the site tree",
                               operation="LiveCascade", expected="tree=SiteTree(...)")
@@ -254,15 +256,17 @@ class LiveCascade:
                      if self.depth(link.slave.mcu_id) == depth]
             await self._each([link.tear_down for link in level], level, "cascade.link.down")
 
-    async def link_states(self) -> dict[str, ConnectionState]:
-        """State of every link per slave MCU (the worse side).
+    async def link_states(self, only: Iterable[str] | None = None
+                          ) -> dict[str, ConnectionState]:
+        """State of every link (``only`` the links of these slave MCUs) per slave MCU (the
+        worse side).
 
         Reads the dial-out participant of every link (a status query) and the list of
         each answering MCU (to find the answering legs), all at once: when slaves dial, a
         national cascade's link states cost a few lists, not one per MCU.
         """
-        callees = sorted({link.callee.mcu_id for link in self.links.values()})
-        slaves = list(self.links)
+        slaves = list(self.links) if only is None else [s for s in only if s in self.links]
+        callees = sorted({self.links[s].callee.mcu_id for s in slaves})
         lists, legs = await asyncio.gather(
             gather_bounded([partial(self.nodes[m].driver.participants, self.nodes[m].conference)
                             for m in callees], self.concurrency),

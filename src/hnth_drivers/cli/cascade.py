@@ -6,6 +6,10 @@ links up or down is MCU control over every slave's area and switching is MCU con
 the site: both authorised for ``--operator`` against the operators file, and audited
 (refusals too). Exit codes: 0 done, 1 not done (a link not connected, a switch not
 confirmed within 30 s), 2 bad input, 3 refused or a device error.
+
+After a failover (``hnth cascade failover``, in :mod:`.cascade_failover`) the cascade each
+command works on is the one running, read back from the master and the standby
+(:func:`~hnth_drivers.cli.cascade_failover.live_cascade`): the standby as master.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
     from ..cascade.switch import Call, SwitchTrace
     from ..network.fleet import Fleet
 
-__all__ = ["cascade_app", "open_cascade_mcus"]
+__all__ = ["cascade_app", "open_cascade_mcus", "trace_json"]
 
 cascade_app = typer.Typer(no_args_is_help=True, help="The meeting's cascade links.")
 app.add_typer(cascade_app, name="cascade")
@@ -65,13 +69,14 @@ def _print_states(cascade: LiveCascade, states: dict[str, object], title: str) -
 def _run_links(network: Path | None, operator: str | None, as_json: bool, what: str,
                wait_s: float) -> None:
     from ..model import ConnectionState
+    from .cascade_failover import live_cascade
 
     fleet = fleet_from(network)
     op = operator_from(fleet, operator)
 
     async def run() -> dict[str, object]:
         async with fleet:
-            cascade = fleet.cascade(operator=op)
+            cascade = await live_cascade(fleet, operator=op)
             await open_cascade_mcus(fleet, cascade)
             if what == "up":
                 return dict(await cascade.up(wait_s=wait_s))
@@ -112,11 +117,13 @@ def cascade_down(network: Path | None = NETWORK_OPT, operator: str | None = OPER
 @cascade_app.command("status")
 def cascade_status(network: Path | None = NETWORK_OPT, as_json: bool = JSON_OPT) -> None:
     """Each link's state, as both of its MCUs report it (a read: no operator needed)."""
+    from .cascade_failover import live_cascade
+
     fleet = fleet_from(network)
 
     async def run() -> tuple[LiveCascade, dict[str, object]]:
         async with fleet:
-            cascade = fleet.cascade()
+            cascade = await live_cascade(fleet)
             await open_cascade_mcus(fleet, cascade)
             return cascade, dict(await cascade.link_states())
 
@@ -138,6 +145,7 @@ def switch(site: str = typer.Argument(..., help="The site to put on the chair's 
     """Put SITE on the chair's screen: every hop's call timed, confirmed on the chair's
     screen through the MCUs' status queries; exit 1 unless confirmed within the limit."""
     from ..cascade.switch import Switcher
+    from .cascade_failover import live_cascade
 
     fleet = fleet_from(network)
     op = operator_from(fleet, operator)
@@ -148,7 +156,7 @@ def switch(site: str = typer.Argument(..., help="The site to put on the chair's 
 
     async def run() -> SwitchTrace:
         async with fleet:
-            cascade = fleet.cascade(operator=op)
+            cascade = await live_cascade(fleet, operator=op)
             with typed_errors():
                 await open_cascade_mcus(fleet, cascade, cascade.path(site))
             switcher = Switcher(cascade, operator=op, tree=fleet.tree, audit=fleet.audit,
@@ -158,13 +166,14 @@ def switch(site: str = typer.Argument(..., help="The site to put on the chair's 
     with typed_errors():
         trace = asyncio.run(run())
     if as_json:
-        typer.echo(json.dumps(_trace_json(trace), indent=2))
+        typer.echo(json.dumps(trace_json(trace), indent=2))
     else:
         _print_trace(trace)
     raise typer.Exit(0 if trace.within_limit else 1)
 
 
-def _trace_json(trace: SwitchTrace) -> dict[str, object]:
+def trace_json(trace: SwitchTrace) -> dict[str, object]:
+    """A switch's trace as JSON-ready data (``hnth switch --json``)."""
     def call(c: Call) -> dict[str, object]:
         return {"mcu": c.mcu, "operation": c.operation, "detail": c.detail,
                 "started_ms": round(c.started_s * 1000, 1),
@@ -197,3 +206,6 @@ def _print_trace(trace: SwitchTrace) -> None:
                   f"{trace.total_s * 1000:.0f} ms ({trace.hops} hops, limit "
                   f"{trace.limit_s:g} s)" + (f": {escape(trace.reason)}" if trace.reason
                                              else ""), highlight=False)
+
+
+from . import cascade_failover  # noqa: E402,F401  (registers failover and failback)

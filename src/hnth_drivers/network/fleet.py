@@ -372,7 +372,8 @@ class Fleet:
                         m.depth for m in placements), method="network file",
                     peak_utilization=max((m.utilization for m in placements), default=0.0),
                     mcus=tuple(placements), links=links,
-                    sites=tuple(SiteAssignment(s, levels[s], m) for s, m in sites.items()))
+                    sites=tuple(SiteAssignment(s, levels[s], m) for s, m in sites.items()),
+                    standby=topo.standby.id if topo.standby is not None else None)
 
     def cascade(self, *, operator: Operator | None = None, actor: str | None = None
                 ) -> LiveCascade:
