@@ -60,6 +60,7 @@ from . import xmlrpc
 from .base import Mcu
 from .codian_api import M, Method, Scope
 from .codian_reader import CodianReader, Identity
+from .targets import https_mcu_from_target
 
 __all__ = ["CodianMcu", "CodianOptions"]
 
@@ -101,10 +102,8 @@ class CodianMcu(Mcu):
                     policy: SecurityPolicy, audit: AuditLog | None) -> Self:
         """Build from a network file's MCU entry (``docs/network.md``): URL, TLS trust,
         user and password reference; ``timeout_s`` option."""
-        timeout = target.option("timeout_s", float)
-        return cls(target.address, password=target.password(secrets), user=target.user,
-                   trust=target.tls_trust(), policy=policy, device=target.id,
-                   options=CodianOptions(timeout_s=timeout) if timeout else None)
+        return https_mcu_from_target(cls, target, secrets=secrets, policy=policy,
+                                     options=CodianOptions)
 
     def __init__(self, url: str, *, password: Secret, user: str = "admin",
                  trust: TlsTrust | None = None, policy: SecurityPolicy = STRICT,
