@@ -20,11 +20,23 @@ from hnth_drivers.security.audit import verify
 
 from .conftest import write_meeting
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-PAST = {"request": NOW - dt.timedelta(days=2), "start": NOW - dt.timedelta(hours=5),
-        "end": NOW - dt.timedelta(hours=3)}
-FUTURE = {"request": NOW - dt.timedelta(minutes=1), "start": NOW + dt.timedelta(days=2),
-          "end": NOW + dt.timedelta(days=2, hours=2)}
+
+def _times(**offsets: dt.timedelta) -> dict[str, dt.datetime]:
+    """The meeting's times around now, taken when a test writes its meeting (a module-level
+    'now' would be stale by the time a long suite reaches the test, and a deadline counted
+    from it would read 'missed')."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return {name: now + offset for name, offset in offsets.items()}
+
+
+def past() -> dict[str, dt.datetime]:
+    return _times(request=-dt.timedelta(days=2), start=-dt.timedelta(hours=5),
+                  end=-dt.timedelta(hours=3))
+
+
+def future() -> dict[str, dt.datetime]:
+    return _times(request=-dt.timedelta(minutes=1), start=dt.timedelta(days=2),
+                  end=dt.timedelta(days=2, hours=2))
 
 
 @pytest.fixture
@@ -62,7 +74,7 @@ def test_plan_bad_file(tmp_path: Path, cli: CliRunner) -> None:
 
 
 def test_run_waits_for_operator_then_resume(tmp_path: Path, cli: CliRunner) -> None:
-    path = write_meeting(tmp_path, **PAST)
+    path = write_meeting(tmp_path, **past())
     res = cli.invoke(app, ["meeting", "run", str(path)])
     assert res.exit_code == 1, res.output
     assert "waiting agree_connection_plan" in res.output
@@ -94,7 +106,7 @@ def test_run_waits_for_operator_then_resume(tmp_path: Path, cli: CliRunner) -> N
 
 
 def test_no_wait_stops_before_the_rehearsal(tmp_path: Path, cli: CliRunner) -> None:
-    path = write_meeting(tmp_path, **FUTURE)
+    path = write_meeting(tmp_path, **future())
     res = cli.invoke(app, ["meeting", "run", str(path), "--no-wait",
                            "--confirm", "agree_connection_plan"])
     assert res.exit_code == 1, res.output
@@ -106,7 +118,7 @@ def test_no_wait_stops_before_the_rehearsal(tmp_path: Path, cli: CliRunner) -> N
 
 
 def test_killed_cli_run_is_reported_and_resumable(tmp_path: Path, cli: CliRunner) -> None:
-    path = write_meeting(tmp_path, **FUTURE)
+    path = write_meeting(tmp_path, **future())
     env = {**os.environ, "HNTH_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
     proc = subprocess.Popen(
         [sys.executable, "-c", "from hnth_drivers.cli import main; main()", "meeting", "run",
@@ -134,7 +146,7 @@ def test_an_unusable_audit_log_is_one_line_and_exit_2(tmp_path: Path, cli: CliRu
     """Before any step runs: no traceback, and nothing done without its audit record."""
     (tmp_path / "audit-dir").mkdir()
     monkeypatch.setenv("HNTH_AUDIT_LOG", str(tmp_path / "audit-dir"))
-    path = write_meeting(tmp_path, **PAST)
+    path = write_meeting(tmp_path, **past())
     res = cli.invoke(app, ["meeting", "run", str(path)])
     assert res.exit_code == 2, res.output
     assert "cannot read the audit log" in res.output
