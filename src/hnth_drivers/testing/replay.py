@@ -9,7 +9,10 @@ and nothing is sent on the network. A request is matched on method, path and nor
 body (secret fields redacted, see :mod:`.redaction`); among the exchanges that match, the
 first unused one after the last served is taken (a recording of a session replays in
 order), else the first unused one. A request the recording does not hold raises
-:class:`ReplayMiss` naming it, at once: never a hang.
+:class:`ReplayMiss` naming it, at once: never a hang. A recording of an SSH shell or of
+VISCA-over-IP datagrams (header ``transport`` ``ssh`` or ``udp``) is served the same way
+through the hooks of :mod:`hnth_drivers.transport.ssh` and :mod:`~hnth_drivers.transport.udp`
+(see :mod:`.wire_replay`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
-from contextvars import Token
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +29,13 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError, ProtocolError
-from ..transport.https import TransportHook, transport_hook
+from ..transport.https import transport_hook
+from ..transport.ssh import ssh_hook
+from ..transport.udp import udp_hook
 from .recording import FORMAT, Exchange, RecordingHeader, describe_request
 from .redaction import normalise_body
+from .wire import WIRE_TRANSPORTS, WireExchange, wire_from_json
+from .wire_replay import WirePlayer
 
 __all__ = ["Recording", "RecordingError", "ReplayMiss", "ReplayTransport"]
 
@@ -48,6 +55,8 @@ class Recording:
     path: Path
     header: RecordingHeader
     exchanges: tuple[Exchange, ...]
+    #: The exchanges of an SSH or UDP recording (``exchanges`` is then empty).
+    wire: tuple[WireExchange, ...] = ()
 
     @classmethod
     def load(cls, path: Path, *, kind: str | None = None,
@@ -79,6 +88,10 @@ class Recording:
                                  expected=f"a header line with format {FORMAT!r}",
                                  got=repr(records[0].get("format")) if records else "empty file")
         header = _header(records[0], where)
+        if header.transport not in ("https", *WIRE_TRANSPORTS):
+            raise RecordingError("unknown transport in the recording's header",
+                                 operation=where, expected="https, ssh or udp",
+                                 got=repr(header.transport))
         if (kind is not None and header.kind != kind) or \
                 (driver is not None and header.driver != driver):
             raise RecordingError("the recording was made with another driver", operation=where,
@@ -93,22 +106,39 @@ class Recording:
                                  got=(f"no end line after {len(body)} exchanges"
                                       if end is None else f"end {end!r}, "
                                       f"{len(body)} exchanges"))
+        if header.transport in WIRE_TRANSPORTS:
+            wire = tuple(_wire(r, i + 2, where, header.transport) for i, r in enumerate(body))
+            return cls(path, header, (), wire)
         exchanges = tuple(_exchange(r, i + 2, where) for i, r in enumerate(body))
         return cls(path, header, exchanges)
 
     def player(self) -> Player:
-        """A fresh replay state (every exchange unused)."""
+        """A fresh replay state (every exchange unused) of an HTTPS recording."""
         return Player(self)
 
+    def wire_player(self) -> WirePlayer:
+        """A fresh replay state of an SSH or UDP recording."""
+        return WirePlayer(self)
+
     @contextlib.contextmanager
-    def replaying(self) -> Iterator[Player]:
-        """Answer every HTTPS client built inside the ``with`` block from this recording."""
-        player = self.player()
-        token = transport_hook.set(player.hook)
+    def replaying(self) -> Iterator[Player | WirePlayer]:
+        """Answer every HTTPS client (or SSH connection, or UDP endpoint, after the
+        recording's transport) made inside the ``with`` block from this recording."""
+        token: tuple[ContextVar[Any], Token[Any]]
+        player: Player | WirePlayer
+        if self.header.transport == "ssh":
+            player = self.wire_player()
+            token = (ssh_hook, ssh_hook.set(player.ssh_hook))
+        elif self.header.transport == "udp":
+            player = self.wire_player()
+            token = (udp_hook, udp_hook.set(player.udp_hook))
+        else:
+            player = self.player()
+            token = (transport_hook, transport_hook.set(player.hook))
         try:
             yield player
         finally:
-            _reset(token)
+            _reset(*token)
 
 
 def _header(record: dict[str, Any], where: str) -> RecordingHeader:
@@ -118,10 +148,26 @@ def _header(record: dict[str, Any], where: str) -> RecordingHeader:
             driver_version=str(record.get("driver_version", "")),
             recorded_at=str(record.get("recorded_at", "")), address=str(record["address"]),
             user=str(record.get("user", "admin")),
-            redactions=tuple(str(r) for r in record.get("redactions", ())))
+            redactions=tuple(str(r) for r in record.get("redactions", ())),
+            transport=str(record.get("transport", "https")),
+            source=str(record.get("source", "")),
+            options=dict(record.get("options") or {}))
     except KeyError as exc:
         raise RecordingError("the recording's header lacks a field", operation=where,
                              expected="kind, driver, address", got=f"no {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise RecordingError("the recording's header is malformed", operation=where,
+                             expected="options as an object",
+                             got=f"{type(exc).__name__}: {exc}"[:120]) from None
+
+
+def _wire(record: dict[str, Any], line: int, where: str, transport: str) -> WireExchange:
+    try:
+        return wire_from_json(record, transport)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordingError(f"line {line} is not a {transport} exchange", operation=where,
+                             expected='{"open": true} or {"send": ...}, and "recv": [...]',
+                             got=f"{type(exc).__name__}: {exc}"[:120]) from None
 
 
 def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
@@ -205,8 +251,8 @@ class ReplayTransport(httpx.AsyncBaseTransport):
                               request=request)
 
 
-def _reset(token: Token[TransportHook | None]) -> None:
+def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
     try:
-        transport_hook.reset(token)
+        var.reset(token)
     except ValueError:  # left in another context (an async fixture's teardown task)
-        transport_hook.set(None)
+        var.set(None)
