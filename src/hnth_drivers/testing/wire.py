@@ -101,10 +101,7 @@ def wire_to_json(exchange: WireExchange, transport: str) -> dict[str, Any]:
 
 def wire_from_json(record: dict[str, Any], transport: str) -> WireExchange:
     """The inverse of :func:`wire_to_json` (KeyError, TypeError, ValueError if malformed)."""
-    if record.get("open") is True:
-        sent = None
-    else:
-        sent = _decode(record["send"], transport)
+    sent = None if record.get("open") is True else _decode(record["send"], transport)
     received = record.get("recv", [])
     if not isinstance(received, list):
         raise TypeError("recv is a list")
