@@ -4,42 +4,20 @@ what such a recording must not hold, and the replay's errors (typed, never a han
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from hnth_drivers.model import CameraPosition, Capability, SignalProtocol
 from hnth_drivers.registry import get_driver
 from hnth_drivers.security.policy import STRICT
 from hnth_drivers.testing.recorded import replayed, replayed_driver
 from hnth_drivers.testing.recording import Recorder
 from hnth_drivers.testing.replay import Recording, RecordingError, ReplayMiss
+from hnth_drivers.testing.sessions import camera_session, codec_session
 from hnth_drivers.vcs.base import Camera, Codec
 
 from .conftest import SSH_PASSWORD, CameraSim, CodecSim, OneSecret
-
-
-async def codec_session(codec: Codec) -> list[object]:
-    """Status, mute, dial, calls, camera position and preset, hang-up: the results."""
-    seen: list[object] = [await codec.calls(), await codec.microphones_muted()]
-    await codec.mute_microphones(True)
-    seen.append(await codec.microphones_muted())
-    await codec.mute_microphones(False)
-    call = await codec.dial("5551234", SignalProtocol.H323)
-    seen += [call.call_id, call.number, [c.call_id for c in await codec.calls()]]
-    camera = codec.camera(1)
-    if camera.supports(Capability.POSITION):
-        seen.append(await camera.position())
-    if camera.supports(Capability.PRESETS):
-        await camera.store_preset(3)
-        await camera.recall_preset(3)
-    await codec.hang_up()
-    seen.append(await codec.calls())
-    health = await codec.health()
-    seen.append(dataclasses.replace(health, device="codec"))
-    return seen
 
 
 async def record_codec(sim: CodecSim, out: Path) -> list[object]:
@@ -158,21 +136,6 @@ async def test_a_truncated_or_foreign_wire_recording_is_refused(codec_sim: Codec
 
 
 # -- cameras ---------------------------------------------------------------------------------
-async def camera_session(camera: Camera) -> list[object]:
-    """Power, position, move, preset store and recall, zoom: the results."""
-    seen: list[object] = [await camera.is_powered(), await camera.position()]
-    await camera.move_to(CameraPosition(pan=100, tilt=50, zoom=0))
-    seen.append(await camera.position())
-    await camera.store_preset(2)
-    await camera.home()
-    seen.append(await camera.position())
-    await camera.recall_preset(2)
-    seen.append(await camera.position())
-    await camera.zoom_to(300)
-    seen.append(await camera.position())
-    return seen
-
-
 async def record_camera(sim: CameraSim, out: Path) -> list[object]:
     recorder = Recorder(kind="camera", driver="visca-ip", driver_version="test",
                         address=sim.target.address, options=dict(sim.target.options))
