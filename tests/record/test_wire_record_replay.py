@@ -185,3 +185,29 @@ async def test_camera_replay_of_a_changed_request_is_a_typed_miss(camera_sim: Ca
         assert isinstance(camera, Camera)
         with pytest.raises(ReplayMiss, match="datagram"):
             await camera.recall_preset(5)
+
+
+async def test_serial_camera_round_trip(tmp_path: Path) -> None:
+    # RS-232 VISCA over a pseudo-terminal: the same recording, in hex, through the hook
+    # of open_serial.
+    from hnth_drivers.driver import DeviceTarget
+    from hnth_sim.camera import CameraSimulator
+
+    out = tmp_path / "serial.jsonl"
+    async with CameraSimulator(udp=None, pty=True, travel_scale=0.05) as sim:
+        assert sim.pty_path is not None
+        target = DeviceTarget("camera", "sim-serial", "visca-serial", str(sim.pty_path))
+        recorder = Recorder(kind="camera", driver="visca-serial", driver_version="test",
+                            address=target.address)
+        with recorder.installed():
+            camera = get_driver("camera", "visca-serial").from_target(
+                target, secrets=OneSecret("unused"), policy=STRICT, audit=None)
+            async with camera:
+                assert isinstance(camera, Camera)
+                live = await camera_session(camera)
+        recorder.save(out)
+    assert Recording.load(out).header.transport == "serial"
+    async with replayed("camera", "visca-serial", out) as (camera, player):
+        assert isinstance(camera, Camera)
+        assert await camera_session(camera) == live
+    assert player.unused == []

@@ -38,10 +38,19 @@ import httpx
 
 from ..errors import ConfigError
 from ..transport.https import transport_hook
+from ..transport.serial import serial_hook
 from ..transport.ssh import ssh_hook
 from ..transport.udp import udp_hook
 from .redaction import REDACTED, Redactor, normalise_body
-from .wire import WireExchange, WireLog, record_ssh, record_udp, redact_line, wire_to_json
+from .wire import (
+    WireExchange,
+    WireLog,
+    record_serial,
+    record_ssh,
+    record_udp,
+    redact_line,
+    wire_to_json,
+)
 
 __all__ = ["FORMAT", "Exchange", "Recorder", "RecordingHeader", "RecordingTransport",
            "describe_request"]
@@ -202,13 +211,17 @@ class Recorder:
     async def _udp(self, device: str, open_real: Any, factory: Any) -> Any:
         return await record_udp(open_real, factory, self.wire)
 
+    def _serial(self, port: str, open_real: Any) -> Any:
+        return record_serial(open_real(), self.wire)
+
     @contextlib.contextmanager
     def installed(self) -> Iterator[Recorder]:
-        """Record every HTTPS client, SSH connection and UDP endpoint made inside the
-        ``with`` block."""
+        """Record every HTTPS client, SSH connection, UDP endpoint and serial port made
+        inside the ``with`` block."""
         tokens: list[tuple[ContextVar[Any], Token[Any]]] = [
             (transport_hook, transport_hook.set(self.hook)),
-            (ssh_hook, ssh_hook.set(self._ssh)), (udp_hook, udp_hook.set(self._udp))]
+            (ssh_hook, ssh_hook.set(self._ssh)), (udp_hook, udp_hook.set(self._udp)),
+            (serial_hook, serial_hook.set(self._serial))]
         try:
             yield self
         finally:
@@ -251,7 +264,7 @@ class Recorder:
         found: set[str] = set()
 
         def clean(data: bytes) -> bytes:
-            if transport == "udp":
+            if transport in ("udp", "serial"):
                 for value in sorted(redactor.found, key=len, reverse=True):
                     data = data.replace(value.encode(), REDACTED.encode())
                 return data

@@ -30,6 +30,7 @@ import httpx
 
 from ..errors import ConfigError, ProtocolError
 from ..transport.https import transport_hook
+from ..transport.serial import serial_hook
 from ..transport.ssh import ssh_hook
 from ..transport.udp import udp_hook
 from .recording import FORMAT, Exchange, RecordingHeader, describe_request
@@ -90,7 +91,7 @@ class Recording:
         header = _header(records[0], where)
         if header.transport not in ("https", *WIRE_TRANSPORTS):
             raise RecordingError("unknown transport in the recording's header",
-                                 operation=where, expected="https, ssh or udp",
+                                 operation=where, expected="https, ssh, udp or serial",
                                  got=repr(header.transport))
         if (kind is not None and header.kind != kind) or \
                 (driver is not None and header.driver != driver):
@@ -132,6 +133,9 @@ class Recording:
         elif self.header.transport == "udp":
             player = self.wire_player()
             token = (udp_hook, udp_hook.set(player.udp_hook))
+        elif self.header.transport == "serial":
+            player = self.wire_player()
+            token = (serial_hook, serial_hook.set(player.serial_hook))
         else:
             player = self.player()
             token = (transport_hook, transport_hook.set(player.hook))

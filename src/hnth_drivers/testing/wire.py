@@ -14,6 +14,9 @@ Secrets: the SSH password and key passphrase travel in the SSH authentication, n
 the shell; the recorder also removes them (and their base64) wherever they would appear,
 and the value of any ``Name: value`` / ``name="value"`` pair whose name says it is a
 secret (see :func:`hnth_drivers.testing.redaction.is_secret_name`).
+
+RS-232 VISCA lines are recorded the same way (:func:`record_serial`, through the hook of
+:mod:`hnth_drivers.transport.serial`), in hex.
 """
 
 from __future__ import annotations
@@ -26,14 +29,17 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import paramiko
+import serial
 
 from .redaction import REDACTED, is_secret_name
 
-__all__ = ["WireExchange", "WireLog", "describe_wire", "record_ssh", "record_udp",
-           "redact_line", "wire_from_json", "wire_to_json"]
+__all__ = ["WireExchange", "WireLog", "describe_wire", "record_serial", "record_ssh",
+           "record_udp", "redact_line", "wire_from_json", "wire_to_json"]
 
 #: Transports recorded as wire exchanges (the header's ``transport``).
-WIRE_TRANSPORTS = ("ssh", "udp")
+WIRE_TRANSPORTS = ("ssh", "udp", "serial")
+#: Binary transports: bytes written in hex.
+_HEX = ("udp", "serial")
 _PAIR = re.compile(r"""\b([A-Za-z_][\w.-]*)(\s*[:=]\s*)("?)([^"\s]+)(\3)""")
 
 
@@ -54,8 +60,8 @@ def describe_wire(sent: bytes | None, transport: str) -> str:
     """``open``, the first line of a command (SSH) or the datagram in hex (UDP)."""
     if sent is None:
         return "open"
-    if transport == "udp":
-        return f"datagram {sent.hex(' ')}"
+    if transport in _HEX:
+        return f"{'datagram' if transport == 'udp' else 'bytes'} {sent.hex(' ')}"
     line = sent.decode("utf-8", "replace").strip().splitlines()
     return repr(line[0][:80] if line else "")
 
@@ -74,7 +80,7 @@ def redact_line(text: str, found: set[str] | None = None) -> str:
 
 
 def _encode(data: bytes, transport: str) -> Any:
-    if transport == "udp":
+    if transport in _HEX:
         return data.hex(" ")
     try:
         return data.decode("utf-8")
@@ -86,14 +92,14 @@ def _decode(value: Any, transport: str) -> bytes:
     if isinstance(value, dict) and isinstance(value.get("hex"), str):
         return bytes.fromhex(value["hex"])
     if isinstance(value, str):
-        return bytes.fromhex(value) if transport == "udp" else value.encode("utf-8")
+        return bytes.fromhex(value) if transport in _HEX else value.encode("utf-8")
     raise TypeError(f"bytes are a string or {{'hex': ...}}, not {type(value).__name__}")
 
 
 def wire_to_json(exchange: WireExchange, transport: str) -> dict[str, Any]:
     """One exchange as a JSON object: ``{"open": true}`` or ``{"send": ...}``, and
     ``recv``: a list (text for SSH, ``{"hex": ...}`` for bytes that are not UTF-8; hex
-    for UDP)."""
+    for UDP and serial lines)."""
     head: dict[str, Any] = ({"open": True} if exchange.sent is None
                             else {"send": _encode(exchange.sent, transport)})
     return {**head, "recv": [_encode(d, transport) for d in exchange.received]}
@@ -187,6 +193,26 @@ class _RecordingClient(_Proxy):
 def record_ssh(client: paramiko.SSHClient, log: WireLog) -> paramiko.SSHClient:
     """``client`` wrapped: its shell channels note what they send and receive in ``log``."""
     return cast(paramiko.SSHClient, _RecordingClient(client, log))
+
+
+# -- serial lines ------------------------------------------------------------------------------
+class _RecordingSerial(_Proxy):
+    def write(self, data: bytes) -> int | None:
+        self._log.note("serial", "send", bytes(data))
+        written: int | None = self._inner.write(data)
+        return written
+
+    def read(self, size: int = 1) -> bytes:
+        data = bytes(self._inner.read(size))
+        if data:
+            self._log.note("serial", "recv", data)
+        return data
+
+
+def record_serial(port: serial.Serial, log: WireLog) -> serial.Serial:
+    """``port`` wrapped: what is written and read is noted in ``log``."""
+    log.note("serial", "open")
+    return cast(serial.Serial, _RecordingSerial(port, log))
 
 
 # -- UDP ---------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import paramiko
+import serial
 
 from ..errors import ConnectError, ProtocolError
 from ..transport.ssh import SshTarget
@@ -37,11 +39,11 @@ from .wire import WireExchange, describe_wire, redact_line
 if TYPE_CHECKING:
     from .replay import Recording
 
-__all__ = ["ReplayChannel", "ReplayDatagramTransport", "WirePlayer"]
+__all__ = ["ReplayChannel", "ReplayDatagramTransport", "ReplaySerial", "WirePlayer"]
 
 
 def _key(sent: bytes | None, transport: str) -> bytes | None:
-    if sent is None or transport == "udp":
+    if sent is None or transport in ("udp", "serial"):
         return sent
     return redact_line(sent.decode("utf-8", "surrogateescape")).encode(
         "utf-8", "surrogateescape")
@@ -109,6 +111,15 @@ class WirePlayer:
         never called)."""
         del connect
         return cast(paramiko.SSHClient, _ReplayClient(self, target.label))
+
+    # -- serial ----------------------------------------------------------------------------
+    def serial_hook(self, port: str, open_real: Callable[[], serial.Serial]) -> serial.Serial:
+        """The :data:`~hnth_drivers.transport.serial.serial_hook` of this replay
+        (``open_real`` is never called)."""
+        del open_real
+        replayed = ReplaySerial(self, port)
+        replayed.serve(None)
+        return cast(serial.Serial, replayed)
 
     # -- UDP -------------------------------------------------------------------------------
     async def udp_hook(self, device: str, open_real: UdpOpen,
@@ -233,6 +244,58 @@ class _ReplayClient:
 
     def close(self) -> None:
         self._transport.close()
+
+
+class ReplaySerial:
+    """The part of :class:`serial.Serial` a VISCA line driver uses, answered from a
+    :class:`WirePlayer`: ``write`` serves the recorded answer; ``read`` returns it, or
+    nothing after the port's read timeout, as a quiet line does (the driver's own
+    deadlines then apply, and its resend is a ReplayMiss if the recording lacks it)."""
+
+    def __init__(self, player: WirePlayer, port: str, timeout: float = 0.05) -> None:
+        self._player, self._port, self.timeout = player, port, timeout
+        self._pending = bytearray()
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self.is_open = True
+
+    def serve(self, sent: bytes | None) -> None:
+        """Queue the answer recorded for ``sent`` (None: the port opened)."""
+        exchange = self._player.serve(sent, self._port)
+        with self._arrived:
+            self._pending += b"".join(exchange.received)
+            self._arrived.notify_all()
+
+    def write(self, data: bytes) -> int:
+        """Serve the exchange recorded for ``data`` (ReplayMiss if there is none)."""
+        if not self.is_open:
+            raise serial.PortNotOpenError()
+        self.serve(bytes(data))
+        return len(data)
+
+    @property
+    def in_waiting(self) -> int:
+        """Recorded bytes not read yet."""
+        return len(self._pending)
+
+    def read(self, size: int = 1) -> bytes:
+        """Up to ``size`` recorded bytes; nothing after ``timeout`` if none are there."""
+        deadline = time.monotonic() + self.timeout
+        with self._arrived:
+            while not self._pending and self.is_open:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return b""
+                self._arrived.wait(left)
+            data = bytes(self._pending[:size])
+            del self._pending[:size]
+        return data
+
+    def close(self) -> None:
+        """Close (idempotent)."""
+        with self._arrived:
+            self.is_open = False
+            self._arrived.notify_all()
 
 
 class ReplayDatagramTransport(asyncio.DatagramTransport):
