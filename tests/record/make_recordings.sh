@@ -58,3 +58,9 @@ addr=$(start camera "$bin/hnth" sim camera --visca-udp 127.0.0.1:0 --travel-scal
 HNTH_AUDIT_LOG="$work/audit.jsonl" "$bin/hnth" record camera --visca-udp "$addr" \
   --trusted-segment --out "$here/recordings/visca-ip.jsonl"
 stop camera
+
+addr=$(start camera-pty "$bin/hnth" sim camera --visca-pty "$work/visca-pty" \
+       --travel-scale 0.05)
+"$bin/hnth" record camera --visca-serial "$work/visca-pty" \
+  --out "$here/recordings/visca-serial.jsonl"
+stop camera-pty

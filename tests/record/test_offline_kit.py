@@ -45,3 +45,9 @@ class TestViscaIpOffline(CameraConformance):
     """VISCA over IP, recorded against ``hnth sim camera``."""
 
     driver = replay_fixture("camera", "visca-ip", RECORDINGS / "visca-ip.jsonl")
+
+
+class TestViscaSerialOffline(CameraConformance):
+    """VISCA over RS-232, recorded against ``hnth sim camera --visca-pty``."""
+
+    driver = replay_fixture("camera", "visca-serial", RECORDINGS / "visca-serial.jsonl")

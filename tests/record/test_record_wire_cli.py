@@ -92,6 +92,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         (["codec", "--driver", "nosuch", "--ssh", "127.0.0.1:9", "--known-hosts",
           str(known), "--out", out], {"HNTH_PASSWORD": "pw"}, "no vcs driver called"),
         (["camera", "--visca-udp", "127.0.0.1:9", "--out", out], {}, "--trusted-segment"),
+        (["camera", "--out", out], {}, "choose one camera connection"),
+        (["camera", "--visca-serial", "/dev/null", "--baud", "1200", "--out", out], {},
+         "--baud"),
         (["camera", "--visca-udp", "127.0.0.1:9", "--trusted-segment", "--model", "nosuch",
           "--out", out], {}, "nosuch"),
     ]

@@ -129,7 +129,7 @@ def test_shipped_recordings_hold_no_secret(path: Path) -> None:
     assert not _PRIVATE_KEY.search(text), path
     for value in KNOWN_TEST_SECRETS:
         assert value not in text, (path, "a test password")
-    if recording.header.transport in ("ssh", "udp"):
+    if recording.header.transport in ("ssh", "udp", "serial"):
         # a shell: every secret-named "Name: value" pair holds the placeholder; a live
         # session's password was given to the recorder to scrub (the header says so)
         if recording.header.transport == "ssh" and not recording.header.source:
@@ -160,4 +160,6 @@ KNOWN_TEST_SECRETS = ("rec-pw-0f3a9c", "cli-rec-pw-77", "rec-ssh-pw-5e1d", "code
 def test_shipped_recordings_exist() -> None:
     names = {p.name for p in SHIPPED}
     assert names >= {"codian.jsonl", "smc.jsonl", "acme.jsonl", "xapi-ce.jsonl",
-                     "xapi-tc.jsonl", "polycom.jsonl", "visca-ip.jsonl"}
+                     "xapi-tc.jsonl", "polycom.jsonl", "visca-ip.jsonl",
+                     "visca-serial.jsonl", "xapi-tc7.jsonl", "polycom-group.jsonl",
+                     "codian-2.10-participants.jsonl"}

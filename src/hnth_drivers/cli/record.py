@@ -202,42 +202,58 @@ def record_codec(
 @record_app.command("camera")
 def record_camera(
     out: Path = OUT_OPT,
-    driver: str = typer.Option("visca-ip", "--driver", help="Camera driver: visca-ip, or "
-                               "any installed one over UDP (hnth drivers)."),
-    visca_udp: str = typer.Option(..., "--visca-udp", metavar="HOST:PORT",
-                                  help="VISCA over IP (UDP)."),
+    visca_udp: str | None = typer.Option(None, "--visca-udp", metavar="HOST:PORT",
+                                         help="VISCA over IP (UDP); needs "
+                                              "--trusted-segment."),
     trusted_segment: bool = typer.Option(False, "--trusted-segment", help="State that the "
                                          "camera is on a trusted local segment (VISCA over "
                                          "IP is unencrypted); recorded in the audit log."),
+    visca_serial: str | None = typer.Option(None, "--visca-serial", metavar="DEVICE",
+                                            help="VISCA over RS-232, e.g. /dev/ttyUSB0."),
+    baud: int = typer.Option(9600, "--baud", help="9600 or 38400 (serial)."),
     model: str = typer.Option("generic", "--model", help="Camera model profile."),
     select: str | None = SELECT_OPT, scripted: bool = SCRIPTED_OPT,
 ) -> None:
-    """Run the camera kit through DRIVER against the camera at VISCA_UDP and write the
-    datagrams to OUT. The kit moves the camera, stores over preset 2 and puts it in
-    standby and back."""
+    """Run the camera kit against the camera (visca-ip or visca-serial) and write what
+    went over the wire to OUT. The kit moves the camera, stores over preset 2 and puts it
+    in standby and back."""
     if not scripted:
         _kit_modules()
     from ..driver import DeviceTarget
     from ..registry import get_driver
-    from ..security.policy import SecurityPolicy, Waiver, WaiverKind
+    from ..security.policy import STRICT, SecurityPolicy, Waiver, WaiverKind
     from ..security.secrets import Secret
     from ..testing.recording import Recorder
     from ..vcs.visca.profiles import profile
 
     with typed_errors():
-        cls = get_driver("camera", driver)
-        host, port = host_port(visca_udp, "--visca-udp")
+        if (visca_udp is None) == (visca_serial is None):
+            fail("choose one camera connection: --visca-udp HOST:PORT or "
+                 "--visca-serial DEVICE")
         profile(model)                  # an unknown model: one line, before anything runs
-        if not trusted_segment:
-            fail("VISCA over IP is unencrypted: pass --trusted-segment if the camera is on "
-                 "a trusted local segment")
-        label = f"{host}:{port}"
-        policy = SecurityPolicy(waivers=(Waiver(label, WaiverKind.VISCA_IP,
-                                                "operator passed --trusted-segment"),),
-                                audit=audit_log(), actor="cli:hnth-record")
-        target = DeviceTarget("camera", label, driver, label, options={"model": model})
+        policy = STRICT
+        options: dict[str, Any] = {"model": model}
+        if visca_udp is not None:
+            host, port = host_port(visca_udp, "--visca-udp")
+            if not trusted_segment:
+                fail("VISCA over IP is unencrypted: pass --trusted-segment if the camera is "
+                     "on a trusted local segment")
+            driver, label = "visca-ip", f"{host}:{port}"
+            policy = SecurityPolicy(waivers=(Waiver(label, WaiverKind.VISCA_IP,
+                                                    "operator passed --trusted-segment"),),
+                                    audit=audit_log(), actor="cli:hnth-record")
+        else:
+            assert visca_serial is not None
+            if trusted_segment:
+                fail("--trusted-segment applies to --visca-udp only")
+            if baud not in (9600, 38400):
+                fail(f"--baud must be 9600 or 38400, got {baud}")
+            driver, label = "visca-serial", visca_serial
+            options["baudrate"] = baud
+        cls = get_driver("camera", driver)
+        target = DeviceTarget("camera", label, driver, label, options=options)
         recorder = Recorder(kind="camera", driver=driver,
                             driver_version=_driver_version(cls), address=label,
-                            options={"model": model})
+                            options=options)
         _record("camera", target, Secret("unused"), recorder, out, select, policy=policy,
                 scripted=scripted)

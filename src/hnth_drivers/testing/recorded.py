@@ -16,7 +16,10 @@ waiver is not asked for). The same works for codecs (kind ``vcs``, an SSH record
 and cameras (kind ``camera``, a UDP recording) with :class:`CodecConformance` and
 :class:`CameraConformance`. The kit names its scratch conferences with
 ``uuid.uuid4()``; while a kit test runs here those come from a generator seeded with the
-test's name, so a recorded run and its replay send the same requests.
+test's name, so a recorded run and its replay send the same requests. A recording made
+by ``hnth record`` is divided in parts named after the kit's tests (each exchange's
+``section``); each test is replayed from its own part (a recording without parts, from
+all of it).
 
 ``hnth record`` runs the kit through :func:`record_kit` against a live device (or a
 simulator) and saves what it exchanged.
@@ -78,9 +81,11 @@ def same_names(seed: str) -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def replayed(kind: str, name: str, recording: Path | Recording,
+                   section: str | None = None,
                    ) -> AsyncIterator[tuple[Driver, Player | WirePlayer]]:
-    """An open ``name`` driver answered from ``recording``, and the replay's state (what
-    is left unused). RecordingError if it is not a complete recording of that driver."""
+    """An open ``name`` driver answered from ``recording`` (from its part ``section``,
+    if it has one: a kit test's name), and the replay's state (what is left unused).
+    RecordingError if it is not a complete recording of that driver."""
     loaded = (recording if isinstance(recording, Recording)
               else Recording.load(Path(recording), kind=kind, driver=name))
     if loaded.header.kind != kind or loaded.header.driver != name:
@@ -91,7 +96,7 @@ async def replayed(kind: str, name: str, recording: Path | Recording,
                           pin_sha256=_REPLAY_PIN, known_hosts=Path(os.devnull),
                           options=loaded.header.options)
     cls = get_driver(kind, name)
-    with loaded.replaying() as player:
+    with loaded.replaying(section) as player:
         driver = cls.from_target(target, secrets=_OneSecret(Secret(_REPLAY_PASSWORD)),
                                  policy=STRICT, audit=None)
         async with driver:
@@ -100,10 +105,10 @@ async def replayed(kind: str, name: str, recording: Path | Recording,
 
 @contextlib.asynccontextmanager
 async def replayed_driver(kind: str, name: str, recording: Path | Recording,
-                          ) -> AsyncIterator[Driver]:
+                          section: str | None = None) -> AsyncIterator[Driver]:
     """An open ``name`` driver answered from ``recording`` (RecordingError if it is not a
     complete recording of that driver)."""
-    async with replayed(kind, name, recording) as (driver, _):
+    async with replayed(kind, name, recording, section) as (driver, _):
         yield driver
 
 
@@ -114,7 +119,7 @@ def replay_fixture(kind: str, name: str, recording: Path | str) -> Any:
     @pytest_asyncio.fixture
     async def driver(self: Any, request: pytest.FixtureRequest) -> AsyncIterator[Driver]:
         with same_names(request.node.name):
-            async with replayed_driver(kind, name, path) as opened:
+            async with replayed_driver(kind, name, path, request.node.name) as opened:
                 yield opened
 
     return driver
@@ -133,6 +138,7 @@ class KitRecorder:
     async def driver(self, request: pytest.FixtureRequest) -> AsyncIterator[Driver]:
         """The live driver, recorded."""
         cls = get_driver(self._kind, self._name)
+        self.recorder.section = request.node.name
         with self.recorder.installed(), same_names(request.node.name):
             built = cls.from_target(self._target, secrets=_OneSecret(self._password),
                                     policy=self._policy, audit=self._policy.audit)

@@ -25,6 +25,7 @@ the header's ``transport`` is then ``ssh`` or ``udp`` and each line a wire excha
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -108,6 +109,8 @@ class Exchange:
     response_body: str
     request_headers: tuple[tuple[str, str], ...] = field(default=())
     response_headers: tuple[tuple[str, str], ...] = field(default=())
+    #: The part of the session it belongs to (the kit test that made it), or "".
+    section: str = ""
 
     @property
     def content_type(self) -> str:
@@ -124,11 +127,15 @@ class Exchange:
 
     def to_json(self) -> dict[str, Any]:
         """The exchange as a JSON object."""
-        return {"method": self.method, "path": self.path,
-                "request_headers": [list(h) for h in self.request_headers],
-                "request_body": self.request_body, "status": self.status,
-                "response_headers": [list(h) for h in self.response_headers],
-                "response_body": self.response_body}
+        data: dict[str, Any] = {
+            "method": self.method, "path": self.path,
+            "request_headers": [list(h) for h in self.request_headers],
+            "request_body": self.request_body, "status": self.status,
+            "response_headers": [list(h) for h in self.response_headers],
+            "response_body": self.response_body}
+        if self.section:
+            data["section"] = self.section
+        return data
 
 
 def describe_request(method: str, path: str, body: str) -> str:
@@ -195,9 +202,20 @@ class Recorder:
         """Exchanges recorded so far (HTTPS requests, or SSH/UDP opens and sends)."""
         return len(self._exchanges) + len(self.wire.exchanges())
 
+    @property
+    def section(self) -> str:
+        """The part of the session being recorded (set by the kit to the test's name: its
+        replay is then served from that part only), or ""."""
+        return self.wire.section
+
+    @section.setter
+    def section(self, name: str) -> None:
+        self.wire.section = name
+
     def note(self, exchange: Exchange) -> None:
         """Add one exchange (called by :class:`RecordingTransport`)."""
-        self._exchanges.append(exchange)
+        self._exchanges.append(dataclasses.replace(exchange, section=self.section)
+                               if self.section else exchange)
 
     def hook(self, inner: httpx.AsyncBaseTransport, *, base_url: str,
              device: str) -> httpx.AsyncBaseTransport:
@@ -237,13 +255,13 @@ class Recorder:
                 ex.method, ex.path, redactor.body(ex.request_body, ex.content_type),
                 ex.status, redactor.body(ex.response_body, _content_type(ex.response_headers)),
                 tuple(redactor.headers(ex.request_headers)),
-                tuple(redactor.headers(ex.response_headers))))
+                tuple(redactor.headers(ex.response_headers)), ex.section))
         scrub = redactor.scrub
         clean = [Exchange(
             ex.method, scrub(ex.path), scrub(ex.request_body), ex.status,
             scrub(ex.response_body),
             tuple((k, scrub(v)) for k, v in ex.request_headers),
-            tuple((k, scrub(v)) for k, v in ex.response_headers)) for ex in named]
+            tuple((k, scrub(v)) for k, v in ex.response_headers), ex.section) for ex in named]
         return self._header(redactor, "https"), clean
 
     def _header(self, redactor: Redactor, transport: str) -> RecordingHeader:
@@ -273,7 +291,7 @@ class Recorder:
 
         raw = self.wire.exchanges()
         named = [WireExchange(None if ex.sent is None else clean(ex.sent),
-                              tuple(clean(d) for d in ex.received)) for ex in raw]
+                              tuple(clean(d) for d in ex.received), ex.section) for ex in raw]
         for value in found:
             redactor.names.add("shell value of a secret-named field")
             if len(value) >= 4:
@@ -281,7 +299,8 @@ class Recorder:
         if self._secrets:
             redactor.names.add("the session's password, wherever it appears")
         exchanges = [WireExchange(None if ex.sent is None else clean(ex.sent),
-                                  tuple(clean(d) for d in ex.received)) for ex in named]
+                                  tuple(clean(d) for d in ex.received), ex.section)
+                     for ex in named]
         return self._header(redactor, transport), exchanges
 
     def save(self, path: Path) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,31 +113,39 @@ class Recording:
         exchanges = tuple(_exchange(r, i + 2, where) for i, r in enumerate(body))
         return cls(path, header, exchanges)
 
-    def player(self) -> Player:
-        """A fresh replay state (every exchange unused) of an HTTPS recording."""
-        return Player(self)
+    def player(self, section: str | None = None) -> Player:
+        """A fresh replay state (every exchange unused) of an HTTPS recording; with
+        ``section``, of that part of it (if the recording has such a part)."""
+        return Player(self, section)
 
-    def wire_player(self) -> WirePlayer:
-        """A fresh replay state of an SSH or UDP recording."""
-        return WirePlayer(self)
+    def wire_player(self, section: str | None = None) -> WirePlayer:
+        """A fresh replay state of an SSH, UDP or serial recording (``section``: as
+        :meth:`player`)."""
+        return WirePlayer(self, section)
+
+    def sections(self) -> set[str]:
+        """The parts the recording is divided in (the kit's test names; may be empty)."""
+        return ({ex.section for ex in self.exchanges if ex.section}
+                | {ex.section for ex in self.wire if ex.section})
 
     @contextlib.contextmanager
-    def replaying(self) -> Iterator[Player | WirePlayer]:
-        """Answer every HTTPS client (or SSH connection, or UDP endpoint, after the
-        recording's transport) made inside the ``with`` block from this recording."""
+    def replaying(self, section: str | None = None) -> Iterator[Player | WirePlayer]:
+        """Answer every HTTPS client (or SSH connection, UDP endpoint or serial port, after
+        the recording's transport) made inside the ``with`` block from this recording
+        (from its part ``section`` only, if it has one of that name)."""
         token: tuple[ContextVar[Any], Token[Any]]
         player: Player | WirePlayer
         if self.header.transport == "ssh":
-            player = self.wire_player()
+            player = self.wire_player(section)
             token = (ssh_hook, ssh_hook.set(player.ssh_hook))
         elif self.header.transport == "udp":
-            player = self.wire_player()
+            player = self.wire_player(section)
             token = (udp_hook, udp_hook.set(player.udp_hook))
         elif self.header.transport == "serial":
-            player = self.wire_player()
+            player = self.wire_player(section)
             token = (serial_hook, serial_hook.set(player.serial_hook))
         else:
-            player = self.player()
+            player = self.player(section)
             token = (transport_hook, transport_hook.set(player.hook))
         try:
             yield player
@@ -183,7 +191,8 @@ def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
             request_headers=tuple((str(k), str(v)) for k, v in record.get("request_headers",
                                                                           ())),
             response_headers=tuple((str(k), str(v)) for k, v in record.get("response_headers",
-                                                                           ())))
+                                                                           ())),
+            section=str(record.get("section", "")))
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordingError(f"line {line} is not an exchange", operation=where,
                              expected="method, path, request_body, status, response_body",
@@ -193,10 +202,11 @@ def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
 class Player:
     """Which exchanges of a recording were served; shared by every client it answers."""
 
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, recording: Recording, section: str | None = None) -> None:
         self.recording = recording
         self._keys = [ex.key() for ex in recording.exchanges]
-        self._used = [False] * len(self._keys)
+        # Another part's exchanges count as used: never served, never reported unused.
+        self._used = outside(recording.exchanges, section)
         self._cursor = 0
 
     @property
@@ -231,6 +241,14 @@ class Player:
             expected=(f"{len(same_op)} recorded {asked} exchange(s), all used or with other "
                       "arguments" if same_op else f"an exchange recorded for {asked}"),
             got=_summary(key[2]))
+
+
+def outside(exchanges: Sequence[Exchange | WireExchange], section: str | None) -> list[bool]:
+    """For each exchange, whether it lies outside ``section`` (none does when the
+    recording has no part of that name)."""
+    if not section or not any(ex.section == section for ex in exchanges):
+        return [False] * len(exchanges)
+    return [ex.section != section for ex in exchanges]
 
 
 def _summary(body: str) -> str:

@@ -50,6 +50,8 @@ class WireExchange:
 
     sent: bytes | None
     received: tuple[bytes, ...] = ()
+    #: The part of the session it belongs to (the kit test that made it), or "".
+    section: str = ""
 
     def describe(self, transport: str) -> str:
         """The exchange's request in words, for messages."""
@@ -102,7 +104,10 @@ def wire_to_json(exchange: WireExchange, transport: str) -> dict[str, Any]:
     for UDP and serial lines)."""
     head: dict[str, Any] = ({"open": True} if exchange.sent is None
                             else {"send": _encode(exchange.sent, transport)})
-    return {**head, "recv": [_encode(d, transport) for d in exchange.received]}
+    data = {**head, "recv": [_encode(d, transport) for d in exchange.received]}
+    if exchange.section:
+        data["section"] = exchange.section
+    return data
 
 
 def wire_from_json(record: dict[str, Any], transport: str) -> WireExchange:
@@ -111,7 +116,8 @@ def wire_from_json(record: dict[str, Any], transport: str) -> WireExchange:
     received = record.get("recv", [])
     if not isinstance(received, list):
         raise TypeError("recv is a list")
-    return WireExchange(sent, tuple(_decode(v, transport) for v in received))
+    return WireExchange(sent, tuple(_decode(v, transport) for v in received),
+                        str(record.get("section", "")))
 
 
 class WireLog:
@@ -120,30 +126,32 @@ class WireLog:
 
     def __init__(self) -> None:
         self.transport: str | None = None
-        self._events: list[tuple[str, bytes]] = []
+        #: Noted with each open and send (see :attr:`WireExchange.section`).
+        self.section = ""
+        self._events: list[tuple[str, bytes, str]] = []
         self._lock = threading.Lock()
 
     def note(self, transport: str, event: str, data: bytes = b"") -> None:
         """Add ``open``, ``send`` or ``recv`` (with its bytes)."""
         with self._lock:
             self.transport = self.transport or transport
-            self._events.append((event, data))
+            self._events.append((event, data, self.section))
 
     def exchanges(self) -> list[WireExchange]:
         """The events grouped: one exchange per open or send, with what came after it."""
         with self._lock:
             events = list(self._events)
-        out: list[tuple[bytes | None, list[bytes]]] = []
-        for event, data in events:
+        out: list[tuple[bytes | None, list[bytes], str]] = []
+        for event, data, section in events:
             if event == "open":
-                out.append((None, []))
+                out.append((None, [], section))
             elif event == "send":
-                out.append((data, []))
+                out.append((data, [], section))
             elif out:
                 out[-1][1].append(data)
         stream = self.transport != "udp"
-        return [WireExchange(sent, (b"".join(got),) if stream and got else tuple(got))
-                for sent, got in out]
+        return [WireExchange(sent, (b"".join(got),) if stream and got else tuple(got), part)
+                for sent, got, part in out]
 
 
 # -- SSH ---------------------------------------------------------------------------------------

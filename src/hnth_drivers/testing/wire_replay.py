@@ -52,11 +52,14 @@ def _key(sent: bytes | None, transport: str) -> bytes | None:
 class WirePlayer:
     """Which exchanges of a recording were served; shared by every connection it answers."""
 
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, recording: Recording, section: str | None = None) -> None:
+        from .replay import outside
+
         self.recording = recording
         self.transport = recording.header.transport
         self._keys = [_key(ex.sent, self.transport) for ex in recording.wire]
-        self._used = [False] * len(self._keys)
+        # Another part's exchanges count as used: never served, never reported unused.
+        self._used = outside(recording.wire, section)
         self._cursor = 0
         self._lock = threading.Lock()
         #: What was served last (for the message of a read beyond the recording).
