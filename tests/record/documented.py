@@ -10,7 +10,10 @@ from a vendor's guide with its source:
   D14869.11, Codec C90 System Integrator Guide D14128.03, SX20 API Reference Guide TC6.2
   D14949.04, Codec C90 API Reference Guide TC5.0 D14641.06);
 - Poly Group Series: ``GROUP_SESSION`` of the same file (Integrator's Reference Manual for
-  Polycom HDX Systems; RealPresence Group Series integrator manual 2457-23216-002).
+  Polycom HDX Systems; RealPresence Group Series integrator manual 2457-23216-002);
+- Sony VISCA over IP and RS-232: the ``brc300_ip`` and ``brc300_serial`` transcripts of
+  ``tests/vectors/visca.json`` (Sony SRG-300H command list p. 31; EVI-H100S manual p. 29;
+  BRC-300/P command list p. 14).
 
 Each becomes a recording in the format ``hnth record`` writes (header ``source`` naming
 the documents, one ``source`` per exchange where the transcript gives one), so that the
@@ -36,6 +39,7 @@ from hnth_drivers.testing.redaction import REDACTED
 from hnth_drivers.testing.wire import WireExchange, wire_to_json
 from tests.codec import test_codec_transcripts as codec_t
 from tests.mcu import codian_transcripts as codian_t
+from tests.visca.visca_vectors import hexbytes, vectors
 
 OUT = Path(__file__).parent / "recordings" / "documented"
 RECORDED_AT = "n/a: built from documented transcripts by tests/record/documented.py"
@@ -100,6 +104,30 @@ def codec(driver: str, source: str, banner: bytes, session: Session,
     return [*lines, {"end": len(lines) - 1}]
 
 
+def visca(name: str) -> list[dict[str, Any]]:
+    """The lines of a camera recording from the VISCA transcript ``name`` (its steps with
+    bytes; a step the driver refuses before sending has none)."""
+    transcript = next(t for t in vectors()["transcripts"] if t["name"] == name)
+    sources = vectors()["sources"]
+    cited = ", ".join(f"{key}: {sources[key]}" for key in sources
+                      if key in transcript["source"])
+    transport = "udp" if transcript["transport"] == "ip" else "serial"
+    driver = "visca-ip" if transport == "udp" else "visca-serial"
+    address = "camera.documented.invalid:52381" if transport == "udp" else "/dev/ttyDOC0"
+    header = _header("camera", driver, address, transport,
+                     f"{transcript['source']} ({cited}): tests/vectors/visca.json {name}",
+                     [])
+    header["options"] = {"model": transcript["model"]}
+    lines: list[dict[str, Any]] = [header, wire_to_json(WireExchange(None), transport)]
+    for step in transcript["steps"]:
+        if "send" not in step:
+            continue
+        exchange = WireExchange(hexbytes(step["send"]),
+                                tuple(hexbytes(r) for r in step["receive"]))
+        lines.append({**wire_to_json(exchange, transport), "operation": step["command"]})
+    return [*lines, {"end": len(lines) - 1}]
+
+
 def recordings() -> dict[str, list[dict[str, Any]]]:
     """Every documented recording, by file name."""
     return {
@@ -111,6 +139,8 @@ def recordings() -> dict[str, list[dict[str, Any]]]:
                                 codec_t.TC7_SESSION),
         "polycom-group.jsonl": codec("polycom", POLY_GROUP_SOURCE, b"",
                                      codec_t.GROUP_SESSION),
+        "visca-ip-brc300.jsonl": visca("brc300_ip"),
+        "visca-serial-brc300.jsonl": visca("brc300_serial"),
     }
 
 

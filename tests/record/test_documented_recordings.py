@@ -24,6 +24,7 @@ from hnth_drivers.model import (
 from hnth_drivers.testing.recorded import replayed
 from hnth_drivers.testing.replay import Recording, ReplayMiss
 from hnth_drivers.vcs.base import Codec
+from hnth_drivers.vcs.ssh_codec import SshCodec
 
 from . import documented
 
@@ -97,7 +98,8 @@ async def test_xapi_tc7_dial_position_calls_hang_up() -> None:
         position = await codec.camera(1).position()
         calls = await codec.calls()
         await codec.hang_up()
-        events = [e.state for e in codec.events()]      # type: ignore[attr-defined]
+        assert isinstance(codec, SshCodec)
+        events = [e.state for e in codec.events()]
     assert player.unused == []
     assert call == Call("2", "543210", CallState.DIALLING, SignalProtocol.H323)
     assert position == CameraPosition(514, -20, 0)
@@ -129,7 +131,8 @@ async def test_polycom_group_select_zoom_mute_calls() -> None:
         await codec.camera(4).zoom(ZoomDirection.TELE)
         await codec.mute_microphones(True)
         calls = await codec.calls()
-        events = codec.events()                        # type: ignore[attr-defined]
+        assert isinstance(codec, SshCodec)
+        events = codec.events()
     assert player.unused == []
     assert calls == []
     assert [(e.call_id, e.state) for e in events] == [("34", CallState.CONNECTED)]
@@ -138,4 +141,26 @@ async def test_polycom_group_select_zoom_mute_calls() -> None:
 def test_documented_recordings_name_their_documents() -> None:
     for path in sorted(Path(DOC).glob("*.jsonl")):
         header = Recording.load(path).header
-        assert any(word in header.source for word in ("API", "Guide", "Manual")), path
+        assert any(word in header.source.lower()
+                   for word in ("api", "guide", "manual", "command list")), path
+
+
+@pytest.mark.parametrize(("name", "driver"), [("visca-ip-brc300.jsonl", "visca-ip"),
+                                              ("visca-serial-brc300.jsonl", "visca-serial")])
+async def test_visca_brc300_recall_and_position(name: str, driver: str) -> None:
+    from hnth_drivers.errors import HnthError
+    from hnth_drivers.vcs.visca.camera import ViscaCamera
+    from hnth_drivers.vcs.visca.commands import PanTiltPositionInquiry
+
+    async with asyncio.timeout(30), replayed("camera", driver, DOC / name) as (camera,
+                                                                              player):
+        assert isinstance(camera, ViscaCamera)
+        await camera.recall_preset(5)
+        # the transcript asks pan/tilt only (position() asks the zoom too): the driver's
+        # own inquiry, framing and reply matching, and the model's layout
+        inquiry = PanTiltPositionInquiry()
+        payload = await camera._ask(inquiry)
+        with pytest.raises(HnthError):                  # the BRC-300 has presets 0..5
+            await camera.recall_preset(6)
+    assert player.unused == []
+    assert inquiry.parse(payload, camera.profile.layout) == (-300, 200)

@@ -16,7 +16,8 @@ from hnth_drivers.testing.redaction import REDACTED, Redactor, is_secret_name, n
     "password", "authenticationPassword", "encryptPassword", "passwd", "passphrase",
     "token", "access_token", "X-Auth-Token", "apiKey", "api-key", "private_key", "key",
     "secret", "client_secret", "JSESSIONID", "sessionId", "session", "Cookie", "Set-Cookie",
-    "Authorization", "credentials"])
+    "Authorization", "credentials", "community", "snmpCommunity", "authKey", "privKey",
+    "auth_key", "priv-key"])
 def test_secret_names(name: str) -> None:
     assert is_secret_name(name)
 

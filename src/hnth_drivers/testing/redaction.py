@@ -37,6 +37,7 @@ _SECRET_NAME = re.compile(
       | key
       | .*session[-_]?(?:id)?            # session, sessionId, JSESSIONID
       | .*cookie.*
+      | .*community.*                   # SNMP v1/v2c community string
       | (?:proxy-)?authorization
       | credentials?
     )$""")
