@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from hnth_drivers.driver import DeviceTarget
 from hnth_drivers.registry import get_driver
-from hnth_drivers.security.policy import STRICT
+from hnth_drivers.security.policy import STRICT, SecurityPolicy
 from hnth_drivers.testing.recorded import replayed, replayed_driver
 from hnth_drivers.testing.recording import Recorder
 from hnth_drivers.testing.replay import Recording, RecordingError, ReplayMiss
@@ -20,17 +21,28 @@ from hnth_drivers.vcs.base import Camera, Codec
 from .conftest import SSH_PASSWORD, CameraSim, CodecSim, OneSecret
 
 
-async def record_codec(sim: CodecSim, out: Path) -> list[object]:
-    recorder = Recorder(kind="vcs", driver=sim.driver, driver_version="test",
-                        address=sim.target.address, secrets=[SSH_PASSWORD])
+async def record_session(target: DeviceTarget, out: Path, *, password: str | None = None,
+                         policy: SecurityPolicy = STRICT) -> list[object]:
+    """Run the fixed session of the target's kind through its driver, recorded to ``out``
+    (the password given to the recorder to scrub); the session's results."""
+    recorder = Recorder(kind=target.kind, driver=target.driver, driver_version="test",
+                        address=target.address, secrets=[password] if password else [],
+                        options=dict(target.options))
     with recorder.installed():
-        codec = get_driver("vcs", sim.driver).from_target(
-            sim.target, secrets=OneSecret(SSH_PASSWORD), policy=STRICT, audit=None)
-        async with codec:
-            assert isinstance(codec, Codec)
-            results = await codec_session(codec)
+        driver = get_driver(target.kind, target.driver).from_target(
+            target, secrets=OneSecret(password or "unused"), policy=policy, audit=None)
+        async with driver:
+            if isinstance(driver, Codec):
+                results = await codec_session(driver)
+            else:
+                assert isinstance(driver, Camera)
+                results = await camera_session(driver)
     recorder.save(out)
     return results
+
+
+async def record_codec(sim: CodecSim, out: Path) -> list[object]:
+    return await record_session(sim.target, out, password=SSH_PASSWORD)
 
 
 async def test_codec_round_trip_gives_the_same_results(codec_sim: CodecSim,
@@ -137,16 +149,7 @@ async def test_a_truncated_or_foreign_wire_recording_is_refused(codec_sim: Codec
 
 # -- cameras ---------------------------------------------------------------------------------
 async def record_camera(sim: CameraSim, out: Path) -> list[object]:
-    recorder = Recorder(kind="camera", driver="visca-ip", driver_version="test",
-                        address=sim.target.address, options=dict(sim.target.options))
-    with recorder.installed():
-        camera = get_driver("camera", "visca-ip").from_target(
-            sim.target, secrets=OneSecret("unused"), policy=sim.policy, audit=None)
-        async with camera:
-            assert isinstance(camera, Camera)
-            results = await camera_session(camera)
-    recorder.save(out)
-    return results
+    return await record_session(sim.target, out, policy=sim.policy)
 
 
 async def test_camera_round_trip_gives_the_same_results(camera_sim: CameraSim,
@@ -190,22 +193,13 @@ async def test_camera_replay_of_a_changed_request_is_a_typed_miss(camera_sim: Ca
 async def test_serial_camera_round_trip(tmp_path: Path) -> None:
     # RS-232 VISCA over a pseudo-terminal: the same recording, in hex, through the hook
     # of open_serial.
-    from hnth_drivers.driver import DeviceTarget
     from hnth_sim.camera import CameraSimulator
 
     out = tmp_path / "serial.jsonl"
     async with CameraSimulator(udp=None, pty=True, travel_scale=0.05) as sim:
         assert sim.pty_path is not None
         target = DeviceTarget("camera", "sim-serial", "visca-serial", str(sim.pty_path))
-        recorder = Recorder(kind="camera", driver="visca-serial", driver_version="test",
-                            address=target.address)
-        with recorder.installed():
-            camera = get_driver("camera", "visca-serial").from_target(
-                target, secrets=OneSecret("unused"), policy=STRICT, audit=None)
-            async with camera:
-                assert isinstance(camera, Camera)
-                live = await camera_session(camera)
-        recorder.save(out)
+        live = await record_session(target, out)
     assert Recording.load(out).header.transport == "serial"
     async with replayed("camera", "visca-serial", out) as (camera, player):
         assert isinstance(camera, Camera)

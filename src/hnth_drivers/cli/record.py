@@ -172,8 +172,9 @@ def record_codec(
                                          "(instead of a password)."),
     select: str | None = SELECT_OPT, scripted: bool = SCRIPTED_OPT,
 ) -> None:
-    """Run the codec kit through DRIVER against the codec at SSH and write the shell's
-    exchanges to OUT (the SSH login itself is never in the recording)."""
+    """Run the codec kit through DRIVER against the codec at SSH; write the shell to OUT.
+
+    The SSH login itself is never in the recording."""
     if not scripted:
         _kit_modules()
     from ..driver import DeviceTarget
@@ -214,9 +215,9 @@ def record_camera(
     model: str = typer.Option("generic", "--model", help="Camera model profile."),
     select: str | None = SELECT_OPT, scripted: bool = SCRIPTED_OPT,
 ) -> None:
-    """Run the camera kit against the camera (visca-ip or visca-serial) and write what
-    went over the wire to OUT. The kit moves the camera, stores over preset 2 and puts it
-    in standby and back."""
+    """Run the camera kit against a VISCA camera; write what went over the wire to OUT.
+
+    The kit moves the camera, stores over preset 2 and puts it in standby and back."""
     if not scripted:
         _kit_modules()
     from ..driver import DeviceTarget
