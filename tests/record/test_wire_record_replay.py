@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hnth_drivers.driver import DeviceTarget
+from hnth_drivers.model import CameraPosition
 from hnth_drivers.registry import get_driver
 from hnth_drivers.security.policy import STRICT, SecurityPolicy
 from hnth_drivers.testing.recorded import replayed, replayed_driver
@@ -223,3 +224,24 @@ async def test_a_kit_recording_replays_each_test_from_its_own_part() -> None:
         assert (await camera.position()).pan == 100
         await camera.home()
         assert (await camera.position()).pan == 0
+
+
+async def test_camera_answer_missing_from_the_recording_is_a_typed_miss(
+        camera_sim: CameraSim, tmp_path: Path) -> None:
+    # No answer recorded for the preset store: the driver's ACK deadline passes, it sends
+    # the datagram again (as Sony's guide says), and the replay holds nothing for that.
+    out = tmp_path / "camera.jsonl"
+    await record_camera(camera_sim, out)
+    lines = out.read_text().splitlines()
+    store = "81 01 04 3f 01 02 ff"                       # memory set, preset 2
+    cut = [json.dumps({**json.loads(line), "recv": []}) if store in line else line
+           for line in lines]
+    (tmp_path / "cut.jsonl").write_text("\n".join(cut) + "\n")
+    async with replayed_driver("camera", "visca-ip", tmp_path / "cut.jsonl") as camera:
+        assert isinstance(camera, Camera)
+        await camera.is_powered()
+        await camera.position()
+        await camera.move_to(CameraPosition(pan=100, tilt=50, zoom=0))
+        await camera.position()
+        with pytest.raises(ReplayMiss, match="all used"):
+            await camera.store_preset(2)
