@@ -15,24 +15,43 @@ every client :func:`hnth_drivers.transport.https.https_client` builds sends its 
 through a :class:`RecordingTransport` wrapped around the policy-checked transport (the
 verification of the server is unchanged). Nothing is written until :meth:`Recorder.save`,
 which redacts by name, then scrubs every value so found (see :mod:`.redaction`).
+
+The same recorder also records SSH shells (codecs) and VISCA-over-IP datagrams (cameras)
+through the hooks of :mod:`hnth_drivers.transport.ssh` and :mod:`~hnth_drivers.transport.udp`:
+the header's ``transport`` is then ``ssh`` or ``udp`` and each line a wire exchange
+(:mod:`.wire`): ``{"open": true, "recv": [...]}`` or ``{"send": ..., "recv": [...]}``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator
-from contextvars import Token
+from contextvars import ContextVar, Token
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ..transport.https import TransportHook, transport_hook
-from .redaction import Redactor, normalise_body
+from ..errors import ConfigError
+from ..transport.https import transport_hook
+from ..transport.serial import serial_hook
+from ..transport.ssh import ssh_hook
+from ..transport.udp import udp_hook
+from .redaction import REDACTED, Redactor, normalise_body
+from .wire import (
+    WireExchange,
+    WireLog,
+    record_serial,
+    record_ssh,
+    record_udp,
+    redact_line,
+    wire_to_json,
+)
 
 __all__ = ["FORMAT", "Exchange", "Recorder", "RecordingHeader", "RecordingTransport",
            "describe_request"]
@@ -61,11 +80,21 @@ class RecordingHeader:
     user: str = "admin"
     redactions: tuple[str, ...] = ()
     format: str = FORMAT
+    #: ``https`` (request→response exchanges), ``ssh`` or ``udp`` (wire exchanges).
+    transport: str = "https"
+    #: What the device was: empty for a recording of a live session; for one built from
+    #: a vendor's documented transcript, that document (title, number, pages).
+    source: str = ""
+    #: Target options the driver was built with (a camera's ``model``), for the replay.
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The header as a JSON object."""
         data = asdict(self)
         data["redactions"] = list(self.redactions)
+        for name in ("source", "options"):
+            if not data[name]:
+                del data[name]
         return data
 
 
@@ -80,6 +109,8 @@ class Exchange:
     response_body: str
     request_headers: tuple[tuple[str, str], ...] = field(default=())
     response_headers: tuple[tuple[str, str], ...] = field(default=())
+    #: The part of the session it belongs to (the kit test that made it), or "".
+    section: str = ""
 
     @property
     def content_type(self) -> str:
@@ -96,11 +127,15 @@ class Exchange:
 
     def to_json(self) -> dict[str, Any]:
         """The exchange as a JSON object."""
-        return {"method": self.method, "path": self.path,
-                "request_headers": [list(h) for h in self.request_headers],
-                "request_body": self.request_body, "status": self.status,
-                "response_headers": [list(h) for h in self.response_headers],
-                "response_body": self.response_body}
+        data: dict[str, Any] = {
+            "method": self.method, "path": self.path,
+            "request_headers": [list(h) for h in self.request_headers],
+            "request_body": self.request_body, "status": self.status,
+            "response_headers": [list(h) for h in self.response_headers],
+            "response_body": self.response_body}
+        if self.section:
+            data["section"] = self.section
+        return data
 
 
 def describe_request(method: str, path: str, body: str) -> str:
@@ -151,22 +186,36 @@ class Recorder:
     """
 
     def __init__(self, *, kind: str, driver: str, driver_version: str, address: str,
-                 user: str = "admin", secrets: Iterable[str] = ()) -> None:
+                 user: str = "admin", secrets: Iterable[str] = (),
+                 options: dict[str, Any] | None = None) -> None:
         self._meta = (kind, driver, driver_version, address, user)
         self._secrets = tuple(secrets)
+        self._options = dict(options or {})
         self._exchanges: list[Exchange] = []
+        self.wire = WireLog()
 
     def __repr__(self) -> str:  # never the secrets
         return f"<Recorder {self._meta[1]} {len(self._exchanges)} exchanges>"
 
     @property
     def count(self) -> int:
-        """Exchanges recorded so far."""
-        return len(self._exchanges)
+        """Exchanges recorded so far (HTTPS requests, or SSH/UDP opens and sends)."""
+        return len(self._exchanges) + len(self.wire.exchanges())
+
+    @property
+    def section(self) -> str:
+        """The part of the session being recorded (set by the kit to the test's name: its
+        replay is then served from that part only), or ""."""
+        return self.wire.section
+
+    @section.setter
+    def section(self, name: str) -> None:
+        self.wire.section = name
 
     def note(self, exchange: Exchange) -> None:
         """Add one exchange (called by :class:`RecordingTransport`)."""
-        self._exchanges.append(exchange)
+        self._exchanges.append(dataclasses.replace(exchange, section=self.section)
+                               if self.section else exchange)
 
     def hook(self, inner: httpx.AsyncBaseTransport, *, base_url: str,
              device: str) -> httpx.AsyncBaseTransport:
@@ -174,14 +223,28 @@ class Recorder:
         del base_url, device
         return RecordingTransport(inner, self)
 
+    def _ssh(self, target: Any, connect: Any) -> Any:
+        return record_ssh(connect(), self.wire)
+
+    async def _udp(self, device: str, open_real: Any, factory: Any) -> Any:
+        return await record_udp(open_real, factory, self.wire)
+
+    def _serial(self, port: str, open_real: Any) -> Any:
+        return record_serial(open_real(), self.wire)
+
     @contextlib.contextmanager
     def installed(self) -> Iterator[Recorder]:
-        """Record every HTTPS client built inside the ``with`` block."""
-        token = transport_hook.set(self.hook)
+        """Record every HTTPS client, SSH connection, UDP endpoint and serial port made
+        inside the ``with`` block."""
+        tokens: list[tuple[ContextVar[Any], Token[Any]]] = [
+            (transport_hook, transport_hook.set(self.hook)),
+            (ssh_hook, ssh_hook.set(self._ssh)), (udp_hook, udp_hook.set(self._udp)),
+            (serial_hook, serial_hook.set(self._serial))]
         try:
             yield self
         finally:
-            _reset(token)
+            for var, token in tokens:
+                _reset(var, token)
 
     def redacted(self) -> tuple[RecordingHeader, list[Exchange]]:
         """The header and the exchanges with every secret removed."""
@@ -192,36 +255,78 @@ class Recorder:
                 ex.method, ex.path, redactor.body(ex.request_body, ex.content_type),
                 ex.status, redactor.body(ex.response_body, _content_type(ex.response_headers)),
                 tuple(redactor.headers(ex.request_headers)),
-                tuple(redactor.headers(ex.response_headers))))
+                tuple(redactor.headers(ex.response_headers)), ex.section))
         scrub = redactor.scrub
         clean = [Exchange(
             ex.method, scrub(ex.path), scrub(ex.request_body), ex.status,
             scrub(ex.response_body),
             tuple((k, scrub(v)) for k, v in ex.request_headers),
-            tuple((k, scrub(v)) for k, v in ex.response_headers)) for ex in named]
+            tuple((k, scrub(v)) for k, v in ex.response_headers), ex.section) for ex in named]
+        return self._header(redactor, "https"), clean
+
+    def _header(self, redactor: Redactor, transport: str) -> RecordingHeader:
         kind, driver, version, address, user = self._meta
-        header = RecordingHeader(
+        return RecordingHeader(
             kind=kind, driver=driver, driver_version=version,
             recorded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            address=scrub(address), user=user, redactions=tuple(sorted(redactor.names)))
-        return header, clean
+            address=redactor.scrub(address), user=user,
+            redactions=tuple(sorted(redactor.names)), transport=transport,
+            options=self._options)
+
+    def redacted_wire(self) -> tuple[RecordingHeader, list[WireExchange]]:
+        """The header and the SSH or UDP exchanges with every secret removed: the
+        secrets given (the password, also in base64) wherever they appear, and the value
+        of every secret-named ``Name: value`` pair in a shell's text."""
+        transport = self.wire.transport or "ssh"
+        redactor = Redactor(self._secrets)
+        found: set[str] = set()
+
+        def clean(data: bytes) -> bytes:
+            if transport in ("udp", "serial"):
+                for value in sorted(redactor.found, key=len, reverse=True):
+                    data = data.replace(value.encode(), REDACTED.encode())
+                return data
+            text = redact_line(data.decode("utf-8", "surrogateescape"), found)
+            return redactor.scrub(text).encode("utf-8", "surrogateescape")
+
+        raw = self.wire.exchanges()
+        named = [WireExchange(None if ex.sent is None else clean(ex.sent),
+                              tuple(clean(d) for d in ex.received), ex.section) for ex in raw]
+        for value in found:
+            redactor.names.add("shell value of a secret-named field")
+            if len(value) >= 4:
+                redactor.found.add(value)
+        if self._secrets:
+            redactor.names.add("the session's password, wherever it appears")
+        exchanges = [WireExchange(None if ex.sent is None else clean(ex.sent),
+                                  tuple(clean(d) for d in ex.received), ex.section)
+                     for ex in named]
+        return self._header(redactor, transport), exchanges
 
     def save(self, path: Path) -> int:
         """Write the redacted recording to ``path``; the number of exchanges."""
-        header, exchanges = self.redacted()
-        lines = [header.to_json(), *(ex.to_json() for ex in exchanges),
-                 {"end": len(exchanges)}]
+        if self._exchanges and self.wire.exchanges():
+            raise ConfigError("one recording holds one transport", operation="save recording",
+                              expected="HTTPS, SSH or UDP exchanges",
+                              got="HTTPS and SSH/UDP exchanges")
+        if self._exchanges or not self.wire.transport:
+            header, exchanges = self.redacted()
+            body = [ex.to_json() for ex in exchanges]
+        else:
+            header, wire = self.redacted_wire()
+            body = [wire_to_json(ex, header.transport) for ex in wire]
+        lines = [header.to_json(), *body, {"end": len(body)}]
         path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
                         encoding="utf-8")
-        return len(exchanges)
+        return len(body)
 
 
 def _content_type(headers: Iterable[tuple[str, str]]) -> str:
     return next((v for k, v in headers if k.lower() == "content-type"), "")
 
 
-def _reset(token: Token[TransportHook | None]) -> None:
+def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
     try:
-        transport_hook.reset(token)
+        var.reset(token)
     except ValueError:  # left in another context (an async fixture's teardown task)
-        transport_hook.set(None)
+        var.set(None)

@@ -37,6 +37,7 @@ _SECRET_NAME = re.compile(
       | key
       | .*session[-_]?(?:id)?            # session, sessionId, JSESSIONID
       | .*cookie.*
+      | .*community.*                   # SNMP v1/v2c community string
       | (?:proxy-)?authorization
       | credentials?
     )$""")
@@ -172,11 +173,32 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]
 
 
 def normalise_body(text: str, content_type: str = "") -> str:
-    """The form a request body is matched in: secret fields redacted, layout ignored, and
-    date-times (a driver's "now", e.g. SMC ``scheduleConfEx`` ``beginTime``) made equal,
-    since a replay runs at another time than the recording."""
+    """The form a request body is matched in: secret fields redacted, layout ignored (and
+    an XML-RPC struct's member order), and date-times (a driver's "now", e.g. SMC
+    ``scheduleConfEx`` ``beginTime``) made equal, since a replay runs at another time than
+    the recording."""
     redacted = _TIMESTAMP.sub("<time>", Redactor().body(text, content_type))
     try:
         return json.dumps(json.loads(redacted), sort_keys=True, separators=(",", ":"))
     except ValueError:
-        return _INTER_TAG.sub("><", redacted).strip()
+        pass
+    if "<methodCall" in redacted[:200]:
+        call = _xmlrpc_call(redacted)
+        if call is not None:
+            return call
+    return _INTER_TAG.sub("><", redacted).strip()
+
+
+def _xmlrpc_call(text: str) -> str | None:
+    """An XML-RPC call as ``<methodName> <params as sorted JSON>``: the order of a struct's
+    members means nothing (a recording made from a documented transcript lists them in
+    the guide's order), nor does the encoding of a value."""
+    from ..errors import HnthError
+    from ..mcu.xmlrpc import decode_call
+
+    try:
+        method, params = decode_call(text.encode("utf-8"))
+    except HnthError:
+        return None
+    return f"{method} " + json.dumps(params, sort_keys=True, separators=(",", ":"),
+                                     default=str, ensure_ascii=False)

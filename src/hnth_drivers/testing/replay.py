@@ -9,7 +9,10 @@ and nothing is sent on the network. A request is matched on method, path and nor
 body (secret fields redacted, see :mod:`.redaction`); among the exchanges that match, the
 first unused one after the last served is taken (a recording of a session replays in
 order), else the first unused one. A request the recording does not hold raises
-:class:`ReplayMiss` naming it, at once: never a hang.
+:class:`ReplayMiss` naming it, at once: never a hang. A recording of an SSH shell or of
+VISCA-over-IP datagrams (header ``transport`` ``ssh`` or ``udp``) is served the same way
+through the hooks of :mod:`hnth_drivers.transport.ssh` and :mod:`~hnth_drivers.transport.udp`
+(see :mod:`.wire_replay`).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
-from contextvars import Token
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +29,14 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError, ProtocolError
-from ..transport.https import TransportHook, transport_hook
+from ..transport.https import transport_hook
+from ..transport.serial import serial_hook
+from ..transport.ssh import ssh_hook
+from ..transport.udp import udp_hook
 from .recording import FORMAT, Exchange, RecordingHeader, describe_request
 from .redaction import normalise_body
+from .wire import WIRE_TRANSPORTS, WireExchange, wire_from_json
+from .wire_replay import WirePlayer
 
 __all__ = ["Recording", "RecordingError", "ReplayMiss", "ReplayTransport"]
 
@@ -48,6 +56,8 @@ class Recording:
     path: Path
     header: RecordingHeader
     exchanges: tuple[Exchange, ...]
+    #: The exchanges of an SSH or UDP recording (``exchanges`` is then empty).
+    wire: tuple[WireExchange, ...] = ()
 
     @classmethod
     def load(cls, path: Path, *, kind: str | None = None,
@@ -79,6 +89,10 @@ class Recording:
                                  expected=f"a header line with format {FORMAT!r}",
                                  got=repr(records[0].get("format")) if records else "empty file")
         header = _header(records[0], where)
+        if header.transport not in ("https", *WIRE_TRANSPORTS):
+            raise RecordingError("unknown transport in the recording's header",
+                                 operation=where, expected="https, ssh, udp or serial",
+                                 got=repr(header.transport))
         if (kind is not None and header.kind != kind) or \
                 (driver is not None and header.driver != driver):
             raise RecordingError("the recording was made with another driver", operation=where,
@@ -93,22 +107,50 @@ class Recording:
                                  got=(f"no end line after {len(body)} exchanges"
                                       if end is None else f"end {end!r}, "
                                       f"{len(body)} exchanges"))
+        if header.transport in WIRE_TRANSPORTS:
+            wire = tuple(_wire(r, i + 2, where, header.transport) for i, r in enumerate(body))
+            return cls(path, header, (), wire)
         exchanges = tuple(_exchange(r, i + 2, where) for i, r in enumerate(body))
         return cls(path, header, exchanges)
 
-    def player(self) -> Player:
-        """A fresh replay state (every exchange unused)."""
-        return Player(self)
+    def player(self, section: str | None = None) -> Player:
+        """A fresh replay state (every exchange unused) of an HTTPS recording; with
+        ``section``, of that part of it (if the recording has such a part)."""
+        return Player(self, section)
+
+    def wire_player(self, section: str | None = None) -> WirePlayer:
+        """A fresh replay state of an SSH, UDP or serial recording (``section``: as
+        :meth:`player`)."""
+        return WirePlayer(self, section)
+
+    def sections(self) -> set[str]:
+        """The parts the recording is divided in (the kit's test names; may be empty)."""
+        return ({ex.section for ex in self.exchanges if ex.section}
+                | {ex.section for ex in self.wire if ex.section})
 
     @contextlib.contextmanager
-    def replaying(self) -> Iterator[Player]:
-        """Answer every HTTPS client built inside the ``with`` block from this recording."""
-        player = self.player()
-        token = transport_hook.set(player.hook)
+    def replaying(self, section: str | None = None) -> Iterator[Player | WirePlayer]:
+        """Answer every HTTPS client (or SSH connection, UDP endpoint or serial port, after
+        the recording's transport) made inside the ``with`` block from this recording
+        (from its part ``section`` only, if it has one of that name)."""
+        token: tuple[ContextVar[Any], Token[Any]]
+        player: Player | WirePlayer
+        if self.header.transport == "ssh":
+            player = self.wire_player(section)
+            token = (ssh_hook, ssh_hook.set(player.ssh_hook))
+        elif self.header.transport == "udp":
+            player = self.wire_player(section)
+            token = (udp_hook, udp_hook.set(player.udp_hook))
+        elif self.header.transport == "serial":
+            player = self.wire_player(section)
+            token = (serial_hook, serial_hook.set(player.serial_hook))
+        else:
+            player = self.player(section)
+            token = (transport_hook, transport_hook.set(player.hook))
         try:
             yield player
         finally:
-            _reset(token)
+            _reset(*token)
 
 
 def _header(record: dict[str, Any], where: str) -> RecordingHeader:
@@ -118,10 +160,26 @@ def _header(record: dict[str, Any], where: str) -> RecordingHeader:
             driver_version=str(record.get("driver_version", "")),
             recorded_at=str(record.get("recorded_at", "")), address=str(record["address"]),
             user=str(record.get("user", "admin")),
-            redactions=tuple(str(r) for r in record.get("redactions", ())))
+            redactions=tuple(str(r) for r in record.get("redactions", ())),
+            transport=str(record.get("transport", "https")),
+            source=str(record.get("source", "")),
+            options=dict(record.get("options") or {}))
     except KeyError as exc:
         raise RecordingError("the recording's header lacks a field", operation=where,
                              expected="kind, driver, address", got=f"no {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise RecordingError("the recording's header is malformed", operation=where,
+                             expected="options as an object",
+                             got=f"{type(exc).__name__}: {exc}"[:120]) from None
+
+
+def _wire(record: dict[str, Any], line: int, where: str, transport: str) -> WireExchange:
+    try:
+        return wire_from_json(record, transport)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordingError(f"line {line} is not a {transport} exchange", operation=where,
+                             expected='{"open": true} or {"send": ...}, and "recv": [...]',
+                             got=f"{type(exc).__name__}: {exc}"[:120]) from None
 
 
 def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
@@ -133,7 +191,8 @@ def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
             request_headers=tuple((str(k), str(v)) for k, v in record.get("request_headers",
                                                                           ())),
             response_headers=tuple((str(k), str(v)) for k, v in record.get("response_headers",
-                                                                           ())))
+                                                                           ())),
+            section=str(record.get("section", "")))
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordingError(f"line {line} is not an exchange", operation=where,
                              expected="method, path, request_body, status, response_body",
@@ -143,10 +202,11 @@ def _exchange(record: dict[str, Any], line: int, where: str) -> Exchange:
 class Player:
     """Which exchanges of a recording were served; shared by every client it answers."""
 
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, recording: Recording, section: str | None = None) -> None:
         self.recording = recording
         self._keys = [ex.key() for ex in recording.exchanges]
-        self._used = [False] * len(self._keys)
+        # Another part's exchanges count as used: never served, never reported unused.
+        self._used = outside(recording.exchanges, section)
         self._cursor = 0
 
     @property
@@ -183,6 +243,14 @@ class Player:
             got=_summary(key[2]))
 
 
+def outside(exchanges: Sequence[Exchange | WireExchange], section: str | None) -> list[bool]:
+    """For each exchange, whether it lies outside ``section`` (none does when the
+    recording has no part of that name)."""
+    if not section or not any(ex.section == section for ex in exchanges):
+        return [False] * len(exchanges)
+    return [ex.section != section for ex in exchanges]
+
+
 def _summary(body: str) -> str:
     # XML reads better as its text: "conference.create authenticationUser admin ..."
     text = " ".join(re.sub(r"<[^>]*>", " ", body).split()) if body.startswith("<") else body
@@ -205,8 +273,8 @@ class ReplayTransport(httpx.AsyncBaseTransport):
                               request=request)
 
 
-def _reset(token: Token[TransportHook | None]) -> None:
+def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
     try:
-        transport_hook.reset(token)
+        var.reset(token)
     except ValueError:  # left in another context (an async fixture's teardown task)
-        transport_hook.set(None)
+        var.set(None)

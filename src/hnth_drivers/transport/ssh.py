@@ -5,6 +5,11 @@ ports other than 22) with ``RejectPolicy``: an unknown key and a changed key are
 refused with :class:`PolicyViolation`. No agent, no hunting for keys in ``~/.ssh``;
 SHA-1, CBC and DSA algorithms are disabled. paramiko is blocking: call
 :func:`ssh_connect` from a worker thread (``asyncio.to_thread``).
+
+While :data:`ssh_hook` is set (record and replay, :mod:`hnth_drivers.testing`),
+:func:`ssh_connect` hands it the target and the connection it would make: a recorder
+makes it (every check above applies) and wraps the client; a replay returns a client
+that sends nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import asyncio
 import builtins
 import logging
 import socket
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +29,7 @@ from ..errors import AuthError, ConfigError, ConnectError, DeviceTimeout, Policy
 from ..security.policy import SecurityPolicy, WaiverKind
 from ..security.secrets import Secret
 
-__all__ = ["SshTarget", "open_telnet", "ssh_connect"]
+__all__ = ["SshHook", "SshTarget", "open_telnet", "ssh_connect", "ssh_hook"]
 
 # paramiko logs every failed negotiation with a traceback (logger "paramiko.transport",
 # level ERROR); without a handler of the application's, Python's last-resort handler
@@ -62,16 +69,32 @@ class SshTarget:
         return f"{self.host}:{self.port}"
 
 
+#: ``hook(target, connect)``: the client :func:`ssh_connect` returns; ``connect()`` makes
+#: the real, checked connection.
+SshHook = Callable[[SshTarget, Callable[[], paramiko.SSHClient]], paramiko.SSHClient]
+#: Set by the recorder and the replay of :mod:`hnth_drivers.testing` (None otherwise).
+#: ``asyncio.to_thread`` carries it into the worker thread that connects.
+ssh_hook: ContextVar[SshHook | None] = ContextVar("hnth_ssh_hook", default=None)
+
+
 def _known_hosts_entry(target: SshTarget) -> str:
     return target.host if target.port == 22 else f"[{target.host}]:{target.port}"
 
 
 def ssh_connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient:
     """Connect and authenticate (blocking). Typed errors for every failure."""
-    label = target.label
     if target.port in (23, 24):
-        raise PolicyViolation("telnet ports are not SSH", device=label, operation="ssh connect",
-                              expected="an SSH port", got=str(target.port))
+        raise PolicyViolation("telnet ports are not SSH", device=target.label,
+                              operation="ssh connect", expected="an SSH port",
+                              got=str(target.port))
+    hook = ssh_hook.get()
+    if hook is not None:
+        return hook(target, lambda: _connect(policy, target))
+    return _connect(policy, target)
+
+
+def _connect(policy: SecurityPolicy, target: SshTarget) -> paramiko.SSHClient:
+    label = target.label
     if not Path(target.known_hosts).is_file():
         raise PolicyViolation("SSH needs a known-hosts file to verify the server",
                               device=label, operation="ssh connect",
