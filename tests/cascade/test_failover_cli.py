@@ -6,6 +6,7 @@ runs, ``hnth cascade failback`` returns once the master answers again (SIGUSR2),
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
@@ -124,6 +125,19 @@ def test_bad_input_is_one_line_and_exit_2(sim: Sim, tmp_path: Path) -> None:
         assert "dial" in refused.stderr and refused.stderr.count("\n") == 1
 
 
+async def _console_master(network: Path) -> str:
+    from hnth_drivers.console.service import ConsoleService
+    from hnth_drivers.network.fleet import Fleet
+
+    service = ConsoleService(Fleet.from_file(network), watch=False, mcu_timeout_s=5.0)
+    await service.start()
+    try:
+        assert STANDBY in service.cascade.nodes and MASTER not in service.cascade.nodes
+        return service.cascade.master
+    finally:
+        await service.stop()
+
+
 def test_kill_the_master_fail_over_and_back(sim: Sim, tmp_path: Path) -> None:
     env = user_env(tmp_path, sim.network)
     up = hnth("cascade", "up", "--json", env=env)
@@ -161,6 +175,8 @@ def test_kill_the_master_fail_over_and_back(sim: Sim, tmp_path: Path) -> None:
     assert again.returncode == 0 and json.loads(again.stdout)["path"][-1] == STANDBY
     twice = hnth("cascade", "failover", env=env)
     assert twice.returncode == 1 and "already failed over" in twice.stdout
+    # so does the operator console started now: its tree and switches go through the standby
+    assert asyncio.run(_console_master(sim.network)) == STANDBY
 
     early = hnth("cascade", "failback", env=env)
     assert early.returncode == 1 and "does not answer" in early.stdout

@@ -7,7 +7,8 @@ chair's site (the whole meeting), authorised for ``--operator`` and audited (ref
 too), and print the timed trace of every step (``--json``). What the chair was seeing is
 restored: ``--showing SITE``, else the last switch the audit log records as confirmed.
 
-Which MCU is the master now is read back from the MCUs (:func:`live_cascade`), so every
+Which MCU is the master now is read back from the MCUs
+(:func:`~hnth_drivers.network.live.live_cascade`), so every
 later command (``hnth cascade status``, ``hnth switch``, ``hnth watch``…) works on the
 cascade as it runs. Exit codes: 0 done, 1 not done (nothing to move, or the chair not
 restored), 2 bad input, 3 refused or a device error.
@@ -23,36 +24,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ..network.live import PROBE_S, live_cascade, standby_entry, standby_node
 from .cascade import cascade_app, open_cascade_mcus, trace_json
 from .common import console, fail, typed_errors
 from .fleet_options import JSON_OPT, NETWORK_OPT, OPERATOR_OPT, fleet_from, operator_from
 
 if TYPE_CHECKING:
     from ..cascade.failover import FailoverTrace
-    from ..cascade.live import LiveCascade, McuNode
+    from ..cascade.live import McuNode
     from ..model import Endpoint
     from ..network.fleet import Fleet
-    from ..network.model import McuEntry
     from ..security.access import Operator
 
 __all__ = ["last_shown", "live_cascade", "master_endpoints", "standby_entry", "standby_node"]
-
-_PROBE_S = 5.0  # how long opening the master or the standby may take before it counts as lost
-
-
-def standby_entry(fleet: Fleet) -> McuEntry | None:
-    """The network file's standby MCU (``role = "standby"``), if it names one."""
-    from ..cascade.topology import McuRole
-
-    return next((m for m in fleet.network.mcus if m.role is McuRole.STANDBY), None)
-
-
-def standby_node(fleet: Fleet, entry: McuEntry) -> McuNode:
-    """The standby as a cascade node: its driver (built), the meeting's conference."""
-    from ..cascade.live import McuNode
-
-    return McuNode(entry.id, fleet.mcu_driver(entry.id), fleet.network.conference)
-
 
 def master_endpoints(fleet: Fleet) -> dict[str, Endpoint]:
     """How to dial each site of the file's master (its ``dial`` address): what the
@@ -91,34 +75,11 @@ def last_shown(fleet: Fleet, *, tail_bytes: int = 4 * 1024 * 1024) -> str | None
     return None
 
 
-async def live_cascade(fleet: Fleet, *, operator: Operator | None = None) -> LiveCascade:
-    """The meeting's cascade as it runs now, read back from the MCUs: the file's, or, when
-    the standby has taken the master's place (its conference has the chair connected and
-    the master's has not, see :func:`~hnth_drivers.cascade.failover.active_master`), the
-    file's with the standby as master. Opens the master and the standby to find out."""
-    from ..cascade.failover import active_master, successor
-
-    cascade = fleet.cascade(operator=operator)
-    entry = standby_entry(fleet)
-    if entry is None:
-        return cascade
-    master_id = cascade.master
-    results = await fleet.open_all([fleet.network.mcu(master_id).target(), entry.target()],
-                                   timeout_s=_PROBE_S)
-    if not results[1].ok:
-        return cascade  # no standby to have taken over
-    master = cascade.nodes[master_id] if results[0].ok else None
-    standby = standby_node(fleet, entry)
-    if await active_master(master, standby, cascade.chair) == standby.id:
-        return successor(cascade, standby)
-    return cascade
-
-
 async def _answers(node: McuNode) -> bool:
     from ..errors import HnthError
 
     try:
-        async with asyncio.timeout(_PROBE_S):
+        async with asyncio.timeout(PROBE_S):
             await node.driver.participants(node.conference)
     except (HnthError, TimeoutError):
         return False
@@ -174,7 +135,7 @@ def _move(network: Path | None, operator: str | None, as_json: bool, showing: st
                 return f"already failed over: {cascade.master} is the master", None
             if back:
                 node = fleet.cascade().nodes[master]
-                await fleet.open_all([fleet.network.master.target()], timeout_s=_PROBE_S)
+                await fleet.open_all([fleet.network.master.target()], timeout_s=PROBE_S)
                 if not await _answers(node):
                     return f"{master} does not answer yet: the meeting stays on " \
                            f"{cascade.master}", None

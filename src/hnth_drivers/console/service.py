@@ -26,6 +26,7 @@ from ..cascade.watchdog import Watchdog, WatchdogEvent
 from ..errors import AccessDenied, HnthError
 from ..model import ConnectionState, Level
 from ..network.fleet import Fleet
+from ..network.live import live_cascade
 from ..security.access import Action, Operator, Role, authorize
 from . import rooms
 from .events import EventHub
@@ -262,7 +263,12 @@ class ConsoleService:
 
     async def start(self) -> None:
         """Open the MCUs (a device that is down is an alarm, not a failure) and start
-        the background polls."""
+        the background polls. The cascade is the one running now, read back from the MCUs
+        (after a failover the standby is the master:
+        :func:`~hnth_drivers.network.live.live_cascade`)."""
+        self.cascade = await live_cascade(self.fleet, actor="console",
+                                          probe_s=self.mcu_timeout_s)
+        self.site_mcu = dict(self.cascade.sites)
         results = await self.fleet.open_all(
             [self.network.mcu(m).target() for m in self.cascade.nodes],
             timeout_s=self.mcu_timeout_s)
