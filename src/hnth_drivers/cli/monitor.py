@@ -1,9 +1,13 @@
-"""``hnth monitor`` (SNMP health and alarms) and ``hnth sim snmp`` (the simulator agent)."""
+"""``hnth monitor``: SNMPv3 health and alarms of the devices of a targets file or of a
+network file (``--network FILE``, default ``$HNTH_NETWORK``: every ``[[snmp]]`` target,
+its credential references resolved from the secret store or the environment).
+(``hnth sim snmp`` comes from the simulators' command plug-in.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +23,7 @@ from .common import (
     timeout_seconds,
     typed_errors,
 )
+from .fleet_options import ENV_NETWORK, NETWORK_OPT, fleet_from
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -92,7 +97,9 @@ def _events(recent: Iterable[tuple[str, AlarmEvent]]) -> Table:
 
 @app.command("monitor")
 def monitor(
-    targets: Path = typer.Option(..., "--targets", help="Targets file (TOML or JSON)."),
+    targets: Path | None = typer.Option(None, "--targets", help="Targets file (TOML or "
+                                        "JSON)."),
+    network: Path | None = NETWORK_OPT,
     once: bool = typer.Option(False, "--once",
                               help="Poll once, print, exit (1 if any alarm or poll error)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output (JSON lines "
@@ -104,8 +111,10 @@ def monitor(
 ) -> None:
     """Watch device health and call quality over SNMPv3; show alarms as they happen.
 
-    Keys come from HNTH_PASSWORD / HNTH_PRIV_PASSWORD (or the variables or secret-store
-    names the targets file gives), never from argv or the file itself.
+    The devices are those of a targets file (--targets), or every SNMP target of the
+    network file (--network, default $HNTH_NETWORK). Keys come from HNTH_PASSWORD /
+    HNTH_PRIV_PASSWORD, or the variables or secret-store names the file gives, never from
+    argv or the file itself.
     """
     from ..monitor import (
         AlarmEngine,
@@ -114,19 +123,37 @@ def monitor(
         load_profiles,
         load_targets,
     )
-    from ..security.policy import STRICT
+    from ..monitor.targets import TargetsFile
+    from ..security.policy import STRICT, SecurityPolicy
 
-    if not targets.is_file():
-        fail(f"no such file: {targets}")
+    if targets is not None and network is not None:
+        fail("give --targets FILE or --network FILE, not both")
+    policy: SecurityPolicy = STRICT
+    source = targets
+    if targets is not None:
+        if not targets.is_file():
+            fail(f"no such file: {targets}")
+    elif network is not None or os.environ.get(ENV_NETWORK):
+        fleet = fleet_from(network)
+        source, policy = fleet.network.source, fleet.policy
+        with typed_errors():
+            from_network = TargetsFile(tuple(fleet.snmp_targets().values()))
+        if not from_network.targets:
+            fail(f"{source}: the network file has no [[snmp]] targets")
+    else:
+        fail(f"which devices? give --targets FILE or --network FILE (or set {ENV_NETWORK})")
 
     def store_get(name: str) -> Any:
         return secret_store().get(name)
 
+    def spec_of() -> TargetsFile:
+        return load_targets(targets, store=store_get) if targets is not None else from_network
+
     async def run() -> int:
-        spec = load_targets(targets, store=store_get)
+        spec = spec_of()
         profiles = load_profiles(spec.vendor_tables)
         alarms = AlarmEngine(spec.thresholds, spec.damping)
-        async with SnmpPoller(STRICT, max_in_flight=max_in_flight, profiles=profiles) as poller:
+        async with SnmpPoller(policy, max_in_flight=max_in_flight, profiles=profiles) as poller:
             watch = SnmpMonitor(poller, spec.targets, alarms, interval=interval)
             if once:
                 readings = await watch.sweep()
@@ -174,7 +201,7 @@ def monitor(
             from rich.markup import escape
 
             from .common import err_console
-            err_console.print(f"[bold red]error:[/] {escape(f'{targets}: {exc}')}",
+            err_console.print(f"[bold red]error:[/] {escape(f'{source}: {exc}')}",
                               highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     sys.stdout.flush()
