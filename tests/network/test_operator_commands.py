@@ -121,12 +121,20 @@ def test_camera_preset(shell: dict[str, str], sim_network: Path) -> None:
 def test_readiness_over_the_network_file(shell: dict[str, str], tmp_path: Path) -> None:
     assert hnth("cascade", "up", env=shell).returncode == 0
     out = tmp_path / "summary.json"
-    done = hnth("readiness", "--no-stats", "--sample-calls", "2", "--json", str(out),
+    done = hnth("readiness", "--no-stats", "--sample-calls", "2", "--out", str(out),
                 "--lang", "en", env=shell)
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     assert re.search(r"test calls: \S+ [\d.]+ s ok, \S+ [\d.]+ s ok", done.stdout)
     summary = json.loads(out.read_text())
-    assert summary  # the summary form, written
+    assert summary["ready"] is True and len(summary["rows"]) == len(
+        load_network(Path(shell["HNTH_NETWORK"])).sites)
+    # --json: the same document on stdout, and nothing else there
+    printed = hnth("readiness", "--no-stats", "--sample-calls", "0", "--json", "--lang",
+                   "en", env=shell)
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    document = json.loads(printed.stdout)
+    assert document.keys() == summary.keys() and document["ready"] is True
+    assert "test calls: none" in printed.stderr
 
 
 async def _drop_uplink(sim_network: Path, env: dict[str, str]) -> str:
