@@ -3,7 +3,9 @@
 Every problem is collected, one line each, ``FILE:LINE: KEY: what is wrong``, and raised
 together as :class:`NetworkFileError` (a :class:`~hnth_drivers.errors.ConfigError`), so an
 operator fixes them in one pass. Line numbers are found by scanning the text again
-(:mod:`hnth_drivers.network.locate`): neither ``tomllib`` nor ``json`` keeps positions.
+(:mod:`hnth_drivers.network.locate`): neither the TOML parser nor ``json`` keeps
+positions. TOML is read with ``tomli``, the parser the standard ``tomllib`` was taken
+from, whose wheels are compiled: about three times faster on a national file.
 
 Checked: unknown keys, wrong types, missing keys, duplicate ids, the site hierarchy (parents
 exist, no cycle), exactly one master MCU, MCU areas and site MCUs that exist, cascade links
@@ -18,12 +20,13 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from .. import registry
 from ..cascade.topology import McuRole
@@ -53,6 +56,7 @@ _SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}\Z")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})\Z")
 _MISSING = object()
+_LEVELS = {lv.value: lv for lv in Level}
 
 Check = Callable[["_Reader", KeyPath, Any], Any]
 
@@ -94,18 +98,22 @@ class _Reader:
             self.problem(path, f"expected a table, got {_type(value)}")
             return None
         out: dict[str, Any] = {}
+        complete = True
         for key, raw in value.items():
-            if key not in spec:
+            rule = spec.get(key)
+            if rule is None:
                 self.problem((*path, key), f"unknown key (expected one of "
                              f"{', '.join(sorted(spec))})")
                 continue
-            converted = spec[key].check(self, (*path, key), raw)
-            if converted is not _MISSING:
+            converted = rule.check(self, (*path, key), raw)
+            if converted is _MISSING:
+                complete = False
+            else:
                 out[key] = converted
-        for key, rule in spec.items():
-            if rule.required and key not in value:
+        for key in _required(spec):
+            if key not in value:
                 self.problem(path, f"missing key {key!r}")
-        return out if len(out) == sum(1 for k in value if k in spec) else None
+        return out if complete else None
 
     def array(self, path: KeyPath, value: Any, spec: dict[str, _Key]) -> list[dict[str, Any]]:
         if not isinstance(value, list):
@@ -115,8 +123,20 @@ class _Reader:
         for i, item in enumerate(value):
             table = self.table((*path, i), item, spec)
             if table is not None:
-                out.append({**table, "__path": (*path, i)})
+                table["__path"] = (*path, i)
+                out.append(table)
         return out
+
+
+_REQUIRED: dict[int, tuple[str, ...]] = {}
+
+
+def _required(spec: dict[str, _Key]) -> tuple[str, ...]:
+    """The required keys of a table spec (the specs are module constants: found once)."""
+    found = _REQUIRED.get(id(spec))
+    if found is None:
+        found = _REQUIRED[id(spec)] = tuple(k for k, rule in spec.items() if rule.required)
+    return found
 
 
 def _type(value: Any) -> str:
@@ -332,9 +352,9 @@ def loads_network(text: str, fmt: str = "toml", *, source: str = "<string>",
             doc = json.loads(text)
             locate = partial(json_lines, text)
         else:
-            doc = tomllib.loads(text)
+            doc = tomli.loads(text)
             locate = partial(toml_lines, text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+    except (tomli.TOMLDecodeError, json.JSONDecodeError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise NetworkFileError([(Where(source, int(m.group(1)) if m else None, "(syntax)"),
                                  f"not valid {fmt.upper()}: {exc}")]) from None
@@ -475,7 +495,7 @@ def _site(r: _Reader, s: dict[str, Any]) -> SiteEntry:
             trusted_segment=c.get("trusted_segment", False))
             for c in raw.get("cameras", []))
         room = Room(codec, cameras)
-    site = Site(s["id"], s["name"], Level(s["level"]), s.get("parent"))
+    site = Site(s["id"], s["name"], _LEVELS[s["level"]], s.get("parent"))
     return SiteEntry(site, r.where(s["__path"]), unit=s.get("unit"), contact=s.get("contact"),
                      mcu=s.get("mcu"), dial=s.get("dial"), room=room)
 
