@@ -79,10 +79,7 @@ class _Reader:
         self.installed: dict[str, list[str]] = {}
 
     def where(self, path: KeyPath) -> Where:
-        key = ""
-        for part in path:
-            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else part)
-        return Where(self.source, partial(self.line, path), key or "(top)")
+        return Where(self.source, partial(self.line, path), path)
 
     def line(self, path: KeyPath) -> int | None:
         """The line of ``path`` (the text is scanned once, on the first call)."""
@@ -132,7 +129,8 @@ _REQUIRED: dict[int, tuple[str, ...]] = {}
 
 
 def _required(spec: dict[str, _Key]) -> tuple[str, ...]:
-    """The required keys of a table spec (the specs are module constants: found once)."""
+    """The required keys of a table spec (every spec is a module constant, so its id is
+    its own for the life of the process: found once)."""
     found = _REQUIRED.get(id(spec))
     if found is None:
         found = _REQUIRED[id(spec)] = tuple(k for k, rule in spec.items() if rule.required)
@@ -146,6 +144,8 @@ def _type(value: Any) -> str:
 
 def _typed(kind: type, label: str) -> Check:
     def check(r: _Reader, path: KeyPath, value: Any) -> Any:
+        if type(value) is kind and (kind is not str or str(value).strip()):
+            return value  # the common case, decided at once
         ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
@@ -254,13 +254,16 @@ def _driver(kind: str) -> Check:
     return check
 
 
+_CREDENTIAL = {"secret": _Key(_pattern(_SECRET_NAME, "a secret name")),
+               "env": _Key(_pattern(_ENV_NAME, "a variable name"))}
+
+
 def _credential(r: _Reader, path: KeyPath, value: Any) -> Any:
     if isinstance(value, str):
         r.problem(path, "credentials are references, never values: write "
                   "{ secret = \"NAME\" } or { env = \"VARIABLE\" }")
         return _MISSING
-    table = r.table(path, value, {"secret": _Key(_pattern(_SECRET_NAME, "a secret name")),
-                                  "env": _Key(_pattern(_ENV_NAME, "a variable name"))})
+    table = r.table(path, value, _CREDENTIAL)
     if table is None:
         return _MISSING
     if len(table) != 1:
