@@ -158,8 +158,8 @@ def _driver(reach: Reach, action: str, audit: AuditLog | None) -> Driver:
             raise ConfigError("--site takes the camera from the network file",
                               operation=f"camera {action}", expected="no other connection "
                               "or camera options", got=given[0])
-        return site_driver("camera", reach.network,
-                           f"camera:{reach.site}/{reach.camera}")
+        return site_driver("camera", reach.network, f"camera:{reach.site}/{reach.camera}",
+                           {"timeout_s": reach.timeout})
     chosen = [o for o, v in (("--visca-udp", reach.udp), ("--visca-serial", reach.serial),
                              ("--device", reach.device)) if v is not None]
     if len(chosen) != 1:

@@ -116,7 +116,10 @@ def _driver(reach: Reach) -> Codec:
                                           ("--identity", reach.identity)) if value is not None]
         if given:
             fail(f"--site takes the codec from the network file: leave out {given[0]}")
-        built = site_driver("vcs", reach.network, f"codec:{reach.site}")
+        options: dict[str, object] = {"timeout_s": reach.timeout}
+        if reach.family is not None:
+            options["family"] = reach.family
+        built = site_driver("vcs", reach.network, f"codec:{reach.site}", options)
     else:
         built = _direct(reach)
     assert isinstance(built, Codec)  # the registry checked the class against the contract
@@ -139,12 +142,12 @@ def _direct(reach: Reach) -> Driver:
         return Secret(os.environ["HNTH_PASSWORD"]) if os.environ.get("HNTH_PASSWORD") \
             else None
 
-    options: dict[str, object] = {"timeout_s": reach.timeout}
+    settings: dict[str, object] = {"timeout_s": reach.timeout}
     if reach.family is not None:
-        options["family"] = reach.family
+        settings["family"] = reach.family
     return cli_driver("vcs", name, f"{host}:{port}", password, user=user,
                       key_file=reach.identity, known_hosts=reach.known_hosts,
-                      options=options)
+                      options=settings)
 
 
 def _run(driver: Codec, action: str | None, detail: dict[str, object],

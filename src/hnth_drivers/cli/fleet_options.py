@@ -147,15 +147,21 @@ class _NoSecret:
                           expected="$HNTH_PASSWORD or the secret store")
 
 
-def site_driver(kind: str, network: Path | None, device: str) -> Driver:
+def site_driver(kind: str, network: Path | None, device: str,
+                options: Mapping[str, object] | None = None) -> Driver:
     """Device ``device`` (``codec:SITE``, ``camera:SITE/N``) of the network file
     (``network`` or ``$HNTH_NETWORK``), its driver built through the registry with the
-    file's trust and credentials (not opened)."""
+    file's trust and credentials (not opened); ``options`` (e.g. the command's
+    ``timeout_s``) are added to the file's."""
+    import dataclasses
+
     from ..errors import RegistryError
 
     fleet = fleet_from(network)
     with typed_errors():
         target = fleet.target(device)
+        if options:
+            target = dataclasses.replace(target, options={**target.options, **options})
         built = fleet.driver(target)
         if target.kind != kind:
             raise RegistryError("not a device of this kind", device=device,
