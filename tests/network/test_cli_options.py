@@ -72,3 +72,30 @@ def test_network_defaults_to_the_environment(command: tuple[str, ...],
     done = hnth(*command, *args, "--json", env=env, timeout=60)
     assert done.returncode == 2, (done.stdout[-1000:], done.stderr[-1000:])
     assert f"{broken}:3: mcus" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_meeting_run_json_is_json_lines(tmp_path: Path) -> None:
+    """Without a network file the run stops at its first manual step: every line on stdout
+    is JSON, the events first and the outcome last."""
+    import json
+
+    meeting = _meeting(tmp_path)
+    done = hnth("meeting", "run", str(meeting), "--no-wait", "--json", env=user_env(tmp_path))
+    assert done.returncode == 1, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    outcome = lines[-1]
+    assert outcome["status"] == "waiting" and isinstance(outcome["missed"], list)
+    assert outcome["state"] == str(tmp_path / "meeting.state.json")
+    assert lines[0]["kind"] == "session"
+    assert all(set(e) == {"at", "step", "kind", "message"} for e in lines[:-1])
+
+    # a --network that disagrees with the meeting file's network is refused
+    named = tmp_path / "named.toml"
+    text = meeting.read_text(encoding="utf-8").replace(
+        'chair = "vn"', f'chair = "vn"\nnetwork = "{named}"', 1)
+    meeting.write_text(text, encoding="utf-8")
+    other = tmp_path / "elsewhere.toml"
+    refused = hnth("meeting", "run", str(meeting), "--network", str(other), "--state",
+                   str(tmp_path / "second.state.json"), env=user_env(tmp_path))
+    assert refused.returncode == 2, refused.stderr
+    assert "disagrees with the meeting file's network" in refused.stderr
