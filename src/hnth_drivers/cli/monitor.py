@@ -6,6 +6,8 @@ its credential references resolved from the secret store or the environment).
 from __future__ import annotations
 
 import asyncio
+import builtins
+import contextlib
 import json
 import os
 import sys
@@ -20,6 +22,7 @@ from .common import (
     fail,
     host_port,
     secret_store,
+    stop_on_signals,
     timeout_seconds,
     typed_errors,
 )
@@ -95,6 +98,12 @@ def _events(recent: Iterable[tuple[str, AlarmEvent]]) -> Table:
     return table
 
 
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set."""
+    with contextlib.suppress(builtins.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
 @app.command("monitor")
 def monitor(
     targets: Path | None = typer.Option(None, "--targets", help="Targets file (TOML or "
@@ -166,13 +175,17 @@ def monitor(
                     console.print(_table(readings, alarms))
                 failed = alarms.active() or any(h.error for h in readings)
                 return 1 if failed else 0
+            # SIGINT/SIGTERM end the watch between sweeps: nothing in flight, the poller
+            # closed cleanly, exit 0
+            stop = stop_on_signals()
             if as_json:
                 alarms.on_event(lambda e: print(json.dumps({"event": e.to_json()}), flush=True))
-                while True:
+                while not stop.is_set():
                     readings = await watch.sweep()
                     print(json.dumps({"sweep": [_health_json(h) for h in readings]}),
                           flush=True)
-                    await asyncio.sleep(interval)
+                    await _pause(stop, interval)
+                return 0
             import time
             from collections import deque
 
@@ -182,11 +195,12 @@ def monitor(
             recent: deque[tuple[str, AlarmEvent]] = deque(maxlen=12)
             alarms.on_event(lambda e: recent.append((time.strftime("%H:%M:%S"), e)))
             with Live(auto_refresh=False) as live:
-                while True:
+                while not stop.is_set():
                     readings = await watch.sweep()
                     live.update(Group(_table(readings, alarms), _events(recent)),
                                 refresh=True)
-                    await asyncio.sleep(interval)
+                    await _pause(stop, interval)
+            return 0
 
     from ..errors import PolicyViolation
 
