@@ -32,3 +32,32 @@ def test_docs_name_every_table_the_parser_accepts() -> None:
     doc = (DOCS / "network.md").read_text(encoding="utf-8")
     for key in TOP:
         assert key in doc, key
+
+
+def test_operator_command_lines_name_real_commands_and_options() -> None:
+    """Every ``hnth ...`` line of the page's first example is a command whose --help shows
+    the options the line uses."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from hnth_drivers.cli import app
+
+    doc = (DOCS / "network.md").read_text(encoding="utf-8")
+    block = re.search(r"```text\n(.*?)```", doc, re.S)
+    assert block is not None
+    lines = [ln.split("#")[0].strip() for ln in block.group(1).splitlines()]
+    commands = [shlex.split(ln)[1:] for ln in lines if ln.startswith("hnth ")]
+    assert len(commands) >= 10
+    runner = CliRunner()
+    for argv in commands:
+        words = [w for w in argv if w != "|"]
+        shown = None
+        for k in range(min(2, len(words)), 0, -1):  # 'cascade up' or 'switch'
+            done = runner.invoke(app, [*words[:k], "--help"], terminal_width=200)
+            if done.exit_code == 0:
+                shown = done.output
+                break
+        assert shown is not None, argv
+        for option in (w for w in words if w.startswith("--")):
+            assert option in shown, (argv, option)

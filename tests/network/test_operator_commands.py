@@ -121,12 +121,20 @@ def test_camera_preset(shell: dict[str, str], sim_network: Path) -> None:
 def test_readiness_over_the_network_file(shell: dict[str, str], tmp_path: Path) -> None:
     assert hnth("cascade", "up", env=shell).returncode == 0
     out = tmp_path / "summary.json"
-    done = hnth("readiness", "--no-stats", "--sample-calls", "2", "--json", str(out),
+    done = hnth("readiness", "--no-stats", "--sample-calls", "2", "--out", str(out),
                 "--lang", "en", env=shell)
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     assert re.search(r"test calls: \S+ [\d.]+ s ok, \S+ [\d.]+ s ok", done.stdout)
     summary = json.loads(out.read_text())
-    assert summary  # the summary form, written
+    assert summary["ready"] is True and len(summary["rows"]) == len(
+        load_network(Path(shell["HNTH_NETWORK"])).sites)
+    # --json: the same document on stdout, and nothing else there
+    printed = hnth("readiness", "--no-stats", "--sample-calls", "0", "--json", "--lang",
+                   "en", env=shell)
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    document = json.loads(printed.stdout)
+    assert document.keys() == summary.keys() and document["ready"] is True
+    assert "test calls: none" in printed.stderr
 
 
 async def _drop_uplink(sim_network: Path, env: dict[str, str]) -> str:
@@ -231,3 +239,44 @@ show = "{site}"
     switched = [r for r in audit_records(shell) if r["action"] == "cascade.switch_to"
                 and r["target"] == site and r["actor"] == "central"]
     assert switched
+
+
+def test_monitor_watches_every_snmp_target_of_the_network_file(
+        shell: dict[str, str], sim_network: Path) -> None:
+    import signal
+    import subprocess
+
+    from tests.conftest import HNTH
+
+    wanted = {t.id for t in load_network(sim_network).snmp}
+    assert len(wanted) > 30
+    once = hnth("monitor", "--once", "--json", env=shell)
+    assert once.returncode == 0, once.stderr[-2000:]
+    report = json.loads(once.stdout)
+    assert {d["device"] for d in report["devices"]} == wanted
+    assert all(d["reachable"] and d["error"] is None and d["uptime_s"] > 0
+               for d in report["devices"])
+    assert report["alarms"] == []
+    table = hnth("monitor", "--once", "--network", str(sim_network), env=shell)
+    assert table.returncode == 0 and "Device health" in table.stdout
+
+    # live: one JSON line per sweep, until interrupted
+    live = subprocess.Popen([*HNTH, "monitor", "--json", "--interval", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=shell)
+    assert live.stdout is not None
+    try:
+        lines = [json.loads(live.stdout.readline()) for _ in range(2)]
+    finally:
+        live.send_signal(signal.SIGINT)
+        _, err = live.communicate(timeout=30)
+    assert live.returncode == 0 and "Traceback" not in err, err[-2000:]
+    for line in lines:
+        assert {d["device"] for d in line["sweep"]} == wanted
+
+    both = hnth("monitor", "--once", "--targets", str(sim_network), "--network",
+                str(sim_network), env=shell)
+    assert both.returncode == 2 and "not both" in both.stderr
+    env = {k: v for k, v in shell.items() if k != "HNTH_NETWORK"}
+    neither = hnth("monitor", "--once", env=env)
+    assert neither.returncode == 2 and "HNTH_NETWORK" in neither.stderr

@@ -75,7 +75,7 @@ def test_hnth_readiness_on_vn_2025(tmp_path: Path) -> None:
     csv_path, json_path = tmp_path / "s.csv", tmp_path / "s.json"
     done = CliRunner().invoke(app, ["readiness", "--profile", "vn-2025", "--no-stats",
                                     "--rows", "2", "--lang", "en", "--csv", str(csv_path),
-                                    "--json", str(json_path)])
+                                    "--out", str(json_path)])
     assert done.exit_code == 0, done.output
     assert "Summary form" in done.output and "Ready: 3,359" in done.output
     assert len(read_csv(csv_path)) == 3_359

@@ -1,9 +1,15 @@
-"""``hnth camera recall|store|move|zoom|power|position`` and ``hnth sim camera``.
+"""``hnth camera recall|store|move|zoom|power|position``: a PTZ camera through any
+installed camera driver. (``hnth sim camera`` comes from the simulators' plug-in.)
 
-A camera is reached with ``--visca-serial DEVICE [--baud 9600] [--address 1]`` or with
-``--visca-udp HOST:PORT --trusted-segment``: VISCA over IP has no encryption, so it is
-refused unless the operator states that the camera is on a trusted local segment; that
-exception, and every control action, is written to the audit log.
+A camera is reached with ``--visca-serial DEVICE [--baud 9600] [--address 1]``, with
+``--visca-udp HOST:PORT --trusted-segment``, with ``--driver NAME --device ADDRESS`` (a
+vendor's plug-in), or taken from a network file with ``--site SITE [--camera N]``
+(``--network FILE``, default ``$HNTH_NETWORK``). The driver is looked up in the
+entry-point registry (``--driver``; default ``visca-ip`` or ``visca-serial`` after the
+connection) and built with its :meth:`~hnth_drivers.driver.Driver.from_target`, as a
+network file's cameras are. VISCA over IP has no encryption, so it is refused unless the
+operator states that the camera is on a trusted local segment; that exception, and every
+control action, is written to the audit log.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import asyncio
 import getpass
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -28,14 +35,18 @@ from .common import (
     timeout_seconds,
     typed_errors,
 )
+from .fleet_options import NETWORK_OPT
 
 if TYPE_CHECKING:
-    from ..vcs.visca.camera import ViscaCamera
+    from ..driver import Driver
+    from ..security.audit import AuditLog
+    from ..vcs.base import Camera
 
 __all__ = ["camera_app", "parse_host_port"]
 
 camera_app = typer.Typer(no_args_is_help=True, help="Drive a PTZ camera over VISCA "
-                         "(RS-232, or IP on a trusted segment).")
+                         "(RS-232, or IP on a trusted segment) or any installed camera "
+                         "driver.")
 app.add_typer(camera_app, name="camera")
 
 T = TypeVar("T")
@@ -58,6 +69,14 @@ PRESETS_OPT = typer.Option(None, "--presets", metavar="FILE",
 TIMEOUT_OPT = typer.Option(20.0, "--timeout", callback=timeout_seconds,
                            help="Seconds to wait for a command's completion (0.1 to 3600).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+DRIVER_OPT = typer.Option(None, "--driver", help="Camera driver: visca-ip, visca-serial "
+                          "(the default after the connection) or any installed driver "
+                          "(hnth drivers lists them).")
+DEVICE_OPT = typer.Option(None, "--device", metavar="ADDRESS",
+                          help="With --driver: the camera's address as that driver takes it.")
+SITE_OPT = typer.Option(None, "--site", help="Instead of a connection: a camera of this "
+                        "site's room in the network file (--network, default $HNTH_NETWORK).")
+CAMERA_OPT = typer.Option(1, "--camera", min=1, help="With --site: which camera of the room.")
 
 
 def parse_host_port(text: str, *, default_port: int | None = None) -> tuple[str, int]:
@@ -95,48 +114,99 @@ def _room_presets(path: Path | None) -> RoomPresets:
                           expected=exc.expected, got=exc.got) from None
 
 
-def _run(udp: str | None, trusted: bool, serial_dev: str | None, baud: int, address: int,
-         model: str, presets: Path | None, timeout: float, action: str,
-         detail: dict[str, object], call: Callable[[ViscaCamera], Awaitable[T]],
-         precheck: Callable[[ViscaCamera], object] | None = None) -> T:
+@dataclass(frozen=True)
+class Reach:
+    """How the command line says to reach the camera (the options every command shares)."""
+
+    udp: str | None = None
+    trusted: bool = False
+    serial: str | None = None
+    baud: int = 9600
+    address: int = 1
+    model: str = "generic"
+    presets: Path | None = None
+    driver: str | None = None
+    device: str | None = None
+    site: str | None = None
+    camera: int = 1
+    network: Path | None = None
+    timeout: float = 20.0
+
+
+def _build(reach: Reach, action: str, audit: AuditLog | None) -> Camera:
+    """The camera's driver, built through the registry (nothing is contacted)."""
+    from ..vcs.base import Camera
+
+    built = _driver(reach, action, audit)
+    assert isinstance(built, Camera)  # the registry checked the class against the contract
+    return built
+
+
+def _driver(reach: Reach, action: str, audit: AuditLog | None) -> Driver:
+    from ..security.policy import SecurityPolicy, Waiver, WaiverKind
+    from .fleet_options import cli_driver, site_driver
+
+    if reach.site is not None:
+        given = [name for name, value in (
+            ("--visca-udp", reach.udp), ("--visca-serial", reach.serial),
+            ("--device", reach.device), ("--driver", reach.driver),
+            ("--trusted-segment", reach.trusted or None), ("--presets", reach.presets),
+            ("--model", None if reach.model == "generic" else reach.model),
+            ("--baud", None if reach.baud == 9600 else reach.baud),
+            ("--address", None if reach.address == 1 else reach.address)) if value]
+        if given:
+            raise ConfigError("--site takes the camera from the network file",
+                              operation=f"camera {action}", expected="no other connection "
+                              "or camera options", got=given[0])
+        return site_driver("camera", reach.network, f"camera:{reach.site}/{reach.camera}",
+                           {"timeout_s": reach.timeout})
+    chosen = [o for o, v in (("--visca-udp", reach.udp), ("--visca-serial", reach.serial),
+                             ("--device", reach.device)) if v is not None]
+    if len(chosen) != 1:
+        raise ConfigError("choose one camera connection", operation=f"camera {action}",
+                          expected="--visca-udp HOST:PORT, --visca-serial DEVICE, "
+                          "--driver NAME --device ADDRESS, or --site SITE",
+                          got=" and ".join(chosen) or "none")
+    if reach.trusted and reach.serial is not None:
+        raise ConfigError("--trusted-segment applies to a camera on the network only",
+                          operation=f"camera {action}")
+    if reach.udp is not None:
+        host, port = parse_host_port(reach.udp)
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        label = f"{host}:{port}"
+        name = reach.driver or "visca-ip"
+    elif reach.serial is not None:
+        address = label = reach.serial
+        name = reach.driver or "visca-serial"
+    else:
+        if reach.driver is None:
+            raise ConfigError("--device needs --driver", operation=f"camera {action}",
+                              expected="--driver NAME (hnth drivers lists them)")
+        address = label = str(reach.device)
+        name = reach.driver
+    policy = None
+    if reach.trusted:
+        policy = SecurityPolicy(
+            waivers=(Waiver(label, WaiverKind.VISCA_IP, "operator passed --trusted-segment"),),
+            audit=audit, actor=_actor())
+    presets = _room_presets(reach.presets)
+    return cli_driver("camera", name, address, device=label, policy=policy,
+                      options={"model": reach.model, "baudrate": reach.baud,
+                               "visca_address": reach.address, "timeout_s": reach.timeout},
+                      presets=presets.names)
+
+
+def _run(reach: Reach, action: str, detail: dict[str, object],
+         call: Callable[[Camera], Awaitable[T]],
+         precheck: Callable[[Camera], object] | None = None) -> T:
     """Open the camera, run ``call(camera)``, audit control actions, close.
 
     ``precheck(camera)`` validates arguments before anything is opened or sent.
     """
-    from ..security.policy import STRICT, SecurityPolicy, Waiver, WaiverKind
-    from ..vcs.visca.camera import ViscaOptions
-    from ..vcs.visca.ip import ViscaIpCamera
-    from ..vcs.visca.profiles import profile
-    from ..vcs.visca.serial import ViscaSerialCamera
-
     with typed_errors():
-        if (udp is None) == (serial_dev is None):
-            raise ConfigError("choose one camera connection", operation=f"camera {action}",
-                              expected="--visca-udp HOST:PORT or --visca-serial DEVICE",
-                              got="both" if udp else "neither")
-        if trusted and udp is None:
-            raise ConfigError("--trusted-segment applies to --visca-udp only",
-                              operation=f"camera {action}")
-        common: dict[str, Any] = {
-            "profile": profile(model), "room_presets": _room_presets(presets),
-            "options": ViscaOptions(completion_timeout=timeout),
-        }
         control = action not in ("position", "power-status")
-        audit = audit_log() if (trusted or control) else None
-        camera: ViscaCamera
-        if udp is not None:
-            host, port = parse_host_port(udp)
-            policy = STRICT
-            if trusted:
-                policy = SecurityPolicy(
-                    waivers=(Waiver(f"{host}:{port}", WaiverKind.VISCA_IP,
-                                    "operator passed --trusted-segment"),),
-                    audit=audit, actor=_actor())
-            camera = ViscaIpCamera(host, port, policy=policy, **common)
-        else:
-            assert serial_dev is not None
-            camera = ViscaSerialCamera(serial_dev, baudrate=baud, address=address, **common)
-
+        audit = audit_log() if (reach.trusted or control) else None
+        camera = _build(reach, action, audit)
         if precheck is not None:
             precheck(camera)
 
@@ -147,7 +217,7 @@ def _run(udp: str | None, trusted: bool, serial_dev: str | None, baud: int, addr
         try:
             result = asyncio.run(session())
         except PolicyViolation:
-            if udp is not None and not trusted:
+            if reach.udp is not None and not reach.trusted:
                 err_console.print("hint: VISCA over IP is unencrypted; if the camera is on a "
                                   "trusted local segment, pass --trusted-segment", highlight=False)
             raise
@@ -167,10 +237,14 @@ def _preset_arg(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def _check_preset(operation: str, text: str) -> Callable[[ViscaCamera], object]:
-    def check(camera: ViscaCamera) -> object:
+def _check_preset(operation: str, text: str) -> Callable[[Camera], object]:
+    def check(camera: Camera) -> object:
+        from ..vcs.visca.camera import ViscaCamera
+
         number = camera.room_presets.resolve(_preset_arg(text))
-        return camera.profile.check_preset(operation, number)
+        if isinstance(camera, ViscaCamera):  # the model's preset range, before sending
+            return camera.profile.check_preset(operation, number)
+        return number
     return check
 
 
@@ -179,10 +253,13 @@ def recall(preset: str = typer.Argument(..., help="Preset number, or a room name
            visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
            visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
            address: int = ADDRESS_OPT, model: str = MODEL_OPT, presets: Path | None = PRESETS_OPT,
-           timeout: float = TIMEOUT_OPT) -> None:
+           timeout: float = TIMEOUT_OPT, driver: str | None = DRIVER_OPT,
+           device: str | None = DEVICE_OPT, site: str | None = SITE_OPT,
+           camera: int = CAMERA_OPT, network: Path | None = NETWORK_OPT) -> None:
     """Recall a preset; returns when the camera has arrived."""
-    _run(visca_udp, trusted_segment, visca_serial, baud, address, model, presets, timeout,
-         "recall", {"preset": preset}, lambda cam: cam.recall(_preset_arg(preset)),
+    reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, presets,
+                  driver, device, site, camera, network, timeout)
+    _run(reach, "recall", {"preset": preset}, lambda cam: cam.recall(_preset_arg(preset)),
          _check_preset("recall_preset", preset))
     typer.echo(f"recalled preset {preset}")
 
@@ -192,10 +269,13 @@ def store(preset: str = typer.Argument(..., help="Preset number, or a room name 
           visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
           visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
           address: int = ADDRESS_OPT, model: str = MODEL_OPT, presets: Path | None = PRESETS_OPT,
-          timeout: float = TIMEOUT_OPT) -> None:
+          timeout: float = TIMEOUT_OPT, driver: str | None = DRIVER_OPT,
+          device: str | None = DEVICE_OPT, site: str | None = SITE_OPT,
+          camera: int = CAMERA_OPT, network: Path | None = NETWORK_OPT) -> None:
     """Store the current position as a preset."""
-    _run(visca_udp, trusted_segment, visca_serial, baud, address, model, presets, timeout,
-         "store", {"preset": preset}, lambda cam: cam.store(_preset_arg(preset)),
+    reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, presets,
+                  driver, device, site, camera, network, timeout)
+    _run(reach, "store", {"preset": preset}, lambda cam: cam.store(_preset_arg(preset)),
          _check_preset("store_preset", preset))
     typer.echo(f"stored preset {preset}")
 
@@ -208,7 +288,9 @@ def move(direction: str = typer.Argument(..., help="up, down, left, right, up_le
          visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
          visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
          address: int = ADDRESS_OPT, model: str = MODEL_OPT,
-         timeout: float = TIMEOUT_OPT) -> None:
+         timeout: float = TIMEOUT_OPT, driver: str | None = DRIVER_OPT,
+         device: str | None = DEVICE_OPT, site: str | None = SITE_OPT,
+         camera: int = CAMERA_OPT, network: Path | None = NETWORK_OPT) -> None:
     """Start driving pan/tilt in a direction (``stop`` stops)."""
     from ..model import MoveDirection
 
@@ -219,8 +301,9 @@ def move(direction: str = typer.Argument(..., help="up, down, left, right, up_le
             raise ConfigError("unknown direction", operation="camera move",
                               expected=", ".join(d.value for d in MoveDirection),
                               got=repr(direction)) from None
-    _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None, timeout,
-         "move", {"direction": where.value},
+    reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
+                  driver, device, site, camera, network, timeout)
+    _run(reach, "move", {"direction": where.value},
          lambda cam: cam.move(where, pan_speed=pan_speed, tilt_speed=tilt_speed))
     typer.echo(f"moving {where.value}" if where is not MoveDirection.STOP else "stopped")
 
@@ -231,11 +314,13 @@ def zoom(how: str = typer.Argument(..., metavar="tele|wide|stop|POSITION"),
          visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
          visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
          address: int = ADDRESS_OPT, model: str = MODEL_OPT,
-         timeout: float = TIMEOUT_OPT) -> None:
+         timeout: float = TIMEOUT_OPT, driver: str | None = DRIVER_OPT,
+         device: str | None = DEVICE_OPT, site: str | None = SITE_OPT,
+         camera: int = CAMERA_OPT, network: Path | None = NETWORK_OPT) -> None:
     """Zoom in (tele), out (wide), stop, or go to an absolute zoom position."""
     from ..model import ZoomDirection
 
-    call: Callable[[ViscaCamera], Awaitable[None]]
+    call: Callable[[Camera], Awaitable[None]]
     if how.isdigit():
         position = int(how)
         call = lambda cam: cam.zoom_to(position)  # noqa: E731
@@ -248,8 +333,9 @@ def zoom(how: str = typer.Argument(..., metavar="tele|wide|stop|POSITION"),
                                   expected="tele, wide, stop or a position",
                                   got=repr(how)) from None
         call = lambda cam: cam.zoom(direction, speed=speed)  # noqa: E731
-    _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None, timeout,
-         "zoom", {"zoom": how}, call)
+    reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
+                  driver, device, site, camera, network, timeout)
+    _run(reach, "zoom", {"zoom": how}, call)
     typer.echo(f"zoom {how}")
 
 
@@ -258,20 +344,24 @@ def power(state: str = typer.Argument(..., metavar="on|off|status"),
           visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
           visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
           address: int = ADDRESS_OPT, model: str = MODEL_OPT,
-          as_json: bool = JSON_OPT) -> None:
+          as_json: bool = JSON_OPT, driver: str | None = DRIVER_OPT,
+          device: str | None = DEVICE_OPT, site: str | None = SITE_OPT,
+          camera: int = CAMERA_OPT, network: Path | None = NETWORK_OPT) -> None:
     """Switch the camera on or to standby, or show whether it is on."""
     if state not in ("on", "off", "status"):
         with typed_errors():
             raise ConfigError("unknown power state", operation="camera power",
                               expected="on, off or status", got=repr(state))
     if state == "status":
-        on = _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
-                  5.0, "power-status", {}, lambda cam: cam.is_powered())
+        reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
+                      driver, device, site, camera, network, 5.0)
+        on = _run(reach, "power-status", {}, lambda cam: cam.is_powered())
         typer.echo(json.dumps({"power": "on" if on else "off"}) if as_json else
                    f"power {'on' if on else 'off'}")
         return
-    _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None, 20.0,
-         "power", {"on": state == "on"}, lambda cam: cam.power(state == "on"))
+    reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
+                  driver, device, site, camera, network, 20.0)
+    _run(reach, "power", {"on": state == "on"}, lambda cam: cam.power(state == "on"))
     typer.echo(f"power {state}")
 
 
@@ -279,13 +369,14 @@ def power(state: str = typer.Argument(..., metavar="on|off|status"),
 def position(visca_udp: str | None = UDP_OPT, trusted_segment: bool = TRUSTED_OPT,
              visca_serial: str | None = SERIAL_OPT, baud: int = BAUD_OPT,
              address: int = ADDRESS_OPT, model: str = MODEL_OPT,
-             as_json: bool = JSON_OPT) -> None:
+             as_json: bool = JSON_OPT, driver: str | None = DRIVER_OPT,
+             device: str | None = DEVICE_OPT, site: str | None = SITE_OPT,
+             camera: int = CAMERA_OPT, network: Path | None = NETWORK_OPT) -> None:
     """Show the current pan, tilt and zoom (pan/tilt read in the model's widths)."""
-    where = _run(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
-                 5.0, "position", {}, lambda cam: cam.position())
+    reach = Reach(visca_udp, trusted_segment, visca_serial, baud, address, model, None,
+                  driver, device, site, camera, network, 5.0)
+    where = _run(reach, "position", {}, lambda cam: cam.position())
     if as_json:
         typer.echo(json.dumps({"pan": where.pan, "tilt": where.tilt, "zoom": where.zoom}))
     else:
         console.print(f"pan {where.pan}  tilt {where.tilt}  zoom {where.zoom}")
-
-

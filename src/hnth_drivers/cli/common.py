@@ -29,8 +29,8 @@ from ..security.audit import AuditLog
 from ..security.secrets import Secret, SecretStore, StoreKey
 
 __all__ = ["ENV_AUDIT", "ENV_PASSWORD", "ENV_STORE", "audit_log", "check_url", "console",
-           "err_console", "fail", "finite", "host_port", "password_from_env", "ready",
-           "secret_store", "stop_on_signals", "timeout_seconds", "typed_errors"]
+           "err_console", "fail", "finite", "host_port", "json_stdout", "password_from_env",
+           "ready", "secret_store", "stop_on_signals", "timeout_seconds", "typed_errors"]
 
 ENV_PASSWORD = "HNTH_PASSWORD"  # noqa: S105 - the variable's name, not a value
 ENV_STORE = "HNTH_SECRETS_FILE"
@@ -47,6 +47,21 @@ def fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
                       soft_wrap=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def json_stdout(active: bool = True) -> Iterator[None]:
+    """While a command's JSON document is meant for stdout, what the work prints through
+    :data:`console` (progress bars, notes, from plug-ins too) goes to stderr instead."""
+    if not active:
+        yield
+        return
+    before = console.file
+    console.file = sys.stderr
+    try:
+        yield
+    finally:
+        console.file = before
 
 
 @contextmanager

@@ -112,7 +112,8 @@ def _offset(tz: dt.tzinfo | None) -> str:
 
 
 def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: str | None,
-         *, resume: bool, wait: bool, console_confirm: bool = False) -> None:
+         *, resume: bool, wait: bool, console_confirm: bool = False,
+         network: Path | None = None, as_json: bool = False) -> None:
     from ..meeting.actions import OperatorNeeded
     from ..meeting.definition import load_meeting
     from ..meeting.runbook import Runbook, Runner, state_path_for
@@ -145,6 +146,10 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
                              expected=f"'hnth meeting resume {file} --confirm {step.name}'")
 
     def show(ev: RunEvent) -> None:
+        if as_json:
+            typer.echo(json.dumps({"at": ev.at.isoformat(), "step": ev.step, "kind": ev.kind,
+                                   "message": ev.message}, ensure_ascii=False))
+            return
         style = _STYLE.get(ev.kind, "")
         kind = f"[{style}]{ev.kind}[/]" if style else ev.kind
         step = f"{ev.step}: " if ev.step else ""
@@ -157,8 +162,9 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
     if audit.recovered:                 # a torn tail left by a killed writer, completed
         err_console.print(f"audit log {audit.path}: {audit.recovered}", highlight=False,
                           soft_wrap=True)
-    if meeting.network is not None:
-        run = _network_run(file, meeting, path, ask, show, operator, resume=resume,
+    where = _network_of(file, meeting, network)
+    if where is not None:
+        run = _network_run(where, meeting, path, ask, show, operator, resume=resume,
                            wait=wait, poll=poll)
     else:
         runner = Runner(book, path, confirm=ask, on_event=show, audit=audit, actor=who,
@@ -172,12 +178,37 @@ def _run(file: Path, state: Path | None, confirm: list[str] | None, operator: st
                           f"'hnth meeting resume {file}'")
         raise typer.Exit(130) from None
     missed = [n for n, r in result.steps.items() if r.missed_at is not None]
-    console.print(f"run {result.status}: state in {path}"
-                  + (f"; deadlines missed: {', '.join(missed)}" if missed else ""))
+    if as_json:
+        typer.echo(json.dumps({"status": result.status.value, "state": str(path),
+                               "missed": missed}))
+    else:
+        console.print(f"run {result.status}: state in {path}"
+                      + (f"; deadlines missed: {', '.join(missed)}" if missed else ""))
     raise typer.Exit(0 if result.status is RunStatus.DONE else 1)
 
 
-def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
+def _network_of(file: Path, meeting: Meeting, given: Path | None) -> Path | None:
+    """The network file of the run: ``--network``, else the meeting file's ``network``
+    (relative to the meeting file), else ``$HNTH_NETWORK``; ``None`` for none. A
+    ``--network`` that disagrees with the meeting file is refused."""
+    import os
+
+    from .common import fail
+    from .fleet_options import ENV_NETWORK
+
+    named = None
+    if meeting.network is not None:
+        named = Path(meeting.network)
+        named = named if named.is_absolute() else file.parent / named
+    if given is not None and named is not None and given.resolve() != named.resolve():
+        fail(f"--network {given} disagrees with the meeting file's network = {named}")
+    if given is not None or named is not None:
+        return given or named
+    env = os.environ.get(ENV_NETWORK)
+    return Path(env) if env else None
+
+
+def _network_run(where: Path, meeting: Meeting, path: Path, ask: Confirmer,
                  show: Callable[[RunEvent], None], operator: str | None, *, resume: bool,
                  wait: bool, poll: float | None = None) -> Coroutine[Any, Any, RunState]:
     """The run when the meeting file names a network file: the device steps (cascade,
@@ -190,10 +221,7 @@ def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
     from ..meeting.runbook import Runbook, Runner
     from .fleet_options import fleet_from, operator_from
 
-    assert meeting.network is not None
-    where = Path(meeting.network)
-    fleet = fleet_from(where if where.is_absolute() else file.parent / where,
-                       actor=operator or "runbook")
+    fleet = fleet_from(where, actor=operator or "runbook")
     op = operator_from(fleet, operator)
     meeting = dataclasses.replace(meeting, steps={**LIVE_STEPS, **meeting.steps})
 
@@ -212,22 +240,33 @@ def _network_run(file: Path, meeting: Meeting, path: Path, ask: Confirmer,
     return go()
 
 
+NETWORK_OPT = typer.Option(None, "--network", help="Run the device steps through this "
+                           "network file (default: the meeting file's network, else "
+                           "$HNTH_NETWORK; without one the device steps are manual).")
+
+
 @meeting_app.command("run")
 def run(file: Path = FILE_ARG, state: Path | None = STATE_OPT,
         confirm: list[str] | None = CONFIRM_OPT, operator: str | None = OPERATOR_OPT,
-        no_wait: bool = NO_WAIT_OPT, console_confirm: bool = CONSOLE_OPT) -> None:
+        no_wait: bool = NO_WAIT_OPT, console_confirm: bool = CONSOLE_OPT,
+        network: Path | None = NETWORK_OPT,
+        as_json: bool = typer.Option(False, "--json", help="Events as JSON lines, then "
+                                     "the outcome as one JSON line.")) -> None:
     """Start the meeting's procedure (exit 0 when complete, 1 when it stops at a step)."""
     _run(file, state, confirm, operator, resume=False, wait=not no_wait,
-         console_confirm=console_confirm)
+         console_confirm=console_confirm, network=network, as_json=as_json)
 
 
 @meeting_app.command("resume")
 def resume(file: Path = FILE_ARG, state: Path | None = STATE_OPT,
            confirm: list[str] | None = CONFIRM_OPT, operator: str | None = OPERATOR_OPT,
-           no_wait: bool = NO_WAIT_OPT, console_confirm: bool = CONSOLE_OPT) -> None:
+           no_wait: bool = NO_WAIT_OPT, console_confirm: bool = CONSOLE_OPT,
+           network: Path | None = NETWORK_OPT,
+           as_json: bool = typer.Option(False, "--json", help="Events as JSON lines, then "
+                                        "the outcome as one JSON line.")) -> None:
     """Continue a run where it stopped: nothing done is repeated, nothing is lost."""
     _run(file, state, confirm, operator, resume=True, wait=not no_wait,
-         console_confirm=console_confirm)
+         console_confirm=console_confirm, network=network, as_json=as_json)
 
 
 @meeting_app.command("status")

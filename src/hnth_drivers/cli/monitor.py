@@ -1,9 +1,15 @@
-"""``hnth monitor`` (SNMP health and alarms) and ``hnth sim snmp`` (the simulator agent)."""
+"""``hnth monitor``: SNMPv3 health and alarms of the devices of a targets file or of a
+network file (``--network FILE``, default ``$HNTH_NETWORK``: every ``[[snmp]]`` target,
+its credential references resolved from the secret store or the environment).
+(``hnth sim snmp`` comes from the simulators' command plug-in.)"""
 
 from __future__ import annotations
 
 import asyncio
+import builtins
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,9 +22,11 @@ from .common import (
     fail,
     host_port,
     secret_store,
+    stop_on_signals,
     timeout_seconds,
     typed_errors,
 )
+from .fleet_options import ENV_NETWORK, NETWORK_OPT, fleet_from
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -90,9 +98,17 @@ def _events(recent: Iterable[tuple[str, AlarmEvent]]) -> Table:
     return table
 
 
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set."""
+    with contextlib.suppress(builtins.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
 @app.command("monitor")
 def monitor(
-    targets: Path = typer.Option(..., "--targets", help="Targets file (TOML or JSON)."),
+    targets: Path | None = typer.Option(None, "--targets", help="Targets file (TOML or "
+                                        "JSON)."),
+    network: Path | None = NETWORK_OPT,
     once: bool = typer.Option(False, "--once",
                               help="Poll once, print, exit (1 if any alarm or poll error)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output (JSON lines "
@@ -104,8 +120,10 @@ def monitor(
 ) -> None:
     """Watch device health and call quality over SNMPv3; show alarms as they happen.
 
-    Keys come from HNTH_PASSWORD / HNTH_PRIV_PASSWORD (or the variables or secret-store
-    names the targets file gives), never from argv or the file itself.
+    The devices are those of a targets file (--targets), or every SNMP target of the
+    network file (--network, default $HNTH_NETWORK). Keys come from HNTH_PASSWORD /
+    HNTH_PRIV_PASSWORD, or the variables or secret-store names the file gives, never from
+    argv or the file itself.
     """
     from ..monitor import (
         AlarmEngine,
@@ -114,19 +132,37 @@ def monitor(
         load_profiles,
         load_targets,
     )
-    from ..security.policy import STRICT
+    from ..monitor.targets import TargetsFile
+    from ..security.policy import STRICT, SecurityPolicy
 
-    if not targets.is_file():
-        fail(f"no such file: {targets}")
+    if targets is not None and network is not None:
+        fail("give --targets FILE or --network FILE, not both")
+    policy: SecurityPolicy = STRICT
+    source = targets
+    if targets is not None:
+        if not targets.is_file():
+            fail(f"no such file: {targets}")
+    elif network is not None or os.environ.get(ENV_NETWORK):
+        fleet = fleet_from(network)
+        source, policy = fleet.network.source, fleet.policy
+        with typed_errors():
+            from_network = TargetsFile(tuple(fleet.snmp_targets().values()))
+        if not from_network.targets:
+            fail(f"{source}: the network file has no [[snmp]] targets")
+    else:
+        fail(f"which devices? give --targets FILE or --network FILE (or set {ENV_NETWORK})")
 
     def store_get(name: str) -> Any:
         return secret_store().get(name)
 
+    def spec_of() -> TargetsFile:
+        return load_targets(targets, store=store_get) if targets is not None else from_network
+
     async def run() -> int:
-        spec = load_targets(targets, store=store_get)
+        spec = spec_of()
         profiles = load_profiles(spec.vendor_tables)
         alarms = AlarmEngine(spec.thresholds, spec.damping)
-        async with SnmpPoller(STRICT, max_in_flight=max_in_flight, profiles=profiles) as poller:
+        async with SnmpPoller(policy, max_in_flight=max_in_flight, profiles=profiles) as poller:
             watch = SnmpMonitor(poller, spec.targets, alarms, interval=interval)
             if once:
                 readings = await watch.sweep()
@@ -139,13 +175,17 @@ def monitor(
                     console.print(_table(readings, alarms))
                 failed = alarms.active() or any(h.error for h in readings)
                 return 1 if failed else 0
+            # SIGINT/SIGTERM end the watch between sweeps: nothing in flight, the poller
+            # closed cleanly, exit 0
+            stop = stop_on_signals()
             if as_json:
                 alarms.on_event(lambda e: print(json.dumps({"event": e.to_json()}), flush=True))
-                while True:
+                while not stop.is_set():
                     readings = await watch.sweep()
                     print(json.dumps({"sweep": [_health_json(h) for h in readings]}),
                           flush=True)
-                    await asyncio.sleep(interval)
+                    await _pause(stop, interval)
+                return 0
             import time
             from collections import deque
 
@@ -155,11 +195,12 @@ def monitor(
             recent: deque[tuple[str, AlarmEvent]] = deque(maxlen=12)
             alarms.on_event(lambda e: recent.append((time.strftime("%H:%M:%S"), e)))
             with Live(auto_refresh=False) as live:
-                while True:
+                while not stop.is_set():
                     readings = await watch.sweep()
                     live.update(Group(_table(readings, alarms), _events(recent)),
                                 refresh=True)
-                    await asyncio.sleep(interval)
+                    await _pause(stop, interval)
+            return 0
 
     from ..errors import PolicyViolation
 
@@ -174,7 +215,7 @@ def monitor(
             from rich.markup import escape
 
             from .common import err_console
-            err_console.print(f"[bold red]error:[/] {escape(f'{targets}: {exc}')}",
+            err_console.print(f"[bold red]error:[/] {escape(f'{source}: {exc}')}",
                               highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     sys.stdout.flush()

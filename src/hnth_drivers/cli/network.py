@@ -23,7 +23,7 @@ import typer
 
 from .app import app
 from .common import console, err_console
-from .fleet_options import JSON_OPT, fleet_from
+from .fleet_options import JSON_OPT, NETWORK_OPT, fleet_from
 
 if TYPE_CHECKING:
     from ..network.fleet import Fleet
@@ -102,7 +102,9 @@ async def check_fleet(fleet: Fleet, *, kinds: tuple[str, ...] = ("mcu", "vcs", "
 
 @network_app.command("check")
 def network_check(
-    file: Path | None = typer.Argument(None, help="The network file (default $HNTH_NETWORK)."),
+    file: Path | None = typer.Argument(None, help="The network file (or --network; default "
+                                       "$HNTH_NETWORK)."),
+    network: Path | None = NETWORK_OPT,
     as_json: bool = JSON_OPT,
     concurrency: int = typer.Option(32, "--concurrency", min=1, max=512,
                                     help="Devices opened at once."),
@@ -118,7 +120,10 @@ def network_check(
     if bad:
         from .common import fail
         fail(f"--only: unknown kind {bad[0]!r} (mcu, vcs, camera or snmp)")
-    fleet = fleet_from(file, concurrency=concurrency)
+    if file is not None and network is not None and file != network:
+        from .common import fail
+        fail(f"two network files: {file} and --network {network}")
+    fleet = fleet_from(file or network, concurrency=concurrency)
     total = len(fleet.targets(*[k for k in kinds if k != "snmp"])) + (
         len(fleet.network.snmp) if "snmp" in kinds else 0)
     t0 = time.perf_counter()

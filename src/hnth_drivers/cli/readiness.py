@@ -5,8 +5,9 @@ file through the MCUs its cascade uses, each MCU's SNMP health and every room's 
 camera, with a live progress bar; with an operator the chair's test calls are made.
 ``hnth readiness --profile vn-2021`` does the same on a simulated national meeting (the
 simulators' plug-in provides it). It prints the summary form ("mẫu tổng hợp thông
-tin") and writes it with ``--csv`` / ``--json``. Exit 0 when every site is ready (or only
-degraded) and every test call passed, 1 otherwise.
+tin"), or with ``--json`` the same as one JSON document on stdout (everything else on
+stderr), and writes it with ``--csv PATH`` / ``--out PATH`` (JSON). Exit 0 when every
+site is ready (or only degraded) and every test call passed, 1 otherwise.
 
 ``hnth report MEETING-STATE --html out.html [--json out.json]`` evaluates a served
 meeting: MEETING-STATE is the meeting record (``<meeting>.record.json``) or the runbook's
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .app import app
-from .common import console, fail, finite, typed_errors
+from .common import console, err_console, fail, finite, json_stdout, typed_errors
 
 if TYPE_CHECKING:
     from ..meeting.readiness import ReadinessReport
@@ -95,7 +96,10 @@ def readiness_command(
                                         "test calls are made."),
     lang: str = typer.Option("vi", "--lang", help="Labels: vi or en."),
     csv_path: Path | None = typer.Option(None, "--csv", help="Write the summary as CSV."),
-    json_path: Path | None = typer.Option(None, "--json", help="Write the summary as JSON."),
+    out_path: Path | None = typer.Option(None, "--out", help="Write the summary as JSON "
+                                         "to this file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on "
+                                 "stdout (progress and notes on stderr)."),
     sample_calls: int = typer.Option(3, "--sample-calls", min=0,
                                      help="Test calls from the chair to district/commune "
                                      "sites."),
@@ -107,7 +111,8 @@ def readiness_command(
                                "on Codian MCUs)."),
     seed: int = typer.Option(2021, "--seed", help="Seed of the test-call sample."),
 ) -> None:
-    """Readiness sweep of every site of a simulated national meeting; the summary form."""
+    """Readiness sweep of every site of a network file (or a simulated national meeting);
+    the summary form."""
     import os
 
     from ..cascade.profiles import PROFILES
@@ -126,7 +131,7 @@ def readiness_command(
                 return await sweep_fleet(fleet, operator=op, sample_calls=sample_calls,
                                          seed=seed, read_stats=stats)
 
-        with typed_errors():
+        with typed_errors(), json_stdout(as_json):
             report = asyncio.run(run())
     else:
         if profile not in PROFILES:
@@ -134,21 +139,25 @@ def readiness_command(
         if simulated_sweep is None:
             fail("no network file (--network or $HNTH_NETWORK) and no simulator installed "
                  "for --profile")
-        with typed_errors():
+        with typed_errors(), json_stdout(as_json):
             report = asyncio.run(simulated_sweep(PROFILES[profile](), latency_ms=latency_ms,
                                                  sample_calls=sample_calls, seed=seed,
                                                  read_stats=stats))
-    console.print(rich_table(report, lang=lang, limit=rows))
-    console.print(f"swept in {report.duration_s:.2f} s; test calls: "
-                  + (", ".join(f"{c.site} {c.seconds:.3f} s {'ok' if c.ok else 'FAILED'}"
-                               for c in report.test_calls) or "none"), highlight=False)
+    notes = err_console if as_json else console
+    if as_json:
+        typer.echo(json.dumps(to_json(report, lang=lang), ensure_ascii=False))
+    else:
+        console.print(rich_table(report, lang=lang, limit=rows))
+    notes.print(f"swept in {report.duration_s:.2f} s; test calls: "
+                + (", ".join(f"{c.site} {c.seconds:.3f} s {'ok' if c.ok else 'FAILED'}"
+                             for c in report.test_calls) or "none"), highlight=False)
     if csv_path is not None:
         write_csv(report, csv_path, lang=lang)
-        console.print(f"CSV: {csv_path}", highlight=False)
-    if json_path is not None:
-        json_path.write_text(json.dumps(to_json(report, lang=lang), ensure_ascii=False),
-                             encoding="utf-8")
-        console.print(f"JSON: {json_path}", highlight=False)
+        notes.print(f"CSV: {csv_path}", highlight=False)
+    if out_path is not None:
+        out_path.write_text(json.dumps(to_json(report, lang=lang), ensure_ascii=False),
+                            encoding="utf-8")
+        notes.print(f"JSON: {out_path}", highlight=False)
     raise typer.Exit(0 if report.ready else 1)
 
 

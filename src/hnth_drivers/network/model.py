@@ -23,16 +23,16 @@ __all__ = ["CameraEntry", "CodecEntry", "CredentialRef", "LinkEntry", "McuEntry"
 class Where:
     """Where a value was written: the file, its line (``None`` if unknown), the key path.
 
-    ``line`` may be given as a callable: it is then found only when asked for (locating
-    every key of a large file costs more than validating it, and is needed only to report).
+    ``line`` may be given as a callable, and ``key`` as a key path (``("sites", 3,
+    "room")``): each is then worked out only when asked for (a large file has thousands
+    of entries, and their places are needed only to report a problem).
     """
 
-    __slots__ = ("_line", "key", "source")
+    __slots__ = ("_key", "_line", "source")
 
     def __init__(self, source: str, line: int | Callable[[], int | None] | None,
-                 key: str) -> None:
-        self.source, self.key = source, key
-        self._line = line
+                 key: str | tuple[str | int, ...]) -> None:
+        self.source, self._key, self._line = source, key, line
 
     @property
     def line(self) -> int | None:
@@ -40,6 +40,17 @@ class Where:
         if callable(self._line):
             self._line = self._line()
         return self._line
+
+    @property
+    def key(self) -> str:
+        """The key path as written in messages: ``sites[3].room`` (``(top)`` for none)."""
+        if isinstance(self._key, tuple):
+            text = ""
+            for part in self._key:
+                text += f"[{part}]" if isinstance(part, int) else (
+                    f".{part}" if text else part)
+            self._key = text or "(top)"
+        return self._key
 
     def __repr__(self) -> str:
         return f"Where({self.source!r}, {self.line!r}, {self.key!r})"

@@ -100,10 +100,18 @@ class SshCodec(Codec):
     def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
                     policy: SecurityPolicy, audit: AuditLog | None) -> Self:
         """Build from a network file's codec entry (``docs/network.md``): ``host:port``,
-        known-hosts file, user, password reference or key file; ``cameras`` option."""
-        cameras = target.option("cameras", int)
-        return cls(target.ssh_target(secrets), policy=policy,
-                   options=SshCodecOptions(cameras=cameras) if cameras else None)
+        known-hosts file, user, password reference or key file; options ``cameras``,
+        ``timeout_s`` (connect and per command) and ``family`` (Poly)."""
+        settings: dict[str, Any] = {}
+        if cameras := target.option("cameras", int):
+            settings["cameras"] = cameras
+        if family := target.option("family", str):
+            settings["family"] = family
+        ssh = target.ssh_target(secrets)
+        if timeout := target.option("timeout_s", float):
+            settings["command_timeout_s"] = timeout
+            ssh = dataclasses.replace(ssh, connect_timeout=timeout)
+        return cls(ssh, policy=policy, options=SshCodecOptions(**settings) if settings else None)
 
     def __init__(self, target: SshTarget, *, policy: SecurityPolicy = STRICT,
                  options: SshCodecOptions | None = None,

@@ -96,12 +96,15 @@ class ViscaIpCamera(ViscaCamera):
     def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
                     policy: SecurityPolicy, audit: AuditLog | None) -> Self:
         """Build from a network file's camera entry (``docs/network.md``): ``host:port``,
-        ``model``, presets. The policy must waive VISCA over IP for ``target.id``."""
+        ``model``, presets, ``timeout_s`` (completion). The policy must waive VISCA over
+        IP for ``target.id``."""
         host, port = target.host_port(DEFAULT_PORT)
         model = target.option("model", str)
+        timeout = target.option("timeout_s", float)
         return cls(host, port, policy=policy, label=target.id,
                    profile=profile(model) if model else GENERIC,
-                   room_presets=RoomPresets(target.presets))
+                   room_presets=RoomPresets(target.presets),
+                   options=ViscaOptions(completion_timeout=timeout) if timeout else None)
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, *, policy: SecurityPolicy,
                  label: str | None = None, profile: CameraProfile = GENERIC,

@@ -90,12 +90,15 @@ class ViscaSerialCamera(ViscaCamera):
     def from_target(cls, target: DeviceTarget, *, secrets: SecretSource,
                     policy: SecurityPolicy, audit: AuditLog | None) -> Self:
         """Build from a network file's camera entry (``docs/network.md``): the serial
-        device, ``baudrate``, ``visca_address``, ``model``, presets."""
+        device, ``baudrate``, ``visca_address``, ``model``, presets, ``timeout_s``
+        (completion)."""
         model = target.option("model", str)
+        timeout = target.option("timeout_s", float)
         return cls(target.address, baudrate=target.option("baudrate", int) or 9600,
                    address=target.option("visca_address", int) or 1,
                    profile=profile(model) if model else GENERIC,
-                   room_presets=RoomPresets(target.presets))
+                   room_presets=RoomPresets(target.presets),
+                   options=ViscaOptions(completion_timeout=timeout) if timeout else None)
 
     def __init__(self, port: str, *, baudrate: int = 9600, address: int = 1,
                  profile: CameraProfile = GENERIC, room_presets: RoomPresets | None = None,
