@@ -55,15 +55,25 @@ def test_hnth_report_reads_the_record_or_the_runbook_state(tmp_path: Path) -> No
     hand_record().save(record)
     html, out = tmp_path / "r.html", tmp_path / "r.json"
     runner = CliRunner()
-    done = runner.invoke(app, ["report", str(record), "--html", str(html), "--json", str(out)])
+    done = runner.invoke(app, ["report", str(record), "--html", str(html), "--out", str(out)])
     assert done.exit_code == 0, done.output
     assert "3 sites" in done.output and "1 over 30 s" in done.output
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert 'lang="en"' in html.read_text(encoding="utf-8")
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["poor"] == 1
+    # --json: the report on stdout, nothing else there; --lang vi: the HTML in Vietnamese
+    printed = runner.invoke(
+        app, ["report", str(record), "--json", "--html", str(html), "--lang", "vi"])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout) == json.loads(out.read_text(encoding="utf-8"))
+    assert "3 sites" in printed.stderr
+    assert 'lang="vi"' in html.read_text(encoding="utf-8")
+    bad = runner.invoke(app, ["report", str(record), "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang" in bad.output
     state = tmp_path / "meeting.state.json"
     state.write_text(json.dumps({"steps": {"serve_meeting": {"detail": {
         "record": "m.record.json"}}}}))
-    again = runner.invoke(app, ["report", str(state), "--json", str(out)])
+    again = runner.invoke(app, ["report", str(state), "--out", str(out)])
     assert again.exit_code == 0, again.output
     state.write_text(json.dumps({"steps": {}}))
     refused = runner.invoke(app, ["report", str(state)])

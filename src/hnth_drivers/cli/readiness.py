@@ -9,9 +9,10 @@ tin"), or with ``--json`` the same as one JSON document on stdout (everything el
 stderr), and writes it with ``--csv PATH`` / ``--out PATH`` (JSON). Exit 0 when every
 site is ready (or only degraded) and every test call passed, 1 otherwise.
 
-``hnth report MEETING-STATE --html out.html [--json out.json]`` evaluates a served
-meeting: MEETING-STATE is the meeting record (``<meeting>.record.json``) or the runbook's
-state file, whose ``serve_meeting`` step names the record.
+``hnth report MEETING-STATE [--html out.html [--lang vi]] [--out out.json] [--json]``
+evaluates a served meeting (``--json`` prints the JSON report on stdout, ``--out`` writes
+it): MEETING-STATE is the meeting record (``<meeting>.record.json``) or the runbook's state
+file, whose ``serve_meeting`` step names the record.
 """
 
 from __future__ import annotations
@@ -183,26 +184,34 @@ def _record_path(path: Path) -> Path:
 def report_command(
     state: Path = typer.Argument(..., help="Meeting record, or the runbook's state file."),
     html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report."),
-    json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report."),
+    lang: str = typer.Option("en", "--lang", help="The HTML report's language: en or vi."),
+    out_path: Path | None = typer.Option(None, "--out", help="Write the JSON report."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON report on stdout "
+                                 "(the one-line summary and file names go to stderr)."),
 ) -> None:
     """Quality evaluation of a served meeting: per site, province, MCU and carrier."""
     from ..meeting.record import load_record
     from ..meeting.report import evaluate, to_json
     from ..meeting.report_html import render_html
 
+    if lang not in ("en", "vi"):
+        fail(f"--lang: expected en or vi, got {lang!r}")
     with typed_errors():
         report = evaluate(load_record(_record_path(state)))
     data = to_json(report)
     if html_path is not None:
-        html_path.write_text(render_html(report), encoding="utf-8")
-    if json_path is not None:
-        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        html_path.write_text(render_html(report, lang=lang), encoding="utf-8")
+    if out_path is not None:
+        out_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+    say = err_console if as_json else console
     s = data["summary"]
-    console.print(f"{report.title}: {s['sites']:,} sites ({s['good']:,} good, {s['poor']:,} "
-                  f"poor, {s['unknown']:,} unknown), {s['drops']} drops "
-                  f"({s['unrecovered']} not recovered), {s['switches']} switches "
-                  f"({s['switches_over_limit']} over 30 s), {s['alarms']} alarms",
-                  highlight=False)
-    for label, path in (("HTML", html_path), ("JSON", json_path)):
+    say.print(f"{report.title}: {s['sites']:,} sites ({s['good']:,} good, {s['poor']:,} "
+              f"poor, {s['unknown']:,} unknown), {s['drops']} drops "
+              f"({s['unrecovered']} not recovered), {s['switches']} switches "
+              f"({s['switches_over_limit']} over 30 s), {s['alarms']} alarms",
+              highlight=False)
+    for label, path in (("HTML", html_path), ("JSON", out_path)):
         if path is not None:
-            console.print(f"{label}: {path}", highlight=False)
+            say.print(f"{label}: {path}", highlight=False)
