@@ -27,7 +27,7 @@ async def test_readiness_on_a_network_file_takes_jitter_and_delay_from_snmp(
         summary = tmp_path / "summary.json"
         proc = await asyncio.create_subprocess_exec(
             *HNTH, "readiness", "--network", str(net.network_file), "--sample-calls", "0",
-            "--lang", "en", "--json", str(summary), env=env,
+            "--lang", "en", "--out", str(summary), env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode in (0, 1), stderr.decode()[-2000:]  # 1: the cascade is not up
