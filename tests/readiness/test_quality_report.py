@@ -91,6 +91,21 @@ def test_record_round_trip_and_refusals(tmp_path: Path) -> None:
         load_record(path)
 
 
+def test_html_report_says_where_each_figure_came_from() -> None:
+    rec = hand_record()
+    rec.sources = {"a": {"loss": ["mcu"], "jitter": ["snmp"], "delay": ["snmp"]},
+                   "b": {"loss": ["mcu", "snmp"]}}
+    report = evaluate(rec)
+    for lang in ("en", "vi"):
+        page = render_html(report, lang=lang)
+        num = r"\d+\.\d+"
+        assert re.search(rf"<td>{num} \[MCU\]</td><td>{num} \[SNMP\]</td>"
+                         rf"<td>{num} \[SNMP\]</td>", page)
+        # site b: loss from both, jitter and delay without a recorded source stay bare
+        assert re.search(rf"<td>5\.00 \[MCU/SNMP\]</td><td>{num}</td><td>{num}</td>", page)
+    assert "[" not in render_html(evaluate(hand_record())).split("<tbody>")[-1].split("</tbody>")[0]
+
+
 def test_html_report_is_self_contained() -> None:
     page = render_html(evaluate(hand_record()))
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 5

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..monitor.quality import MCU, MONITOR, SNMP
 from .report import GroupQuality, QualityReport, SiteQuality, to_json
 
 __all__ = ["LANGS", "LIMIT_COLOUR", "SERIES_COLOURS", "VERDICT_COLOURS", "WORDS",
@@ -260,6 +261,17 @@ def _group_head(w: dict[str, str]) -> tuple[str, ...]:
             w["h_over"])
 
 
+_SOURCE_NAMES = {MCU: "MCU", SNMP: "SNMP", MONITOR: "monitor"}
+
+
+def _sourced(text: str, sources: Sequence[str] | None) -> str:
+    """A figure with the sources its samples came from (``0.12 [MCU]``; docs/
+    readiness-and-reports.md): unmeasured figures stay ``–`` with no source."""
+    if not sources or text == "–":
+        return text
+    return f"{text} [{'/'.join(_SOURCE_NAMES.get(x, x) for x in sources)}]"
+
+
 def _site_rows(sites: Sequence[SiteQuality], w: dict[str, str]) -> list[list[object]]:
     order = {"poor": 0, "unknown": 1, "good": 2}
     ranked = sorted(sites, key=lambda s: (order[s.verdict], -s.drops, s.site.id))
@@ -267,8 +279,10 @@ def _site_rows(sites: Sequence[SiteQuality], w: dict[str, str]) -> list[list[obj
              s.site.mcu, s.site.carrier,
              f"{s.in_call_share * 100:.1f} %", s.drops,
              ", ".join(f"{r:.1f}" for r in s.recoveries_s) or "–",
-             _fmt(s.loss.p95 if s.loss else None, 2), _fmt(s.jitter.p95 if s.jitter else None),
-             _fmt(s.delay.p95 if s.delay else None), s.samples, w[s.verdict],
+             _sourced(_fmt(s.loss.p95 if s.loss else None, 2), s.sources.get("loss")),
+             _sourced(_fmt(s.jitter.p95 if s.jitter else None), s.sources.get("jitter")),
+             _sourced(_fmt(s.delay.p95 if s.delay else None), s.sources.get("delay")),
+             s.samples, w[s.verdict],
              ", ".join(w.get(f"m_{m}", m) for m in s.poor)] for s in ranked]
 
 
