@@ -13,7 +13,10 @@ from a vendor's guide with its source:
   Polycom HDX Systems; RealPresence Group Series integrator manual 2457-23216-002);
 - Sony VISCA over IP and RS-232: the ``brc300_ip`` and ``brc300_serial`` transcripts of
   ``tests/vectors/visca.json`` (Sony SRG-300H command list p. 31; EVI-H100S manual p. 29;
-  BRC-300/P command list p. 14).
+  BRC-300/P command list p. 14);
+- Huawei SMC eSDK TP (SOAP): the topics' examples in
+  ``tests/mcu_smc/vectors/esdk_tp_examples.json`` (eSDK TP V100R003C30SPC100 Interface
+  Reference; see :func:`smc` for which requests are the guide's own).
 
 Each becomes a recording in the format ``hnth record`` writes (header ``source`` naming
 the documents, one ``source`` per exchange where the transcript gives one), so that the
@@ -28,14 +31,18 @@ authentication members carry the placeholder, as in any recording.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from hnth_drivers.mcu import xmlrpc
+from hnth_drivers.mcu.smc_client import codec as smc_codec
+from hnth_drivers.mcu.smc_protocol import NAMESPACE as SMC_NAMESPACE
+from hnth_drivers.mcu.smc_protocol import service_of
 from hnth_drivers.testing.recording import FORMAT
-from hnth_drivers.testing.redaction import REDACTED
+from hnth_drivers.testing.redaction import REDACTED, Redactor
 from hnth_drivers.testing.wire import WireExchange, wire_to_json
 from tests.codec import test_codec_transcripts as codec_t
 from tests.mcu import codian_transcripts as codian_t
@@ -45,6 +52,9 @@ OUT = Path(__file__).parent / "recordings" / "documented"
 RECORDED_AT = "n/a: built from documented transcripts by tests/record/documented.py"
 CODIAN_ADDRESS = "https://codian.documented.invalid/RPC2"
 CODEC_ADDRESS = "codec.documented.invalid:22"
+SMC_ADDRESS = "https://smc.documented.invalid:8443/esdk/services"
+SMC_EXAMPLES_FILE = (Path(__file__).parents[1] / "mcu_smc" / "vectors"
+                     / "esdk_tp_examples.json")
 
 CODIAN_SOURCE = ("TANDBERG Codian Remote Management API 3.0 (Sep 2008); Codian MCU 4200 "
                  "Remote Management API 2.0.1; Cisco TelePresence MCU API 2.7, 2.8, 2.9 "
@@ -128,6 +138,83 @@ def visca(name: str) -> list[dict[str, Any]]:
     return [*lines, {"end": len(lines) - 1}]
 
 
+SmcStep = tuple[str, dict[str, Any], str, str]
+"""operation, the parameters the driver sends, the eSDK TP topic whose reply answers,
+and how the request relates to the topic's example."""
+
+#: The SMC driver's login, main reads, switch and logout, in the order
+#: ``test_documented_recordings.py`` drives them.
+SMC_SESSION: list[SmcStep] = [
+    ("LoginRequest", {"userName": "user1", "clientType": "API", "version": 2},
+     "eSDK_tp_00019", "the topic's request"),
+    ("Authenticate", {"encryptPassword": base64.b64decode("l/qjnOSOaby2KWBXEXILX7qp")},
+     "eSDK_tp_00020", "the topic's request, encryptPassword redacted"),
+    ("queryConferencesStatusEx", {}, "eSDK_tp_00031",
+     "the driver's conferences(): the topic's request without confIds (all conferences)"),
+    ("queryConfSitesStatusEx", {"confId": "94"}, "eSDK_tp_00032",
+     "the driver's participants(): the topic's request without siteUris (all sites)"),
+    ("queryConfSitesStatusEx", {"confId": "94", "siteUris": ["01010010"]},
+     "eSDK_tp_00032", "the topic's request (the driver's participant())"),
+    ("setVideoSourceEx", {"confId": "41360", "siteUri": "01010086",
+                          "videoSourceUri": "01010010"}, "eSDK_tp_00040",
+     "the topic's request without the optional isLock (the driver's show_full_screen "
+     "with a target never sends it)"),
+    ("Logout", {}, "eSDK_tp_00021", "the topic's request"),
+]
+
+
+def smc_examples() -> dict[str, Any]:
+    """The eSDK TP examples file: ``source`` and ``examples`` by topic id."""
+    data: dict[str, Any] = json.loads(SMC_EXAMPLES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def smc(steps: list[SmcStep]) -> list[dict[str, Any]]:
+    """The lines of an SMC recording: each request as the driver's SOAP codec encodes it,
+    answered with the guide's reply to that topic, verbatim.
+
+    The guide's request envelopes (``soapenv:``/``smc:`` prefixes, a ``soapenv:Header``,
+    comments) are not byte-equal to what zeep sends, and the replay matches normalised
+    bodies, not XML infosets: so each request is encoded from the topic's parameters with
+    the driver's codec (``tests/mcu_smc/test_smc_transcripts.py`` checks that the codec
+    encodes the topics' parameters as the guide's requests, element for element). Where
+    the driver asks something the guide's example does not (every conference, every site,
+    no isLock), the request is the driver's and the reply the topic's (see
+    :data:`SMC_SESSION`). The login is the documented one (user ``user1``, the guide's
+    ``randomSequence``); ``encryptPassword`` and the session cookie (eSDK_tp_00002's
+    ``JSESSIONID``) carry the placeholder, as in any recording: the replay matches the
+    redacted form, so the replay's own password logs in. eSDK_tp_00040's switch is in
+    conference 41360, whose sites no example lists: the replaying test gives the driver
+    those two URIs, as a ``participants()`` there would.
+    """
+    examples = smc_examples()
+    header = _header("mcu", "smc", SMC_ADDRESS, "https", "", [
+        "header cookie", "header set-cookie", "xml element encryptPassword"])
+    header["user"] = "user1"
+    topics = ", ".join(dict.fromkeys(topic for _op, _p, topic, _how in steps))
+    header["source"] = (f"{examples['source']}: topics {topics} (session cookie: "
+                        "eSDK_tp_00002): tests/mcu_smc/vectors/esdk_tp_examples.json")
+    lines: list[dict[str, Any]] = [header]
+    cookie = f"JSESSIONID={REDACTED}"
+    for operation, params, topic, how in steps:
+        body = smc_codec().envelope(operation, params).decode("utf-8")
+        request_headers = [["accept", "*/*"], ["content-type", "text/xml; charset=utf-8"],
+                           ["soapaction", f'"{SMC_NAMESPACE}{operation}"']]
+        if operation != "LoginRequest":
+            request_headers.append(["cookie", cookie])
+        response_headers = [["content-type", "text/xml; charset=utf-8"]]
+        if operation in ("LoginRequest", "Authenticate"):
+            response_headers.append(["set-cookie", cookie])
+        lines.append({
+            "method": "POST", "path": f"/esdk/services/{service_of(operation)}",
+            "request_headers": request_headers,
+            "request_body": Redactor().body(body, "text/xml"),
+            "status": 200, "response_headers": response_headers,
+            "response_body": examples["examples"][topic]["reply"],
+            "source": f"{topic}: {how}"})
+    return [*lines, {"end": len(lines) - 1}]
+
+
 def recordings() -> dict[str, list[dict[str, Any]]]:
     """Every documented recording, by file name."""
     return {
@@ -141,6 +228,7 @@ def recordings() -> dict[str, list[dict[str, Any]]]:
                                      codec_t.GROUP_SESSION),
         "visca-ip-brc300.jsonl": visca("brc300_ip"),
         "visca-serial-brc300.jsonl": visca("brc300_serial"),
+        "smc-esdk-tp.jsonl": smc(SMC_SESSION),
     }
 
 

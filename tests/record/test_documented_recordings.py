@@ -11,10 +11,12 @@ import pytest
 
 from hnth_drivers.errors import AuthError, DeviceError
 from hnth_drivers.mcu.base import Mcu
+from hnth_drivers.mcu.smc import SmcMcu
 from hnth_drivers.model import (
     Call,
     CallState,
     CameraPosition,
+    Conference,
     ConnectionState,
     LayoutKind,
     ParticipantKind,
@@ -142,7 +144,8 @@ def test_documented_recordings_name_their_documents() -> None:
     for path in sorted(Path(DOC).glob("*.jsonl")):
         header = Recording.load(path).header
         assert any(word in header.source.lower()
-                   for word in ("api", "guide", "manual", "command list")), path
+                   for word in ("api", "guide", "manual", "command list",
+                                "interface reference")), path
 
 
 @pytest.mark.parametrize(("name", "driver"), [("visca-ip-brc300.jsonl", "visca-ip"),
@@ -164,3 +167,39 @@ async def test_visca_brc300_recall_and_position(name: str, driver: str) -> None:
             await camera.recall_preset(6)
     assert player.unused == []
     assert inquiry.parse(payload, camera.profile.layout) == (-300, 200)
+
+
+async def test_smc_documented_login_reads_and_switch() -> None:
+    async with asyncio.timeout(30), replayed(
+            "mcu", "smc", DOC / "smc-esdk-tp.jsonl") as (mcu, player):
+        assert isinstance(mcu, SmcMcu)
+        # logged in from eSDK_tp_00019/00020: the guide's randomSequence, the session
+        # cookie the login reply set (eSDK_tp_00002), the proof matched redacted
+        assert mcu.session.generation == 1 and mcu.session.cookie == "JSESSIONID=REDACTED"
+        conferences = await mcu.conferences()                   # eSDK_tp_00031
+        (site,) = await mcu.participants("test4")               # eSDK_tp_00032
+        one = await mcu.participant("test4", "VCT206")          # its own request
+        # eSDK_tp_00040 switches in conference 41360, whose sites the guide does not list:
+        # the driver is given what a participants() there would have told it
+        mcu._conf_ids["41360"] = "41360"
+        mcu._uris[("41360", "viewer")] = "01010086"
+        mcu._uris[("41360", "VCT206")] = "01010010"
+        await mcu.show_full_screen("41360", "VCT206", target="viewer")
+    assert player.unused == []                                  # Logout included
+    assert conferences == [Conference(name="test4", id="94", active=True)]   # status 3
+    assert one == site
+    assert (site.name, site.address) == ("VCT206", "01010010")
+    assert site.state is ConnectionState.FAILED                 # status 3, callFailedReson
+    assert (site.raw_state, site.disconnect_reason) == ("3 not in conference", "117")
+    assert site.muted is False                                  # isMute 1 = not muted
+
+
+async def test_smc_a_switch_to_another_site_fails_against_the_guide() -> None:
+    async with asyncio.timeout(30), replayed(
+            "mcu", "smc", DOC / "smc-esdk-tp.jsonl") as (mcu, _):
+        assert isinstance(mcu, SmcMcu)
+        mcu._conf_ids["41360"] = "41360"
+        mcu._uris[("41360", "viewer")] = "01010086"
+        mcu._uris[("41360", "VCT206")] = "01010010"
+        with pytest.raises(ReplayMiss, match="setVideoSourceEx"):
+            await mcu.show_full_screen("41360", "viewer", target="VCT206")
