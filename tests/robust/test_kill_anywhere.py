@@ -170,7 +170,7 @@ def test_meeting_resume_is_not_stranded_by_a_torn_audit_log(
 
     from hnth_drivers.cli import app
     from tests.meeting.conftest import write_meeting
-    from tests.meeting.test_meeting_cli import FUTURE
+    from tests.meeting.test_meeting_cli import future
 
     log = AuditLog(tmp_path / "audit.jsonl", durable=False)
     log.append(actor="op", action="x", target="t", result="ok")
@@ -180,7 +180,7 @@ def test_meeting_resume_is_not_stranded_by_a_torn_audit_log(
     head.write_bytes(saved)
     monkeypatch.setenv("HNTH_AUDIT_LOG", str(log.path))
     monkeypatch.setenv("COLUMNS", "200")
-    meeting = write_meeting(tmp_path, **FUTURE)
+    meeting = write_meeting(tmp_path, **future())
     res = CliRunner().invoke(app, ["meeting", "run", str(meeting), "--no-wait"])
     assert res.exit_code in (0, 1), res.output
     assert "head completed" in res.output
